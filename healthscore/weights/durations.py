@@ -1,0 +1,33 @@
+"""Durations such as `180d`, `6M` or `1y` as written in weight files."""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated
+
+import pandas as pd
+from pydantic import AfterValidator
+
+_DURATION = re.compile(r"^\s*(\d+)\s*([dwMy])\s*$")
+UNITS = {"d": "days", "w": "weeks", "M": "months", "y": "years"}
+
+
+def parse_duration(text: str) -> pd.DateOffset:
+    """`90d` → 90 days, `6M` → 6 calendar months; raises ValueError with the valid forms."""
+    match = _DURATION.match(str(text))
+    if not match:
+        raise ValueError(
+            f"`{text}` is not a duration; write a whole number and a unit: "
+            "d (days), w (weeks), M (months) or y (years), e.g. `90d` or `6M`")
+    count, unit = int(match.group(1)), match.group(2)
+    if count <= 0:
+        raise ValueError(f"`{text}`: a duration must be longer than zero")
+    return pd.DateOffset(**{UNITS[unit]: count})
+
+
+def _check(text: str) -> str:
+    parse_duration(text)
+    return str(text).strip()
+
+
+Duration = Annotated[str, AfterValidator(_check)]

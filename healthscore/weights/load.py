@@ -1,0 +1,190 @@
+"""Load weight files: parse, resolve `extends:`, validate, check rules, report everything.
+
+Problems are collected across all files and all stages and raised together, so an ops analyst
+fixes a file in one pass instead of one error per run.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+
+from healthscore.errors import Problem, WeightFileError
+from healthscore.weights.model import WeightFile
+from healthscore.weights.pydantic_errors import translate
+from healthscore.weights.yaml_source import KeyPath, Located, load_yaml
+
+
+def _display(path: Path) -> str:
+    """Paths relative to the working directory when possible: shorter and clickable."""
+    try:
+        return str(path.resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(path)
+
+
+def _merge(base: Located, child: Located) -> Located:
+    """Deep-merge `child` over `base`: mappings merge, anything else is replaced;
+    a key set to null in the child removes it."""
+
+    def merge(a: Any, b: Any, path: KeyPath, lines: dict) -> Any:
+        if isinstance(a, dict) and isinstance(b, dict):
+            out = dict(a)
+            for key, value in b.items():
+                sub = (*path, key)
+                if value is None and key in out:
+                    out.pop(key)
+                    for k in [k for k in lines if k[: len(sub)] == sub]:
+                        del lines[k]
+                elif key in out:
+                    out[key] = merge(out[key], value, sub, lines)
+                else:
+                    out[key] = value
+                    _copy_lines(child, lines, sub)
+            return out
+        # replaced wholesale: the child's lines describe it
+        for k in [k for k in lines if k[: len(path)] == path and len(k) > len(path)]:
+            del lines[k]
+        _copy_lines(child, lines, path)
+        return copy.deepcopy(b)
+
+    lines = dict(base.lines)
+    data = merge(copy.deepcopy(base.data), child.data, (), lines)
+    for key, where in child.lines.items():  # keys the child states point at the child
+        if key in lines or not key:
+            lines[key] = where
+    return Located(data, child.file, lines)
+
+
+def _copy_lines(src: Located, lines: dict, prefix: KeyPath) -> None:
+    for key, where in src.lines.items():
+        if key[: len(prefix)] == prefix:
+            lines[key] = where
+
+
+def _read_chain(path: Path, problems: list[Problem], stack: tuple[Path, ...] = ()
+                ) -> Located | None:
+    """Read a file and everything it `extends`, merged."""
+    path = path.resolve()
+    display = _display(path)
+    if path in stack:
+        chain = " → ".join(_display(p) for p in (*stack, path))
+        problems.append(Problem(f"`extends` goes round in a circle: {chain}", file=display,
+                                key="extends"))
+        return None
+    located, parse_problems = load_yaml(path, display)
+    problems.extend(parse_problems)
+    if located is None:
+        return None
+    if not isinstance(located.data, dict):
+        problems.append(Problem("a weight file is a mapping of keys (version:, name:, "
+                                f"signals:, ...); found {type(located.data).__name__}",
+                                file=display, line=1))
+        return None
+    parent = located.data.get("extends")
+    if parent is None:
+        return located
+    file, line = located.where(("extends",))
+    if not isinstance(parent, str):
+        problems.append(Problem(f"`extends` takes a file path; found {parent!r}", file=file,
+                                line=line, key="extends"))
+        return located
+    base_path = path.parent / parent
+    if not base_path.exists():
+        problems.append(Problem(f"the file it extends, `{parent}`, does not exist "
+                                f"(looked for {_display(base_path)})", file=file, line=line,
+                                key="extends"))
+        return located
+    base = _read_chain(base_path, problems, (*stack, path))
+    if base is None:
+        return located
+    return _merge(base, located)
+
+
+def _inline_sources(located: Located, path: Path, problems: list[Problem]) -> None:
+    """`sources: sources.yaml` names a separate file; read it in place."""
+    ref = located.data.get("sources")
+    if not isinstance(ref, str):
+        return
+    file, line = located.where(("sources",))
+    src_path = Path(file).parent / ref  # relative to the file that names it
+    sub, sub_problems = load_yaml(src_path, _display(src_path))
+    problems.extend(sub_problems)
+    if sub is None:
+        located.data["sources"] = None
+        return
+    data = sub.data.get("sources", sub.data) if isinstance(sub.data, dict) else sub.data
+    prefix = ("sources",) if isinstance(sub.data, dict) and "sources" in sub.data else ()
+    located.data["sources"] = data
+    for key, where in sub.lines.items():
+        if key[: len(prefix)] == prefix:
+            located.lines[("sources", *key[len(prefix):])] = where
+
+
+def _validate(located: Located, problems: list[Problem]) -> WeightFile | None:
+    try:
+        return WeightFile.model_validate(located.data)
+    except ValidationError as exc:
+        problems.extend(translate(exc, located))
+        return None
+
+
+def _load_one(path: Path, problems: list[Problem], *, for_segment: bool = False
+              ) -> tuple[WeightFile | None, Located | None]:
+    located = _read_chain(Path(path), problems)
+    if located is None:
+        return None, None
+    _inline_sources(located, Path(path), problems)
+    if for_segment:
+        located.data.pop("segments", None)  # a segment's file is one profile, not a family
+    wf = _validate(located, problems)
+    if wf is None:
+        return None, located
+    wf._path = _display(Path(path).resolve())
+    wf._base_dir = str(Path(path).resolve().parent)
+    for seg_name, seg in wf.segments.items():
+        if seg.use is None:
+            continue
+        seg_path = Path(path).resolve().parent / seg.use
+        file, line = located.where(("segments", seg_name, "use"))
+        if not seg_path.exists():
+            problems.append(Problem(f"the file `{seg.use}` does not exist (looked for "
+                                    f"{_display(seg_path)})", file=file, line=line,
+                                    key=f"segments.{seg_name}.use"))
+            continue
+        seg_wf, _ = _load_one(seg_path, problems, for_segment=True)
+        if seg_wf is not None:
+            wf._segment_files[seg_name] = seg_wf
+    return wf, located
+
+
+def check_files(paths: Iterable[str | Path]) -> tuple[dict[str, WeightFile], list[Problem]]:
+    """Validate weight files; returns the valid ones and every problem in every file."""
+    from healthscore.weights.rules import run_rules
+
+    problems: list[Problem] = []
+    loaded: dict[str, WeightFile] = {}
+    for path in paths:
+        file_problems: list[Problem] = []
+        wf, located = _load_one(Path(path), file_problems)
+        if wf is not None and located is not None:
+            file_problems.extend(run_rules(wf, located))
+        problems.extend(file_problems)
+        if wf is not None and not any(p.severity == "error" for p in file_problems):
+            loaded[str(path)] = wf
+    return loaded, problems
+
+
+def load_weights(path: str | Path | WeightFile) -> WeightFile:
+    """Load and validate one weight file; raises `WeightFileError` listing every problem."""
+    if isinstance(path, WeightFile):
+        return path
+    loaded, problems = check_files([path])
+    errors = [p for p in problems if p.severity == "error"]
+    if errors:
+        raise WeightFileError(errors)
+    return loaded[str(path)]

@@ -1,0 +1,56 @@
+"""Groups name existing signals and groups; each member sits in one place; no cycles."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from healthscore.errors import Problem
+from healthscore.weights.model import WeightFile
+from healthscore.weights.rules._context import RuleContext, unknown
+
+
+def check(wf: WeightFile, ctx: RuleContext) -> Iterator[Problem]:
+    for name in set(wf.groups) & set(wf.signals):
+        yield ctx.problem(("groups", name),
+                          f"`{name}` is both a group and a signal; rename one of them")
+    owner: dict[str, str] = {}
+    parent: dict[str, str] = {}
+    for gname, group in wf.groups.items():
+        for i, sig in enumerate(group.signals):
+            path = ("groups", gname, "signals", i)
+            if sig not in wf.signals:
+                yield ctx.problem(path, unknown("signal", sig, wf.signals))
+            elif sig in owner:
+                yield ctx.problem(path, f"signal `{sig}` is already in group `{owner[sig]}`; "
+                                        "a signal belongs to one group")
+            else:
+                owner[sig] = gname
+        for i, sub in enumerate(group.groups):
+            path = ("groups", gname, "groups", i)
+            if sub not in wf.groups:
+                yield ctx.problem(path, unknown("group", sub, wf.groups))
+            elif sub in parent:
+                yield ctx.problem(path, f"group `{sub}` is already inside group "
+                                        f"`{parent[sub]}`; a group has one parent")
+            else:
+                parent[sub] = gname
+        if not group.signals and not group.groups:
+            yield ctx.problem(("groups", gname), "an empty group; list its `signals:` "
+                                                 "and/or `groups:`")
+    yield from _cycles(wf, ctx)
+
+
+def _cycles(wf: WeightFile, ctx: RuleContext) -> Iterator[Problem]:
+    for start in wf.groups:
+        stack = [(start, (start,))]
+        while stack:
+            name, trail = stack.pop()
+            for sub in wf.groups[name].groups if name in wf.groups else []:
+                if sub == start:
+                    chain = " → ".join((*trail, sub))
+                    yield ctx.problem(("groups", start, "groups"),
+                                      f"groups contain each other in a circle: {chain}")
+                    stack = []
+                    break
+                if sub in wf.groups and sub not in trail:
+                    stack.append((sub, (*trail, sub)))

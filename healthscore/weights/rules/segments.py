@@ -1,0 +1,29 @@
+"""Segment overrides name signals and groups that exist."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from healthscore.errors import Problem
+from healthscore.weights.model import WeightFile
+from healthscore.weights.rules._context import RuleContext, unknown
+
+
+def check(wf: WeightFile, ctx: RuleContext) -> Iterator[Problem]:
+    for seg_name, seg in wf.segments.items():
+        base = ("segments", seg_name)
+        if seg.use and (seg.weights or seg.signals or seg.disable):
+            yield ctx.problem((*base, "use"), "a segment either `use`s a file or lists "
+                                              "`weights`/`signals`/`disable` changes, not both")
+        for name in seg.weights:
+            if name not in wf.signals and name not in wf.groups:
+                yield ctx.problem((*base, "weights", name),
+                                  unknown("signal or group", name, [*wf.signals, *wf.groups]))
+        for name in seg.signals:
+            if name not in wf.signals:
+                yield ctx.problem((*base, "signals", name), unknown("signal", name, wf.signals))
+        for i, name in enumerate(seg.disable):
+            if name not in wf.signals:
+                yield ctx.problem((*base, "disable", i), unknown("signal", name, wf.signals))
+        if len(set(seg.disable)) == len(wf.signals) and wf.signals:
+            yield ctx.problem((*base, "disable"), "every signal is switched off; nothing is scored")
