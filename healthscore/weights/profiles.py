@@ -111,7 +111,9 @@ def _profile(wf: WeightFile, name: str, match: dict, overrides=None, weights=Non
     for sig, spec in wf.signals.items():
         if sig in off:
             continue
-        changes = overrides[sig].model_dump(exclude_unset=True) if sig in overrides else {}
+        override = overrides.get(sig)
+        changes = ({k: getattr(override, k) for k in override.model_fields_set}
+                   if override is not None else {})
         if sig in weights:
             changes["weight"] = weights[sig]
         signals[sig] = spec.model_copy(update=changes) if changes else spec

@@ -1,0 +1,137 @@
+"""Check a customer table against a weight file before scoring, collecting every problem.
+
+A missing column, text in a numeric column or a duplicate id is reported with the file, the
+rows and what was found, all at once; blanks are missing data, never zero.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from healthscore.errors import DataError, Problem
+from healthscore.io.tables import SOURCE_ATTR
+from healthscore.weights.model import SignalSpec, WeightFile
+
+CARRIED = ("name", "segment", "arr", "owner")
+
+
+def all_signals(wf: WeightFile) -> dict[str, SignalSpec]:
+    """Every signal any profile can use (segment files may add their own)."""
+    out = dict(wf.signals)
+    for seg_wf in wf._segment_files.values():
+        for name, spec in seg_wf.signals.items():
+            out.setdefault(name, spec)
+    return out
+
+
+def numeric_signals(wf: WeightFile) -> set[str]:
+    kinds: dict[str, set[str]] = {}
+    for profile in wf.profiles():
+        for name, spec in profile.signals.items():
+            kinds.setdefault(name, set()).add(spec.score.kind)
+    return {n for n, k in kinds.items() if k != {"map"}}
+
+
+def column_of(name: str, spec: SignalSpec) -> str:
+    return spec.column or name
+
+
+def _where(df: pd.DataFrame) -> tuple[str | None, int | None]:
+    src = df.attrs.get(SOURCE_ATTR) or {}
+    return src.get("file"), src.get("first_line")
+
+
+def _rows(df: pd.DataFrame, positions: np.ndarray, first_line: int | None, column: str,
+          limit: int = 5) -> str:
+    """`line 7 ("n/a"), line 12 ("high")`, or `row …` when line numbers are unknown."""
+    shown = []
+    for pos in positions[:limit]:
+        label = f"line {pos + first_line}" if first_line else f"row {pos + 1}"
+        shown.append(f'{label} ("{df[column].iloc[pos]}")')
+    more = f" and {len(positions) - limit} more" if len(positions) > limit else ""
+    return ", ".join(shown) + more
+
+
+def check_table(df: pd.DataFrame, wf: WeightFile) -> pd.DataFrame:
+    """Return the table with numeric columns converted; raise DataError listing all problems."""
+    file, first_line = _where(df)
+    problems: list[Problem] = []
+    listing = ", ".join(map(str, df.columns)) or "none"
+    if len(df) == 0:
+        raise DataError(Problem("the customer table has no rows; nothing to score", file=file))
+    if wf.id_column not in df.columns:
+        problems.append(Problem(
+            f"no customer id column `{wf.id_column}` (set `id_column:` in the weight file to "
+            f"use another); columns found: {listing}", file=file, key=wf.id_column))
+    signals = all_signals(wf)
+    wanted: dict[str, list[str]] = {}
+    for name, spec in signals.items():
+        wanted.setdefault(column_of(name, spec), []).append(name)
+        if spec.measured_at:
+            wanted.setdefault(spec.measured_at, []).append(f"{name} (measured_at)")
+    for column, users in wanted.items():
+        if column not in df.columns:
+            problems.append(Problem(
+                f"column `{column}` used by signal {', '.join(users)} is not in the table; "
+                f"columns found: {listing}", file=file, key=column))
+    for seg_name, seg in wf.segments.items():
+        for column in seg.match:
+            if column not in df.columns:
+                problems.append(Problem(
+                    f"segment `{seg_name}` matches on column `{column}`, which is not in the "
+                    f"table; columns found: {listing}", file=file, key=column))
+    out = df.copy(deep=False)
+    numeric = {column_of(n, signals[n]) for n in numeric_signals(wf)}
+    if "arr" in df.columns:
+        numeric.add("arr")
+    for column in sorted(numeric & set(df.columns)):
+        converted, bad = _to_number(df[column])
+        if bad.size:
+            problems.append(Problem(
+                f"expected numbers in column `{column}`; found text in "
+                f"{_rows(df, bad, first_line, column)}. Leave a cell blank for missing data.",
+                file=file, key=column))
+        out[column] = converted
+    if wf.id_column in df.columns:
+        ids = df[wf.id_column]
+        blank = np.flatnonzero(ids.isna().to_numpy())
+        if blank.size:
+            problems.append(Problem(f"{blank.size} rows have no customer id: "
+                                    f"{_rows(df, blank, first_line, wf.id_column)}",
+                                    file=file, key=wf.id_column))
+        dup = ids[ids.duplicated(keep=False) & ids.notna()]
+        if len(dup):
+            values = pd.unique(dup)
+            shown = ", ".join(map(str, values[:10]))
+            more = f" and {len(values) - 10} more" if len(values) > 10 else ""
+            problems.append(Problem(f"duplicate customer ids: {shown}{more}; each customer "
+                                    "must appear once", file=file, key=wf.id_column))
+    for spec in signals.values():
+        if spec.measured_at and spec.measured_at in df.columns:
+            column = spec.measured_at
+            parsed = pd.to_datetime(df[column], errors="coerce", format="mixed")
+            if hasattr(parsed.dt, "tz") and parsed.dt.tz is not None:
+                parsed = parsed.dt.tz_convert("UTC").dt.tz_localize(None)
+            bad = np.flatnonzero((parsed.isna() & df[column].notna()
+                                  & (df[column].astype(str).str.strip() != "")).to_numpy())
+            if bad.size:
+                problems.append(Problem(
+                    f"expected dates in column `{column}`; found "
+                    f"{_rows(df, bad, first_line, column)}", file=file, key=column))
+            out[column] = parsed
+    if problems:
+        raise DataError(problems)
+    return out
+
+
+def _to_number(values: pd.Series) -> tuple[pd.Series, np.ndarray]:
+    if pd.api.types.is_bool_dtype(values):
+        return values.astype("float64"), np.array([], dtype=int)
+    if pd.api.types.is_numeric_dtype(values):
+        return values.astype("float64"), np.array([], dtype=int)
+    text = values.astype("string").str.strip()
+    text = text.mask(text == "")
+    converted = pd.to_numeric(text, errors="coerce").astype("float64")
+    bad = np.flatnonzero((converted.isna() & text.notna()).to_numpy())
+    return converted, bad
