@@ -159,9 +159,11 @@ def score_frame(df: pd.DataFrame, plan: Plan) -> pd.DataFrame:
     if k:
         weights = np.column_stack([sig_weight[s] for s in names])
         scores = np.column_stack([sig_score[s] for s in names])
-        for j, col in enumerate(explain.drivers(weights, scores, names, k), start=1):
+        found = explain.drivers(weights, scores, names, k)
+        for j in range(k):  # always k columns, so the output shape does not depend on the file
+            col = found[j] if j < len(found) else np.full(n, None, dtype=object)
             col[no_score] = None
-            out[f"driver_{j}"] = col
+            out[f"driver_{j + 1}"] = col
     for g in plan.groups:
         out[f"{g}.score"] = grp_score[g]
         out[f"{g}.weight"] = grp_weight[g]

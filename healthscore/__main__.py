@@ -1,0 +1,5 @@
+"""`python -m healthscore` is the `healthscore` command."""
+
+from healthscore.cli import main
+
+main()

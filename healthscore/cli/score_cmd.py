@@ -1,0 +1,80 @@
+"""`healthscore score`: score a customer table with a weight file."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from healthscore.cli.app import console
+from healthscore.errors import HealthscoreError, Problem
+
+WeightsOpt = Annotated[Path, typer.Option("--weights", "-w", help="weight file (YAML)")]
+AsOfOpt = Annotated[datetime | None, typer.Option(
+    "--as-of", formats=["%Y-%m-%d"], help="score as of this date (default: today)")]
+
+
+def parse_formats(text: str) -> tuple[str, ...]:
+    from healthscore.outputs import FORMATS
+
+    formats = tuple(f.strip().lower() for f in text.split(",") if f.strip())
+    bad = [f for f in formats if f not in FORMATS]
+    if bad or not formats:
+        raise HealthscoreError(Problem(
+            f"--format: unknown format {', '.join(bad) or '(none)'}; choose from "
+            f"{', '.join(FORMATS)} (comma-separated)", key="--format"))
+    return formats
+
+
+def register(app: typer.Typer) -> None:
+    @app.command()
+    def score(
+        weights: WeightsOpt,
+        customers: Annotated[Path, typer.Option(
+            "--customers", "-c", help="customer table: CSV, Parquet (file or folder) or .xlsx")],
+        out: Annotated[Path, typer.Option("--out", "-o", help="output folder")] = Path("out"),
+        as_of: AsOfOpt = None,
+        format: Annotated[str, typer.Option(help="csv, parquet or both")] = "csv,parquet",
+        columns: Annotated[str, typer.Option(
+            help="full: every signal's raw/score/weight/points/status; summary: the "
+                 "score, tier and drivers only")] = "full",
+        outreach_top: Annotated[str | None, typer.Option(
+            help="keep the N (or N%) highest-priority customers in outreach.*")] = None,
+        quiet: Annotated[bool, typer.Option("--quiet", "-q", help="no summary tables")] = False,
+    ) -> None:
+        """Score every customer; writes scores.*, outreach.* (and parents.*) into --out."""
+        from healthscore.cli.summary import lowest_table, tier_table
+        from healthscore.engine.run import score_run
+        from healthscore.outputs import write_outputs
+
+        if columns not in ("full", "summary"):
+            raise HealthscoreError(Problem(
+                f"--columns: `{columns}` is not a choice; use full or summary", key="--columns"))
+        formats = parse_formats(format)
+        explain = columns == "full" or not quiet
+        run = score_run(customers, weights, as_of=as_of, explain=explain)
+        top = parse_top(outreach_top, len(run.frame))
+        written = write_outputs(run, out, formats, columns, top)
+        if not quiet:
+            console.print(tier_table(run))
+            console.print(lowest_table(run))
+        console.print(f"[green]scored {len(run.frame):,} customers[/]; wrote "
+                      + ", ".join(str(p) for p in written))
+
+
+def parse_top(text: str | None, total: int) -> int | None:
+    if text is None:
+        return None
+    try:
+        if text.endswith("%"):
+            return max(1, round(total * float(text[:-1]) / 100))
+        value = int(text)
+        if value <= 0:
+            raise ValueError
+        return value
+    except ValueError:
+        raise HealthscoreError(Problem(
+            f"--outreach-top: expected a whole number or a percentage like `1%`; found "
+            f"`{text}`", key="--outreach-top")) from None

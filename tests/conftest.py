@@ -1,0 +1,34 @@
+"""Shared test helpers."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+CASES = Path(__file__).resolve().parent / "cases"
+
+
+def write_weights(path: Path, body: dict) -> Path:
+    """A weight file from a mapping, with the required `version` and `name` filled in."""
+    data = {"version": 1, "name": "test", **body}
+    path.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
+    return path
+
+
+@pytest.fixture
+def cli(tmp_path):
+    """Run the installed `healthscore` command in a subprocess, in a scratch folder."""
+    import subprocess
+
+    def run(*args: str, cwd: Path | None = None, check_code: int | None = None):
+        proc = subprocess.run([sys.executable, "-m", "healthscore", *map(str, args)],
+                              cwd=cwd or tmp_path, capture_output=True, text=True, timeout=300)
+        if check_code is not None:
+            assert proc.returncode == check_code, (proc.stdout, proc.stderr)
+        return proc
+
+    return run
