@@ -1,0 +1,293 @@
+"""Open declared sources as DuckDB views with our column names and UTC timestamps.
+
+Whatever the export looks like (CSV, a folder of Parquet files, an Excel sheet, a SQL table),
+the rest of the signals stage sees one DuckDB view per source: columns renamed to our names
+(`columns:` mapping), only the columns a signal needs, timestamps converted to UTC without a
+zone. Parquet is scanned by DuckDB directly (no pandas copy: this is what keeps 44M events
+under 1 GiB); CSV, Excel and SQL are read with pandas / SQLAlchemy and registered.
+
+Time zones, per value: a timestamp carrying an offset (`2026-03-31T14:00:00+02:00`, `...Z`,
+or a zone-aware column in Parquet/SQL) is converted to UTC exactly; one without an offset
+(`2026-03-31 14:00`, a plain date, a naive column) is read as wall time in the source's
+`timezone:` (default UTC) and then converted.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+
+from healthscore.errors import DataError, Problem
+from healthscore.signals.spec import SourceSpec
+
+ROW = "__row"  # position of a row in a pandas-read export, for "line N" in messages
+# an offset at the end of a value that has a time of day: 14:00Z, 14:00:00+02:00, 14:00-0500
+_OFFSET_RE = r"\d:\d\d(:\d\d(\.\d*)?)? *(Z|z|[+-]\d\d(:?\d\d)?)$"
+_NUMERIC = ("TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT", "UTINYINT", "USMALLINT",
+            "UINTEGER", "UBIGINT", "FLOAT", "DOUBLE", "REAL", "DECIMAL")
+
+
+def q(name: str) -> str:
+    """Quote an identifier for DuckDB."""
+    return '"' + name.replace('"', '""') + '"'
+
+
+def lit(value: str) -> str:
+    """Quote a string literal for DuckDB."""
+    return "'" + str(value).replace("'", "''") + "'"
+
+
+def is_numeric(duck_type: str) -> bool:
+    return duck_type.upper().startswith(_NUMERIC)
+
+
+@dataclass
+class Table:
+    """A source opened as a DuckDB view named `view`."""
+
+    name: str
+    spec: SourceSpec
+    view: str
+    where: str  # the file, folder or URL, for messages
+    types: dict[str, str] = field(default_factory=dict)  # our column → DuckDB type
+    line_offset: int | None = None  # ROW + this = line in the export; None: no row numbers
+
+    def line(self, row: int | None) -> int | None:
+        return None if row is None or self.line_offset is None else int(row) + self.line_offset
+
+
+def open_table(con: duckdb.DuckDBPyConnection, name: str, spec: SourceSpec,
+               needed: dict[str, list[str]],
+               *, timestamps: set[str], numeric: set[str], base_dir: Path,
+               frame: pd.DataFrame | None = None, all_columns: bool = False) -> Table:
+    """Open one source as a view holding `needed` columns (all of them for the accounts table).
+
+    `needed` maps each of our column names to the weight-file keys that use it (for messages).
+
+    `timestamps` are normalised to UTC; `numeric` are cast to DOUBLE where the export holds
+    text. Raises `DataError` when the table cannot be read, lacks a column, or holds values
+    that cannot be parsed (with the first offending lines).
+    """
+    raw = f"raw__{name}"
+    where, line_offset = _register_raw(con, raw, name, spec, needed, base_dir, frame,
+                                       all_columns)
+    raw_types = _types(con, f"SELECT * FROM {q(raw)}")
+    export = {c: spec.export_name(c) for c in needed}
+    if all_columns:
+        renamed = {v: k for k, v in spec.columns.items()}
+        export.update({renamed.get(c, c): c for c in raw_types if c != ROW})
+    missing = sorted(c for c, e in export.items() if e not in raw_types)
+    if missing:
+        have = ", ".join(c for c in raw_types if c != ROW)
+        raise DataError([Problem(
+            f"source `{name}` has no column `{export[c]}`"
+            + (f" (our `{c}`, renamed in `columns:`)" if export[c] != c else "")
+            + (f", needed by {', '.join(needed.get(c, []))}" if needed.get(c) else "")
+            + f"; its columns are: {have}", file=where) for c in missing])
+    table = Table(name, spec, f"src__{name}", where, line_offset=line_offset)
+    exprs = {}
+    for ours, theirs in export.items():
+        expr, kind = q(theirs), raw_types[theirs]
+        if ours in timestamps:
+            expr = _timestamp_expr(expr, kind, spec.timezone, table, ours)
+        elif ours in numeric and not is_numeric(kind):
+            expr = f"TRY_CAST({expr} AS DOUBLE)"
+        exprs[ours] = expr
+    _check_parsed(con, table, raw, export, exprs, raw_types)
+    selects = [f"{expr} AS {q(ours)}" for ours, expr in exprs.items()]
+    if line_offset is not None:
+        selects.append(q(ROW))
+    con.execute(f"CREATE OR REPLACE TEMP VIEW {q(table.view)} AS SELECT {', '.join(selects)} "
+                f"FROM {q(raw)}").fetchall()
+    table.types = _types(con, f"SELECT * FROM {q(table.view)}")
+    return table
+
+
+def _types(con: duckdb.DuckDBPyConnection, sql: str) -> dict[str, str]:
+    rel = con.sql(sql)
+    return dict(zip(rel.columns, (str(t) for t in rel.types), strict=True))
+
+
+def _timestamp_expr(expr: str, kind: str, zone: str, table: Table, column: str) -> str:
+    def local(naive: str) -> str:
+        return naive if zone == "UTC" else f"timezone('UTC', timezone({lit(zone)}, {naive}))"
+
+    kind = kind.upper()
+    if kind.startswith("TIMESTAMP WITH TIME ZONE"):
+        return f"timezone('UTC', {expr})"
+    if kind.startswith(("TIMESTAMP", "DATE")):
+        return local(f"CAST({expr} AS TIMESTAMP)")
+    if kind == "VARCHAR":
+        return (f"CASE WHEN regexp_matches(trim({expr}), '{_OFFSET_RE}') "
+                f"THEN timezone('UTC', TRY_CAST(trim({expr}) AS TIMESTAMPTZ)) "
+                f"ELSE {local(f'TRY_CAST(trim({expr}) AS TIMESTAMP)')} END")
+    raise DataError(Problem(f"source `{table.name}`: column `{column}` should hold dates or "
+                            f"timestamps; it holds {kind}", file=table.where))
+
+
+def _check_parsed(con: duckdb.DuckDBPyConnection, table: Table, raw: str,
+                  export: dict[str, str], exprs: dict[str, str],
+                  raw_types: dict[str, str]) -> None:
+    """Text that should be a timestamp or a number and is not: an error with examples."""
+    problems = []
+    row = q(ROW) if table.line_offset is not None else "NULL"
+    for ours, theirs in export.items():
+        if raw_types[theirs] != "VARCHAR" or exprs[ours] == q(theirs):
+            continue  # typed in the export, or text we keep as text
+        what = ("numbers" if exprs[ours].startswith("TRY_CAST") and "DOUBLE" in exprs[ours]
+                else "dates or timestamps (write ISO 8601: 2026-03-31, 2026-03-31 14:00 or "
+                     "2026-03-31T14:00:00+02:00)")
+        col = q(theirs)
+        bad = con.execute(
+            f"SELECT {row}, {col} FROM {q(raw)} WHERE {col} IS NOT NULL "
+            f"AND trim({col}) <> '' AND ({exprs[ours]}) IS NULL ORDER BY {row}").fetchall()
+        if bad:
+            problems.append(_bad_values(table, ours, bad, what))
+    if problems:
+        raise DataError(problems)
+
+
+def _bad_values(table: Table, column: str, bad: list[tuple], what: str) -> Problem:
+    shown = []
+    for row, value in bad[:3]:
+        line = table.line(row)
+        shown.append((f"line {line}: " if line else "") + f"`{value}`")
+    first_line = table.line(bad[0][0])
+    return Problem(f"{len(bad)} value(s) of column `{column}` in source `{table.name}` are not "
+                   f"{what}: {', '.join(shown)}", file=table.where, line=first_line,
+                   key=column)
+
+
+# ------------------------------------------------------------------------ reading the export
+
+
+def _register_raw(con: duckdb.DuckDBPyConnection, raw: str, name: str, spec: SourceSpec,
+                  needed: set[str], base_dir: Path, frame: pd.DataFrame | None,
+                  all_columns: bool) -> tuple[str, int | None]:
+    """Make `raw` name the export's rows (export column names); returns (where, line offset)."""
+    wanted = None if all_columns else sorted({spec.export_name(c) for c in needed})
+    if frame is not None:
+        _register_frame(con, raw, frame, wanted)
+        return f"table `{name}` (in memory)", 0
+    location = _display(spec, base_dir)
+    try:
+        if spec.kind == "parquet":
+            _register_parquet(con, raw, name, spec, base_dir, wanted)
+            return location, None
+        if spec.kind == "csv":
+            df = _read_csv(_path(spec, base_dir), spec, wanted)
+            offset = 2  # header is line 1
+        elif spec.kind == "excel":
+            df = pd.read_excel(_path(spec, base_dir), sheet_name=spec.sheet or 0)
+            offset = 2
+        else:
+            df = _read_sql(spec, base_dir, wanted)
+            offset = 1
+    except DataError:
+        raise
+    except FileNotFoundError:
+        raise DataError(Problem(f"source `{name}`: file not found", file=location)) from None
+    except Exception as exc:  # every reader has its own exceptions; all mean "cannot read"
+        raise DataError(Problem(f"source `{name}` cannot be read: {_short(exc)}",
+                                file=location)) from None
+    _register_frame(con, raw, df, wanted)
+    return location, offset
+
+
+def _register_frame(con: duckdb.DuckDBPyConnection, raw: str, df: pd.DataFrame,
+                    wanted: list[str] | None) -> None:
+    if wanted is not None:
+        df = df[[c for c in wanted if c in df.columns]]
+    df = df.assign(**{ROW: range(len(df))}) if ROW not in df.columns else df
+    con.register(raw, df)
+
+
+def _read_csv(path: Path, spec: SourceSpec, wanted: list[str] | None) -> pd.DataFrame:
+    header = pd.read_csv(path, sep=spec.delimiter, nrows=0).columns
+    cols = None if wanted is None else [c for c in wanted if c in header]
+    # timestamps stay text: DuckDB parses them per value, offsets included (see module doc)
+    stamps = {spec.export_name(c) for c in spec.timestamp_columns()}
+    return pd.read_csv(path, sep=spec.delimiter, usecols=cols,
+                       dtype={c: "string" for c in stamps if c in header})
+
+
+def _register_parquet(con: duckdb.DuckDBPyConnection, raw: str, name: str, spec: SourceSpec,
+                      base_dir: Path, wanted: list[str] | None) -> None:
+    path = _path(spec, base_dir)
+    if path.is_dir():
+        files = sorted(path.rglob("*.parquet"))
+        if not files:
+            raise DataError(Problem(f"source `{name}`: the folder holds no .parquet files",
+                                    file=str(path)))
+        glob = str(path / "**" / "*.parquet")
+    elif path.exists():
+        glob = str(path)
+    else:
+        raise FileNotFoundError(path)
+    scan = f"read_parquet({lit(glob)})"
+    have = _types(con, f"SELECT * FROM {scan} LIMIT 0")
+    cols = "*" if wanted is None else ", ".join(q(c) for c in wanted if c in have) or "*"
+    con.execute(f"CREATE OR REPLACE TEMP VIEW {q(raw)} AS SELECT {cols} FROM {scan}").fetchall()
+
+
+def _read_sql(spec: SourceSpec, base_dir: Path, wanted: list[str] | None) -> pd.DataFrame:
+    import sqlalchemy as sa
+
+    engine = sa.create_engine(_sql_url(spec.url, base_dir))
+    try:
+        with engine.connect() as conn:
+            quote = engine.dialect.identifier_preparer.quote
+            inner = spec.query if spec.query else _qualified(spec.table, quote)
+            if spec.query:
+                inner = f"({inner.strip().rstrip(';')}) AS src"
+            probe = conn.execute(sa.text(f"SELECT * FROM {inner} WHERE 1 = 0"))
+            have = list(probe.keys())
+            cols = "*" if wanted is None else ", ".join(quote(c) for c in wanted if c in have)
+            return pd.read_sql_query(sa.text(f"SELECT {cols or '*'} FROM {inner}"), conn)
+    finally:
+        engine.dispose()
+
+
+def _qualified(table: str, quote) -> str:
+    return ".".join(quote(part) for part in table.split("."))
+
+
+def _sql_url(url: str, base_dir: Path) -> str:
+    """SQLite paths in a weight file are relative to the weight file, like every other path."""
+    from sqlalchemy.engine import make_url
+
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:"):
+        db = Path(parsed.database)
+        if not db.is_absolute():
+            return parsed.set(database=str(base_dir / db)).render_as_string(hide_password=False)
+    return url
+
+
+def _path(spec: SourceSpec, base_dir: Path) -> Path:
+    path = Path(spec.path)
+    return path if path.is_absolute() else base_dir / path
+
+
+def _display(spec: SourceSpec, base_dir: Path) -> str:
+    if spec.kind == "sql":
+        from sqlalchemy.engine import make_url
+
+        try:
+            url = make_url(spec.url).render_as_string(hide_password=True)
+        except Exception:  # noqa: BLE001 - an unparsable URL is reported when it is opened
+            url = spec.url
+        return f"{url} ({spec.table or 'query'})"
+    path = _path(spec, base_dir)
+    try:
+        return str(path.resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(path)
+
+
+def _short(exc: Exception) -> str:
+    text = str(exc).strip().splitlines()
+    return (text[0] if text else type(exc).__name__)[:300]
