@@ -1,0 +1,135 @@
+"""Scored frame → template contexts.
+
+Columns are pulled out of the frame once per chunk as Python lists (NaN → None), then each
+customer's context is assembled from list look-ups: no per-row pandas access, which would
+dominate the render time at 10,000 customers.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterator
+from typing import Any
+
+import pandas as pd
+
+from healthscore.render.context import (
+    CustomerSummary,
+    DriverView,
+    GroupView,
+    RunInfo,
+    ScorecardContext,
+    SignalView,
+    TrendPoint,
+)
+from healthscore.render.explain import explain, fmt_raw
+from healthscore.render.history import make_trend, month_change
+from healthscore.render.meta import UNKNOWN_TIER_COLOR, RenderMeta
+
+SCORECARD_DIR = "customers"
+DRIVER_COLUMNS = ("driver_1", "driver_2", "driver_3")
+
+
+def _clean(value: Any) -> Any:
+    if value is None or value is pd.NA or value is pd.NaT:
+        return None
+    if isinstance(value, float) and math.isnan(value):
+        return None
+    return value
+
+
+def column(frame: pd.DataFrame, name: str) -> list[Any]:
+    """A column as a Python list with every kind of missing value turned into None."""
+    if name not in frame.columns:
+        return [None] * len(frame)
+    return [_clean(v) for v in frame[name].tolist()]
+
+
+def _text(value: Any) -> str | None:
+    value = _clean(value)
+    return None if value is None or value == "" else str(value)
+
+
+def _num(value: Any) -> float | None:
+    value = _clean(value)
+    return None if value is None else float(value)
+
+
+def customer_summaries(frame: pd.DataFrame, meta: RenderMeta, stems: dict[str, str],
+                       past: dict[str, list[TrendPoint]], as_of: Any) -> list[CustomerSummary]:
+    """One summary per row, in frame order."""
+    colors, ranks = meta.tier_colors, meta.tier_ranks
+    labels = {k: s.label for k, s in meta.signals.items()}
+    cols = {c: column(frame, c) for c in (
+        "customer_id", "name", "owner", "segment", "arr", "profile", "score", "tier",
+        "coverage", "priority", "reasons", *DRIVER_COLUMNS)}
+    out = []
+    for i in range(len(frame)):
+        cid = str(cols["customer_id"][i])
+        score = _num(cols["score"][i])
+        tier = _text(cols["tier"][i]) or meta.insufficient.name
+        stem = stems[cid]
+        drivers = [labels.get(d, d) for d in (_text(cols[c][i]) for c in DRIVER_COLUMNS) if d]
+        reasons = [r.strip() for r in (_text(cols["reasons"][i]) or "").split(";") if r.strip()]
+        out.append(CustomerSummary(
+            customer_id=cid, name=_text(cols["name"][i]) or cid,
+            owner=_text(cols["owner"][i]), segment=_text(cols["segment"][i]),
+            arr=_num(cols["arr"][i]), profile=_text(cols["profile"][i]) or "default",
+            score=score, scored=score is not None, tier=tier,
+            tier_color=colors.get(tier, UNKNOWN_TIER_COLOR), tier_rank=ranks.get(tier, -1),
+            coverage=_num(cols["coverage"][i]) or 0.0, priority=_num(cols["priority"][i]),
+            change=month_change(past.get(cid), as_of, score),
+            drivers=drivers, reasons=reasons, stem=stem,
+            href=f"{SCORECARD_DIR}/{stem}.html", md_href=f"{SCORECARD_DIR}/{stem}.md"))
+    return out
+
+
+def scorecard_contexts(frame: pd.DataFrame, summaries: list[CustomerSummary], meta: RenderMeta,
+                       run: RunInfo, past: dict[str, list[TrendPoint]],
+                       ) -> Iterator[ScorecardContext]:
+    """Scorecard contexts for the rows of `frame` (summaries in the same order)."""
+    sig_cols = {k: {p: column(frame, f"{k}.{p}") for p in
+                    ("raw", "score", "weight", "points", "status")} for k in meta.signals}
+    grp_cols = {g.key: {p: column(frame, f"{g.key}.{p}") for p in ("score", "weight", "points")}
+                for g in meta.groups}
+    driver_cols = [column(frame, c) for c in DRIVER_COLUMNS]
+    for i, customer in enumerate(summaries):
+        driver_keys = [d for d in (_text(col[i]) for col in driver_cols) if d]
+        views: dict[str, SignalView] = {}
+        for key, sm in meta.signals.items():
+            c = sig_cols[key]
+            raw, score = c["raw"][i], _num(c["score"][i])
+            weight = _num(c["weight"][i]) or 0.0
+            points = _num(c["points"][i])
+            status = _text(c["status"][i]) or ("ok" if score is not None else "missing")
+            if hasattr(raw, "item"):
+                raw = raw.item()  # numpy scalar → Python
+            views[key] = SignalView(
+                key=key, label=sm.label, unit=sm.unit, description=sm.description,
+                group=sm.group, raw=raw, raw_text=fmt_raw(raw, sm.unit), score=score,
+                weight=weight, points=points, max_points=weight * 100,
+                lost_points=max(weight * 100 - (points or 0.0), 0.0), status=status,
+                explanation=explain(sm.label, sm.unit, raw, score, status,
+                                    meta.rule_for(customer.profile, key), sm.max_age),
+                is_driver=key in driver_keys)
+        groups = []
+        for g in meta.groups:
+            c = grp_cols[g.key]
+            gw = _num(c["weight"][i]) or 0.0
+            groups.append(GroupView(
+                key=g.key, label=g.label, depth=g.depth, parent=g.parent,
+                score=_num(c["score"][i]), weight=gw, points=_num(c["points"][i]),
+                max_points=gw * 100, signals=[views[s] for s in g.signals]))
+        drivers = [DriverView(key=k, label=views[k].label, lost_points=views[k].lost_points,
+                              text=views[k].explanation) for k in driver_keys if k in views]
+        trend = None
+        if run.has_history:
+            current = TrendPoint(as_of=run.as_of, score=customer.score, tier=customer.tier,
+                                 tier_color=customer.tier_color)
+            trend = make_trend(past.get(customer.customer_id, []), current)
+        yield ScorecardContext(
+            root="../", run=run, customer=customer, groups=groups,
+            ungrouped=[views[k] for k in meta.ungrouped], signals=list(views.values()),
+            drivers=drivers,
+            missing=[v for v in views.values() if v.status in ("missing", "stale", "future")],
+            trend=trend)

@@ -1,0 +1,243 @@
+"""The template context: every variable a template can use, as pydantic models.
+
+This is the contract with people who write their own templates, so it is explicit and
+stable: fields are only added, never renamed or removed without a major version. Numbers
+are the engine's numbers, unrounded (the number shown is the number used; templates round
+for display). `docs/templates.md` is generated from these models (`python -m
+healthscore.render.docs`) and a test fails if the two drift apart.
+
+Links (`href`) are relative to the output root; every page gets `root`, the relative path
+from that page back to the root (`""` or `"../"`), so `{{ root }}{{ customer.href }}`
+works on every page and from disk.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+Status = Literal["ok", "missing", "stale", "future", "off"]
+
+
+class Model(BaseModel):
+    """Immutable, and unknown fields are errors, so a typo in the builder fails loudly."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class TierInfo(Model):
+    """One tier as configured in the weight file."""
+
+    name: str = Field(description="tier name, e.g. `at risk`")
+    color: str = Field(description="hex colour used for this tier everywhere")
+    below: float | None = Field(description="exclusive upper score bound; None on the top tier")
+    rank: int = Field(description="0 for the lowest tier; -1 for the insufficient-data tier")
+
+
+class RunInfo(Model):
+    """About the scoring run; the same on every page."""
+
+    title: str = Field(description="report title (the weight file's `name`)")
+    as_of: date = Field(description="date the scores describe")
+    generated_at: datetime = Field(description="when these pages were rendered (UTC)")
+    weights_name: str = Field(description="`name` of the weight file")
+    weights_path: str | None = Field(description="weight file path, when loaded from a file")
+    currency: str = Field(description="symbol put before ARR amounts")
+    tiers: list[TierInfo] = Field(description="scored tiers, lowest first")
+    insufficient: TierInfo = Field(description="the tier of customers without enough data")
+    min_coverage: float = Field(description="coverage (0–1) below which there is no score")
+    customer_count: int = Field(description="customers in the run")
+    has_history: bool = Field(description="whether earlier runs were given (trends, movers)")
+    version: str = Field(description="healthscore version that rendered the pages")
+
+
+class CustomerSummary(Model):
+    """One customer's headline numbers: a table row, a scorecard header, an outreach line."""
+
+    customer_id: str = Field(description="the id, as text")
+    name: str = Field(description="display name (the id when the input has no name)")
+    owner: str | None = Field(description="the CSM who owns the account")
+    segment: str | None = Field(description="segment as given in the input")
+    arr: float | None = Field(description="annual recurring revenue")
+    profile: str = Field(description="weight-file profile applied (`default` or a segment)")
+    score: float | None = Field(description="overall score 0–100; None when not scored")
+    scored: bool = Field(description="False when coverage was below `min_coverage`")
+    tier: str = Field(description="tier name")
+    tier_color: str = Field(description="hex colour of the tier")
+    tier_rank: int = Field(description="rank of the tier (0 lowest; -1 insufficient data)")
+    coverage: float = Field(description="share of the weight that had usable data, 0–1")
+    priority: float | None = Field(description="outreach priority (higher = call sooner)")
+    change: float | None = Field(
+        description="score change since a month ago (needs history), in points")
+    drivers: list[str] = Field(description="labels of the signals pulling the score down most")
+    reasons: list[str] = Field(description="the drivers in plain words")
+    stem: str = Field(description="safe file name stem of this customer's files")
+    href: str = Field(description="scorecard HTML, relative to the output root")
+    md_href: str = Field(description="scorecard Markdown, relative to the output root")
+
+
+class SignalView(Model):
+    """One signal on a scorecard."""
+
+    key: str = Field(description="signal key in the weight file")
+    label: str = Field(description="name shown to people")
+    unit: str | None = Field(description="unit of the raw value, e.g. `%`")
+    description: str | None = Field(description="what the signal measures")
+    group: str | None = Field(description="key of the group it belongs to (None: top level)")
+    raw: float | str | bool | None = Field(description="raw value read; None when missing")
+    raw_text: str = Field(description="raw value formatted with its unit; `—` when missing")
+    score: float | None = Field(description="its 0–100 score (None when missing)")
+    weight: float = Field(description="share of the overall score it really had, 0–1")
+    points: float | None = Field(description="contribution in points (weight × score)")
+    max_points: float = Field(description="points it would give at a score of 100")
+    lost_points: float = Field(description="max_points − points: what it costs the customer")
+    status: Status = Field(description="ok, missing, stale, future or off")
+    explanation: str = Field(description="the value and its rule in plain words")
+    is_driver: bool = Field(description="whether it is one of the customer's drivers")
+
+
+class GroupView(Model):
+    """One group (groups nest; listed in tree order with their depth)."""
+
+    key: str = Field(description="group key in the weight file")
+    label: str = Field(description="name shown to people")
+    depth: int = Field(description="0 for a top-level group, 1 inside another, …")
+    parent: str | None = Field(description="key of the enclosing group")
+    score: float | None = Field(description="group score 0–100 (None when no data)")
+    weight: float = Field(description="share of the overall score, 0–1")
+    points: float | None = Field(description="contribution to the overall score in points")
+    max_points: float = Field(description="points at a group score of 100")
+    signals: list[SignalView] = Field(description="signals directly in this group")
+
+
+class DriverView(Model):
+    """A signal that pulls the score down, most points lost first."""
+
+    key: str = Field(description="signal key")
+    label: str = Field(description="signal label")
+    lost_points: float = Field(description="points below the maximum this signal could give")
+    text: str = Field(description="plain-words explanation")
+
+
+class TrendPoint(Model):
+    """One run in a customer's history (the current run is the last point)."""
+
+    as_of: date = Field(description="as-of date of that run")
+    score: float | None = Field(description="score then (None when not scored)")
+    tier: str = Field(description="tier then")
+    tier_color: str = Field(description="colour of that tier (grey when no longer configured)")
+
+
+class Trend(Model):
+    """Score history of one customer; only present when history was given."""
+
+    points: list[TrendPoint] = Field(description="oldest first, at most 12 months, ends today")
+    previous: TrendPoint | None = Field(description="the latest earlier run")
+    month_ago: TrendPoint | None = Field(
+        description="the latest run at least one calendar month before the as-of date")
+    change_since_previous: float | None = Field(description="score − previous.score")
+    change_month: float | None = Field(description="score − month_ago.score")
+
+
+class ScorecardContext(Model):
+    """Context of `scorecard.html.j2` and `scorecard.md.j2`."""
+
+    root: str = Field(description="relative path from this page to the output root")
+    run: RunInfo
+    customer: CustomerSummary
+    groups: list[GroupView] = Field(description="all groups in tree order")
+    ungrouped: list[SignalView] = Field(description="signals outside any group")
+    signals: list[SignalView] = Field(description="every signal, in weight-file order")
+    drivers: list[DriverView] = Field(description="what pulls the score down, worst first")
+    missing: list[SignalView] = Field(description="signals without usable data (missing, "
+                                      "stale, future); `off` signals are not listed")
+    trend: Trend | None = Field(description="None without history")
+
+
+class TierSummary(Model):
+    """Customers and ARR in one tier."""
+
+    tier: TierInfo
+    count: int = Field(description="customers in the tier")
+    share: float = Field(description="count / all customers, 0–1")
+    arr: float = Field(description="sum of ARR in the tier")
+    arr_share: float = Field(description="arr / total ARR, 0–1")
+
+
+class HistogramBin(Model):
+    """Scored customers with lo ≤ score < hi (the last bin includes 100)."""
+
+    lo: float
+    hi: float
+    count: int
+    color: str = Field(description="colour of the tier the bin's middle falls in")
+
+
+class Mover(Model):
+    """A customer whose score changed most since a month ago."""
+
+    customer: CustomerSummary
+    previous_score: float
+    change: float = Field(description="points; positive is better")
+
+
+class PortfolioTotals(Model):
+    """Headline numbers of the portfolio."""
+
+    customers: int
+    scored: int = Field(description="customers with a score")
+    arr: float = Field(description="total ARR")
+    mean_score: float | None = Field(description="mean score of scored customers")
+    arr_weighted_score: float | None = Field(description="ARR-weighted mean score")
+    arr_at_risk: float = Field(description="ARR in the lowest tier")
+
+
+class PortfolioContext(Model):
+    """Context of `portfolio.html.j2` (written as `index.html`)."""
+
+    root: str
+    run: RunInfo
+    totals: PortfolioTotals
+    tiers: list[TierSummary] = Field(description="lowest tier first, insufficient data last")
+    histogram: list[HistogramBin] = Field(description="ten bins of ten points")
+    movers_up: list[Mover] = Field(description="biggest improvements (empty without history)")
+    movers_down: list[Mover] = Field(description="biggest drops (empty without history)")
+    customers: list[CustomerSummary] = Field(description="all customers, lowest score first")
+    owners: list[str] = Field(description="distinct owners, sorted")
+    segments: list[str] = Field(description="distinct segments, sorted")
+    outreach_href: str = Field(description="the outreach list, relative to the root")
+
+
+class OutreachEntry(Model):
+    """One line of the outreach list."""
+
+    rank: int = Field(description="1 = contact first")
+    customer: CustomerSummary
+    priority: float
+
+
+class OwnerList(Model):
+    """Links to one owner's own outreach list."""
+
+    owner: str
+    count: int = Field(description="scored customers on the list")
+    href: str = Field(description="HTML list, relative to the root")
+    md_href: str
+    csv_href: str
+
+
+class OutreachContext(Model):
+    """Context of `outreach.html.j2` and `outreach.md.j2`."""
+
+    root: str
+    run: RunInfo
+    owner: str | None = Field(description="whose list this is; None for everyone's")
+    priority_rule: str = Field(description="how priority is computed, in words")
+    entries: list[OutreachEntry] = Field(description="ranked, highest priority first")
+    needs_data: list[CustomerSummary] = Field(
+        description="customers without a score (not ranked): collect data first")
+    owner_lists: list[OwnerList] = Field(description="every owner's own list")
+    portfolio_href: str
+    csv_href: str = Field(description="this list as CSV, relative to the root")

@@ -1,0 +1,183 @@
+"""The Jinja environment: user templates first, built-in ones as the fallback.
+
+A user folder only needs the templates it changes (Jinja `ChoiceLoader`); everything else
+comes from the built-in set, which ships in the wheel as `healthscore/_bundled/templates`
+(or is the repo's `templates/` in a development checkout). HTML templates autoescape, so a
+customer named `<script>` is shown, not run; Markdown templates do not (Markdown is not HTML).
+Undefined variables are errors, so a typo in a user template fails with its file and line
+instead of silently rendering an empty string.
+"""
+
+from __future__ import annotations
+
+import math
+import sys
+from datetime import date, datetime
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+import jinja2
+from jinja2 import ChoiceLoader, Environment, FileSystemLoader, StrictUndefined
+
+from healthscore.errors import Problem, TemplateError
+from healthscore.render import svg
+from healthscore.render.context import Model
+from healthscore.render.explain import fmt_number
+
+TEMPLATES = ("scorecard.html.j2", "scorecard.md.j2", "portfolio.html.j2", "outreach.html.j2",
+             "outreach.md.j2")
+HTML_SUFFIXES = ("html", "htm", "xml", "svg", "html.j2", "htm.j2", "xml.j2", "svg.j2")
+
+
+def builtin_template_dir() -> Path:
+    """Bundled templates in an installed wheel, else the repo's top-level `templates/`."""
+    package = Path(__file__).resolve().parents[1]
+    bundled = package / "_bundled" / "templates"
+    return bundled if bundled.is_dir() else package.parent / "templates"
+
+
+def _missing(value: Any) -> bool:
+    return value is None or (isinstance(value, float) and math.isnan(value))
+
+
+def money(value: float | None, currency: str = "$") -> str:
+    """Compact amounts for tables: $950, $12.3k, $444k, $4.1M (three significant digits)."""
+    if _missing(value):
+        return "—"
+    v = float(value)
+    sign = "-" if v < 0 else ""
+    v = abs(v)
+    for size, suffix in ((1e9, "B"), (1e6, "M"), (1e3, "k")):
+        if v >= size * 0.9995:
+            scaled = v / size
+            digits = 0 if scaled >= 99.95 else 1
+            return f"{sign}{currency}{scaled:.{digits}f}{suffix}"
+    return f"{sign}{currency}{v:,.0f}"
+
+
+def compact(value: float | None) -> str:
+    """A large plain number, compactly: 51.5M, 12.3k, 950."""
+    return money(value, "")
+
+
+def money_full(value: float | None, currency: str = "$") -> str:
+    return "—" if _missing(value) else f"{currency}{float(value):,.0f}"
+
+
+def _fixed(value: float, digits: int) -> str:
+    """Fixed decimals without a "-0" for tiny negatives (the engine may yield -0.0)."""
+    rounded = round(float(value), digits)
+    return f"{(rounded if rounded != 0 else 0.0):.{digits}f}"
+
+
+def score(value: float | None, digits: int = 0) -> str:
+    return "—" if _missing(value) else _fixed(value, digits)
+
+
+def pct(value: float | None, digits: int = 0) -> str:
+    return "—" if _missing(value) else _fixed(float(value) * 100, digits) + "%"
+
+
+def signed(value: float | None, digits: int = 1) -> str:
+    """`+4.2`, `−3.0`, `0.0`: a change, with a real minus sign."""
+    if _missing(value):
+        return "—"
+    text = f"{abs(float(value)):.{digits}f}"
+    if round(float(value), digits) == 0:
+        return text
+    return ("+" if value > 0 else "−") + text
+
+
+def day(value: date | datetime | None, fmt: str = "%-d %b %Y") -> str:
+    return "—" if value is None else value.strftime(fmt)
+
+
+def md_cell(value: Any) -> str:
+    """Text safe inside a Markdown table cell: no pipes, no line breaks, no HTML tags."""
+    text = "" if value is None else str(value)
+    text = text.replace("\\", "\\\\").replace("|", "\\|").replace("\r", " ").replace("\n", " ")
+    return text.replace("<", "&lt;").replace(">", "&gt;")
+
+
+def make_env(template_dir: str | Path | None = None) -> Environment:
+    """The environment every page is rendered with; user folder first when given."""
+    loaders = []
+    if template_dir is not None:
+        path = Path(template_dir)
+        if not path.is_dir():
+            raise TemplateError(Problem("template folder does not exist", file=str(path)))
+        loaders.append(FileSystemLoader(str(path)))
+    loaders.append(FileSystemLoader(str(builtin_template_dir())))
+    env = Environment(
+        loader=ChoiceLoader(loaders),
+        autoescape=jinja2.select_autoescape(enabled_extensions=HTML_SUFFIXES,
+                                            default_for_string=True, default=False),
+        undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True,
+        keep_trailing_newline=True, auto_reload=False, cache_size=-1)
+    env.filters.update(money=money, compact=compact, money_full=money_full, score=score, pct=pct,
+                       signed=signed, day=day, md=md_cell, num=fmt_number)
+    env.globals.update(gauge=svg.gauge, trend_chart=svg.trend_chart, histogram_chart=svg.histogram,
+                       stacked_bar=svg.stacked_bar, ink_on=svg.ink_on,
+                       score_color=svg.score_color)
+    return env
+
+
+class Templates:
+    """The five page templates, compiled once; renders a context model to text."""
+
+    def __init__(self, template_dir: str | Path | None = None):
+        self.env = make_env(template_dir)
+        self.compiled: dict[str, jinja2.Template] = {}
+        for name in TEMPLATES:
+            try:
+                self.compiled[name] = self.env.get_template(name)
+            except jinja2.TemplateSyntaxError as exc:
+                raise TemplateError(Problem(exc.message or str(exc),
+                                            file=exc.filename or exc.name,
+                                            line=exc.lineno)) from None
+            except jinja2.TemplateNotFound as exc:
+                raise TemplateError(Problem(
+                    f"template `{exc.name}` not found (needed by `{name}`)",
+                    file=str(builtin_template_dir() / name))) from None
+
+    def render(self, name: str, context: Model) -> str:
+        """Render one page; any failure becomes a TemplateError naming file and line."""
+        template = self.compiled[name]
+        try:
+            return template.render(dict(context))
+        except Exception as exc:  # noqa: BLE001 - every template failure gets located
+            raise located_error(exc, template) from None
+
+
+def located_error(exc: BaseException, template: jinja2.Template) -> TemplateError:
+    """Find the innermost template frame in the traceback: that is the line to fix."""
+    if isinstance(exc, TemplateError):
+        return exc
+    file, line = _template_frame(exc.__traceback__)
+    if isinstance(exc, jinja2.TemplateSyntaxError):  # e.g. inside an included template
+        file, line = exc.filename or exc.name or file, exc.lineno
+    if file is None:
+        file = template.filename
+    message = f"{type(exc).__name__}: {exc}"
+    return TemplateError(Problem(message, file=file, line=line))
+
+
+def _template_frame(tb: TracebackType | None) -> tuple[str | None, int | None]:
+    found: tuple[str | None, int | None] = (None, None)
+    while tb is not None:
+        filename = tb.tb_frame.f_code.co_filename
+        # Jinja rewrites template frames to carry the template's file name and line.
+        if not filename.endswith(".py") and not filename.startswith("<"):
+            found = (filename, tb.tb_lineno)
+        tb = tb.tb_next
+    return found
+
+
+def _self_check() -> None:  # pragma: no cover - manual aid: python -m healthscore.render.env
+    Templates()
+    print("templates compile:", ", ".join(TEMPLATES), file=sys.stderr)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    _self_check()

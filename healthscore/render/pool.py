@@ -1,0 +1,119 @@
+"""Scorecards rendered over all cores.
+
+Per-customer rendering is pure CPU work (Jinja and string building), so threads would not
+help. Workers are forked after the job is prepared: they inherit the compiled templates, the
+frame and the summaries without pickling, receive only `(start, stop)` row ranges, and write
+their files themselves. Errors travel back as plain tuples (exceptions carrying `Problem`s do
+not survive pickling intact) and are re-raised in the parent. Where `fork` is unavailable or
+the run is small, the same code runs in-process.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import sys
+import traceback
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from healthscore.errors import Problem, TemplateError
+from healthscore.render.build import scorecard_contexts
+from healthscore.render.context import CustomerSummary, RunInfo, TrendPoint
+from healthscore.render.env import Templates
+from healthscore.render.meta import RenderMeta
+
+PARALLEL_MIN = 400  # below this, starting processes costs more than it saves
+Progress = Callable[[int, int], None]
+
+
+@dataclass
+class ScorecardJob:
+    frame: pd.DataFrame
+    summaries: list[CustomerSummary]
+    meta: RenderMeta
+    run: RunInfo
+    past: dict[str, list[TrendPoint]]
+    templates: Templates
+    folder: Path  # where scorecards go
+
+    def render_range(self, start: int, stop: int) -> int:
+        """Write the HTML and Markdown scorecards of rows start..stop; returns how many."""
+        sub = self.frame.iloc[start:stop]
+        n = 0
+        for ctx in scorecard_contexts(sub, self.summaries[start:stop], self.meta, self.run,
+                                      self.past):
+            stem = self.folder / ctx.customer.stem
+            html = self.templates.render("scorecard.html.j2", ctx)
+            md = self.templates.render("scorecard.md.j2", ctx)
+            with open(f"{stem}.html", "w", encoding="utf-8") as fh:
+                fh.write(html)
+            with open(f"{stem}.md", "w", encoding="utf-8") as fh:
+                fh.write(md)
+            n += 1
+        return n
+
+
+_JOB: ScorecardJob | None = None  # the forked workers' view of the job
+
+
+def _work(bounds: tuple[int, int]) -> tuple[int, Any]:
+    assert _JOB is not None
+    try:
+        return _JOB.render_range(*bounds), None
+    except TemplateError as exc:
+        return 0, ("template", [(p.message, p.file, p.line) for p in exc.problems])
+    except BaseException:  # noqa: BLE001 - reported in the parent with the worker's trace
+        return 0, ("crash", traceback.format_exc())
+
+
+def _raise(error: Any) -> None:
+    kind, detail = error
+    if kind == "template":
+        raise TemplateError([Problem(m, file=f, line=ln) for m, f, ln in detail])
+    raise RuntimeError(f"a render worker failed:\n{detail}")
+
+
+def default_jobs() -> int:
+    try:
+        return max(len(os.sched_getaffinity(0)), 1)
+    except AttributeError:  # not Linux
+        return max(os.cpu_count() or 1, 1)
+
+
+def render_scorecards(job: ScorecardJob, jobs: int | None = None,
+                      progress: Progress | None = None) -> int:
+    """Render every scorecard of the job; calls progress(done, total) as chunks finish."""
+    global _JOB
+    total = len(job.frame)
+    jobs = default_jobs() if jobs is None else max(int(jobs), 1)
+    parallel = (jobs > 1 and total >= PARALLEL_MIN and sys.platform.startswith("linux")
+                and "fork" in multiprocessing.get_all_start_methods())
+    size = max(50, min(500, total // (jobs * 8) or 1)) if parallel else max(200, total // 50)
+    chunks = [(s, min(s + size, total)) for s in range(0, total, size)]
+    done = 0
+    if progress:
+        progress(0, total)
+    if not parallel:
+        for start, stop in chunks:
+            done += job.render_range(start, stop)
+            if progress:
+                progress(done, total)
+        return done
+    _JOB = job
+    try:
+        with multiprocessing.get_context("fork").Pool(processes=jobs) as pool:
+            for count, error in pool.imap_unordered(_work, chunks):
+                if error is not None:
+                    pool.terminate()
+                    _raise(error)
+                done += count
+                if progress:
+                    progress(done, total)
+    finally:
+        _JOB = None
+    return done

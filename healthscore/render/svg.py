@@ -1,0 +1,216 @@
+"""Inline SVG charts: a gauge, a score trend, a histogram and horizontal bars.
+
+Pages must work opened from disk with no network, and must print; inline SVG does both and
+needs no plotting service. Each helper takes plain numbers and returns `Markup`, so templates
+call them directly (`{{ gauge(customer.score, customer.tier_color, tiers) }}`). Text inside a
+chart is escaped here, because `Markup` bypasses the template's autoescaping.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from datetime import date
+
+from markupsafe import Markup, escape
+
+from healthscore.render.context import HistogramBin, TierInfo, TrendPoint
+
+MUTED = "#cbd2dc"
+INK = "#1f2937"
+SUBTLE = "#6b7280"
+
+
+def _f(x: float) -> str:
+    """Short coordinates keep 10,000 scorecards small."""
+    return f"{x:.1f}".rstrip("0").rstrip(".")
+
+
+def _missing(value: float | None) -> bool:
+    return value is None or (isinstance(value, float) and math.isnan(value))
+
+
+def _arc_point(cx: float, cy: float, r: float, fraction: float) -> tuple[float, float]:
+    angle = math.pi * (1.0 - fraction)
+    return cx + r * math.cos(angle), cy - r * math.sin(angle)
+
+
+def _arc(cx: float, cy: float, r: float, start: float, end: float) -> str:
+    x0, y0 = _arc_point(cx, cy, r, start)
+    x1, y1 = _arc_point(cx, cy, r, end)
+    return f"M{_f(x0)} {_f(y0)}A{_f(r)} {_f(r)} 0 0 1 {_f(x1)} {_f(y1)}"
+
+
+def gauge(score: float | None, color: str, tiers: Sequence[TierInfo] = (),
+          width: int = 200) -> Markup:
+    """Half-circle gauge: tier bands as a faint track, the score as a coloured arc."""
+    h = width * 0.64
+    cx, cy, r = width / 2, width * 0.52, width * 0.4
+    stroke = width * 0.09
+    parts = [f'<svg class="gauge" viewBox="0 0 {width} {_f(h)}" width="{width}" '
+             f'height="{_f(h)}" role="img" aria-label="score gauge">']
+    lo = 0.0
+    for tier in tiers:
+        hi = 100.0 if tier.below is None else min(max(tier.below, 0.0), 100.0)
+        if hi > lo:
+            parts.append(f'<path d="{_arc(cx, cy, r, lo / 100, hi / 100)}" fill="none" '
+                         f'stroke="{escape(tier.color)}" stroke-opacity=".18" '
+                         f'stroke-width="{_f(stroke)}"/>')
+        lo = hi
+    if not tiers:
+        parts.append(f'<path d="{_arc(cx, cy, r, 0, 1)}" fill="none" stroke="{MUTED}" '
+                     f'stroke-width="{_f(stroke)}"/>')
+    if _missing(score):
+        label = "–"
+    else:
+        frac = min(max(float(score), 0.0), 100.0) / 100
+        if frac > 0:
+            parts.append(f'<path d="{_arc(cx, cy, r, 0, frac)}" fill="none" '
+                         f'stroke="{escape(color)}" stroke-width="{_f(stroke)}" '
+                         f'stroke-linecap="round"/>')
+        label = f"{float(score):.0f}"
+    parts.append(f'<text x="{_f(cx)}" y="{_f(cy - r * 0.12)}" text-anchor="middle" '
+                 f'font-size="{_f(width * 0.2)}" font-weight="700" fill="{INK}">{label}</text>')
+    parts.append(f'<text x="{_f(cx - r)}" y="{_f(cy + width * 0.1)}" text-anchor="middle" '
+                 f'font-size="{_f(width * 0.055)}" fill="{SUBTLE}">0</text>'
+                 f'<text x="{_f(cx + r)}" y="{_f(cy + width * 0.1)}" text-anchor="middle" '
+                 f'font-size="{_f(width * 0.055)}" fill="{SUBTLE}">100</text></svg>')
+    return Markup("".join(parts))
+
+
+def trend_chart(points: Sequence[TrendPoint], tiers: Sequence[TierInfo] = (),
+                width: int = 320, height: int = 96) -> Markup:
+    """Score over time on a fixed 0–100 axis with tier bands behind it; scoreless runs gap."""
+    pad_l, pad_r, pad_t, pad_b = 26, 10, 8, 18
+    iw, ih = width - pad_l - pad_r, height - pad_t - pad_b
+    days = [p.as_of.toordinal() for p in points]
+    d0, d1 = (min(days), max(days)) if days else (0, 1)
+    span = max(d1 - d0, 1)
+
+    def x(d: int) -> float:
+        return pad_l + (iw * (d - d0) / span if len(points) > 1 else iw / 2)
+
+    def y(s: float) -> float:
+        return pad_t + ih * (1 - min(max(s, 0.0), 100.0) / 100)
+
+    out = [f'<svg class="trend" viewBox="0 0 {width} {height}" width="{width}" '
+           f'height="{height}" role="img" aria-label="score trend">']
+    lo = 0.0
+    for tier in tiers:
+        hi = 100.0 if tier.below is None else min(max(tier.below, 0.0), 100.0)
+        if hi > lo:
+            out.append(f'<rect x="{pad_l}" y="{_f(y(hi))}" width="{iw}" '
+                       f'height="{_f(y(lo) - y(hi))}" fill="{escape(tier.color)}" '
+                       f'fill-opacity=".08"/>')
+        lo = hi
+    for tick in (0, 50, 100):
+        out.append(f'<text x="{pad_l - 5}" y="{_f(y(tick) + 3.5)}" text-anchor="end" '
+                   f'font-size="9" fill="{SUBTLE}">{tick}</text>')
+    segment: list[str] = []
+    segments: list[list[str]] = []
+    for d, p in zip(days, points, strict=True):
+        if _missing(p.score):
+            if segment:
+                segments.append(segment)
+            segment = []
+            continue
+        segment.append(f"{_f(x(d))},{_f(y(p.score))}")
+    if segment:
+        segments.append(segment)
+    for seg in segments:
+        out.append(f'<polyline points="{" ".join(seg)}" fill="none" stroke="{INK}" '
+                   f'stroke-width="1.6" stroke-linejoin="round"/>')
+    for d, p in zip(days, points, strict=True):
+        if not _missing(p.score):
+            out.append(f'<circle cx="{_f(x(d))}" cy="{_f(y(p.score))}" r="2.6" '
+                       f'fill="{escape(p.tier_color)}" stroke="#fff" stroke-width="1">'
+                       f'<title>{p.as_of.isoformat()}: {p.score:.0f} '
+                       f'({escape(p.tier)})</title></circle>')
+    if points:
+        first, last = points[0].as_of, points[-1].as_of
+        out.append(f'<text x="{pad_l}" y="{height - 4}" font-size="9" fill="{SUBTLE}">'
+                   f'{_month(first)}</text>')
+        if len(points) > 1:
+            out.append(f'<text x="{width - pad_r}" y="{height - 4}" text-anchor="end" '
+                       f'font-size="9" fill="{SUBTLE}">{_month(last)}</text>')
+    out.append("</svg>")
+    return Markup("".join(out))
+
+
+def _month(d: date) -> str:
+    return d.strftime("%b %Y")
+
+
+def histogram(bins: Sequence[HistogramBin], width: int = 300, height: int = 150) -> Markup:
+    """Score distribution in bins of equal width, each bar in the colour of its tier."""
+    pad_l, pad_r, pad_t, pad_b = 28, 12, 14, 20
+    iw, ih = width - pad_l - pad_r, height - pad_t - pad_b
+    top = max((b.count for b in bins), default=0) or 1
+    bw = iw / max(len(bins), 1)
+    out = [f'<svg class="histogram" viewBox="0 0 {width} {height}" width="100%" '
+           f'role="img" aria-label="score histogram">']
+    for frac in (0, 0.5, 1):
+        yy = pad_t + ih * (1 - frac)
+        out.append(f'<line x1="{pad_l}" x2="{width - pad_r}" y1="{_f(yy)}" y2="{_f(yy)}" '
+                   f'stroke="#e5e7eb"/><text x="{pad_l - 5}" y="{_f(yy + 3.5)}" '
+                   f'text-anchor="end" font-size="10" fill="{SUBTLE}">{round(top * frac)}</text>')
+    for i, b in enumerate(bins):
+        bh = ih * b.count / top
+        bx = pad_l + i * bw
+        out.append(f'<rect x="{_f(bx + 1.5)}" y="{_f(pad_t + ih - bh)}" width="{_f(bw - 3)}" '
+                   f'height="{_f(bh)}" rx="2" fill="{escape(b.color)}">'
+                   f'<title>{b.lo:g}–{b.hi:g}: {b.count}</title></rect>')
+        if b.count:
+            out.append(f'<text x="{_f(bx + bw / 2)}" y="{_f(pad_t + ih - bh - 3)}" '
+                       f'text-anchor="middle" font-size="9" fill="{SUBTLE}">{b.count}</text>')
+    for i in range(len(bins) + 1):
+        if i % 2 == 0 or len(bins) <= 10:
+            label = bins[i].lo if i < len(bins) else bins[-1].hi
+            out.append(f'<text x="{_f(pad_l + i * bw)}" y="{height - 6}" text-anchor="middle" '
+                       f'font-size="10" fill="{SUBTLE}">{label:g}</text>')
+    out.append("</svg>")
+    return Markup("".join(out))
+
+
+def stacked_bar(parts: Sequence[tuple[str, float, str]], width: int = 420,
+                height: int = 26) -> Markup:
+    """One bar split into (label, value, colour) parts, e.g. customers per tier."""
+    total = sum(max(v, 0.0) for _, v, _ in parts) or 1.0
+    out = [f'<svg class="stacked" viewBox="0 0 {width} {height}" width="100%" '
+           f'preserveAspectRatio="none" role="img" aria-label="distribution">']
+    xx = 0.0
+    for label, value, color in parts:
+        w = width * max(value, 0.0) / total
+        if w > 0:
+            out.append(f'<rect x="{_f(xx)}" y="0" width="{_f(w)}" height="{height}" '
+                       f'fill="{escape(color)}"><title>{escape(label)}: {value:g}</title></rect>')
+        xx += w
+    out.append("</svg>")
+    return Markup("".join(out))
+
+
+def ink_on(color: str) -> str:
+    """Dark or white text, whichever reads better on a tier colour (WCAG luminance)."""
+    c = color.lstrip("#")
+    if len(c) == 3:
+        c = "".join(ch * 2 for ch in c)
+    try:
+        r, g, b = (int(c[i:i + 2], 16) / 255 for i in (0, 2, 4))
+    except ValueError:
+        return "#ffffff"
+
+    def lin(v: float) -> float:
+        return v / 12.92 if v <= 0.04045 else ((v + 0.055) / 1.055) ** 2.4
+
+    lum = 0.2126 * lin(r) + 0.7152 * lin(g) + 0.0722 * lin(b)
+    return "#111827" if lum > 0.36 else "#ffffff"
+
+
+def score_color(score: float | None, tiers: Sequence[TierInfo], none: str = MUTED) -> str:
+    """Colour of the tier a 0–100 score falls in; used for signal and group bars."""
+    if _missing(score) or not tiers:
+        return none
+    for tier in tiers:
+        if tier.below is None or score < tier.below:
+            return tier.color
+    return tiers[-1].color
