@@ -95,10 +95,9 @@ def plan(signal: str, alias: str, spec: MetricSpec, table: Table, asof: AsOf, ke
     elif m == "duration":
         per = 3600.0 if (spec.unit or "hours") == "hours" else 86400.0
         s, e = q(spec.start), q(spec.end)
-        a["v"] = agg(f"avg(epoch({e}) - epoch({s})) / {per}",
-                     f"{s} IS NOT NULL AND {e} IS NOT NULL")
+        a["v"] = agg(f"avg(epoch({e}) - epoch({s}))", f"{s} IS NOT NULL AND {e} IS NOT NULL")
         a["n"] = agg("count(*)", f"{s} IS NOT NULL AND {e} IS NOT NULL")
-        value = "t.{v}"
+        value = f"t.{{v}} / {per}"
     elif m == "trend":
         base = spec.of or "count"
         prev_start, prev_end = asof.previous(spec.window)
@@ -109,6 +108,7 @@ def plan(signal: str, alias: str, spec: MetricSpec, table: Table, asof: AsOf, ke
         a["v"] = agg(expr)
         a["p"] = f"{expr} FILTER (WHERE {prev_where})"
         a["n"] = f"count(*) FILTER (WHERE ({where}) OR ({prev_where}))"
+        start_ts = prev_start  # the table prefilter must keep the previous window
         zero = "0" if base in ZERO_WHEN_EMPTY else "NULL"
         value = (f"(coalesce(t.{{v}}, {zero}) - t.{{p}}) / "
                  f"NULLIF(CAST(t.{{p}} AS DOUBLE), 0)")
