@@ -50,7 +50,7 @@ _register()
 
 def main() -> None:
     try:
-        app(standalone_mode=False)
+        code = app(standalone_mode=False)  # returns the exit code of typer.Exit
     except HealthscoreError as exc:
         report_problems(exc)
         sys.exit(2)
@@ -69,3 +69,4 @@ def main() -> None:
             exc.show()
             sys.exit(exc.exit_code)
         raise
+    sys.exit(code if isinstance(code, int) else 0)

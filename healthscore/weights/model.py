@@ -23,6 +23,7 @@ MissingPolicy = Literal["redistribute", "neutral", "zero"]
 Weight = Annotated[float, Field(gt=0, allow_inf_nan=False)]
 Points = Annotated[float, Field(ge=0, le=100, allow_inf_nan=False)]
 Scalar = str | bool | int | float
+RULE_KINDS = ("linear", "bands", "map", "percentile")
 
 
 class Strict(BaseModel):
@@ -91,7 +92,7 @@ class ScoreRule(Strict):
 
     @model_validator(mode="after")
     def _exactly_one(self) -> ScoreRule:
-        chosen = [k for k in ("linear", "bands", "map", "percentile") if getattr(self, k) is not None]
+        chosen = [k for k in RULE_KINDS if getattr(self, k) is not None]
         if len(chosen) != 1:
             found = ", ".join(chosen) if chosen else "none"
             raise ValueError(
@@ -104,8 +105,7 @@ class ScoreRule(Strict):
 
     @property
     def kind(self) -> str:
-        return next(k for k in ("linear", "bands", "map", "percentile")
-                    if getattr(self, k) is not None)
+        return next(k for k in RULE_KINDS if getattr(self, k) is not None)
 
 
 class SignalSpec(Strict):

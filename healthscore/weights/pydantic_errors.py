@@ -49,6 +49,10 @@ def _unwrap(tp: Any) -> Any:
     return tp
 
 
+def _num(value: Any) -> str:
+    return f"{value:g}" if isinstance(value, int | float) else str(value)
+
+
 def _found(value: Any) -> str:
     text = repr(value) if not isinstance(value, str) else f"`{value}`"
     return text if len(text) <= 60 else text[:57] + "..."
@@ -73,11 +77,10 @@ def _message(err: dict, root: type[BaseModel]) -> str:
         expected = ctx.get("expected", "")
         return f"must be one of {expected}; found {_found(value)}"
     if kind == "greater_than":
-        return f"must be greater than {ctx.get('gt')}; found {_found(value)}"
+        return f"must be greater than {_num(ctx.get('gt'))}; found {_found(value)}"
     if kind in ("greater_than_equal", "less_than_equal"):
-        lo = [f">= {ctx['ge']}"] if "ge" in ctx else []
-        hi = [f"<= {ctx['le']}"] if "le" in ctx else []
-        return f"must be {' and '.join(lo + hi)}; found {_found(value)}"
+        bound = f">= {_num(ctx['ge'])}" if "ge" in ctx else f"<= {_num(ctx.get('le'))}"
+        return f"must be {bound}; found {_found(value)}"
     if kind in ("float_parsing", "float_type", "int_parsing", "int_type"):
         return f"must be a number; found {_found(value)}"
     if kind in ("string_type",):

@@ -23,6 +23,6 @@ def unknown(kind: str, name: str, known: Iterable[str]) -> str:
     """`unknown signal `npss`; did you mean `nps`? Known signals: ...`"""
     known = list(known)
     close = difflib.get_close_matches(name, known, n=1, cutoff=0.6)
-    hint = f"; did you mean `{close[0]}`?" if close else ""
+    hint = f"; did you mean `{close[0]}`?" if close else "."
     listing = ", ".join(known) if known else "none"
-    return f"unknown {kind} `{name}`{hint} Known {kind}s: {listing}."
+    return f"unknown {kind} `{name}`{hint} Defined: {listing}."

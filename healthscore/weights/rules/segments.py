@@ -25,5 +25,5 @@ def check(wf: WeightFile, ctx: RuleContext) -> Iterator[Problem]:
         for i, name in enumerate(seg.disable):
             if name not in wf.signals:
                 yield ctx.problem((*base, "disable", i), unknown("signal", name, wf.signals))
-        if len(set(seg.disable)) == len(wf.signals) and wf.signals:
+        if wf.signals and set(wf.signals) <= set(seg.disable):
             yield ctx.problem((*base, "disable"), "every signal is switched off; nothing is scored")

@@ -1,0 +1,90 @@
+"""The CLI, run as a user runs it: in a subprocess, on files in a scratch folder."""
+
+from __future__ import annotations
+
+import shutil
+
+import pandas as pd
+import pytest
+
+from tests.conftest import ROOT, write_weights
+
+
+@pytest.fixture
+def weights(tmp_path):
+    return write_weights(tmp_path / "w.yaml", {
+        "min_coverage": 0.5,
+        "signals": {"csat": {"column": "csat_pct", "score": {"linear": [60, 95]}},
+                    "nps": {"score": {"linear": [-20, 60]}}},
+    })
+
+
+def test_score_writes_csv_and_parquet_with_known_numbers(cli, tmp_path, weights):
+    (tmp_path / "c.csv").write_text(
+        "customer_id,name,arr,csat_pct,nps\n1,Acme,1000,95,60\n2,Globex,5000,60,-20\n"
+        "3,Initech,200,,\n")
+    proc = cli("score", "--weights", weights, "--customers", "c.csv", "--out", "out",
+               "--as-of", "2026-10-31", check_code=0)
+    assert "scored 3 customers" in proc.stdout
+    assert "Globex" in proc.stdout  # the call-first table
+    scores = pd.read_csv(tmp_path / "out" / "scores.csv").set_index("customer_id")
+    assert scores.loc[1, "score"] == pytest.approx(100.0)
+    assert scores.loc[2, "tier"] == "at risk"
+    assert scores.loc[3, "tier"] == "insufficient data"
+    parquet = pd.read_parquet(tmp_path / "out" / "scores.parquet")
+    assert parquet["score"].tolist()[:2] == pytest.approx([100.0, 0.0])
+    outreach = pd.read_csv(tmp_path / "out" / "outreach.csv")
+    assert outreach["customer_id"].tolist() == [2, 1]  # 100 × 5000 first; no score excluded
+    assert outreach.loc[0, "priority"] == pytest.approx(500000.0)
+
+
+def test_bad_input_exits_2_without_traceback_and_keeps_previous_output(cli, tmp_path, weights):
+    (tmp_path / "c.csv").write_text("customer_id,csat_pct,nps\n1,95,60\n")
+    cli("score", "-w", weights, "-c", "c.csv", "-o", "out", check_code=0)
+    before = (tmp_path / "out" / "scores.csv").read_text()
+    (tmp_path / "c.csv").write_text("customer_id,csat_pct,nps\n1,95,sixty\n")
+    proc = cli("score", "-w", weights, "-c", "c.csv", "-o", "out")
+    assert proc.returncode == 2
+    assert "Traceback" not in proc.stderr
+    assert 'found text in line 2 ("sixty")' in proc.stderr
+    assert (tmp_path / "out" / "scores.csv").read_text() == before
+    assert not [p for p in (tmp_path / "out").iterdir() if p.name.startswith(".")]
+
+
+def test_empty_table_writes_nothing(cli, tmp_path, weights):
+    (tmp_path / "c.csv").write_text("customer_id,csat_pct,nps\n")
+    proc = cli("score", "-w", weights, "-c", "c.csv", "-o", "out")
+    assert proc.returncode == 2
+    assert "no rows" in proc.stderr
+    assert not (tmp_path / "out").exists() or not list((tmp_path / "out").iterdir())
+
+
+def test_validate_reports_all_files_and_exits_1(cli, tmp_path):
+    head = "version: 1\nname: a\nsignals:\n"
+    (tmp_path / "a.yaml").write_text(head + "  s: {score: {linear: [1, 1]}}\n")
+    (tmp_path / "b.yaml").write_text(head + "  s: {scor: {linear: [0, 1]}}\n")
+    proc = cli("validate", "a.yaml", "b.yaml")
+    assert proc.returncode == 1
+    assert "a.yaml:4: signals.s.score.linear: bounds must differ" in proc.stderr
+    assert "b.yaml:4: signals.s.scor: unknown key `scor`; did you mean `score`?" in proc.stderr
+    assert "Traceback" not in proc.stderr
+
+
+def test_validate_prints_effective_weights_per_segment(cli, tmp_path):
+    shutil.copy(ROOT / "weights" / "default.yaml", tmp_path / "default.yaml")
+    proc = cli("validate", "default.yaml", check_code=0)
+    out = proc.stdout
+    assert "enterprise" in out and "smb" in out and "default" in out
+    csat_row = next(line for line in out.splitlines() if line.strip("│ ").startswith("CSAT"))
+    # default: 30 % × 15/30 = 15 %; smb (ces off): 30 % × 15/25 = 18 %;
+    # enterprise (sentiment 35 of 105, nps 20): 1/3 × 15/40 = 12.5 %
+    assert "15.0%" in csat_row and "18.0%" in csat_row and "12.5%" in csat_row
+    ces_row = next(line for line in out.splitlines() if "Customer effort" in line)
+    assert "off" in ces_row
+
+
+def test_unknown_option_value_is_a_clear_error(cli, tmp_path, weights):
+    (tmp_path / "c.csv").write_text("customer_id,csat_pct,nps\n1,95,60\n")
+    proc = cli("score", "-w", weights, "-c", "c.csv", "--format", "xml")
+    assert proc.returncode == 2
+    assert "--format: unknown format xml; choose from csv, parquet" in proc.stderr
