@@ -72,9 +72,10 @@ def _as_date(value: Any) -> date:
 
 
 def run_info(meta: RenderMeta, as_of: date, count: int, has_history: bool,
-             currency: str = "$") -> RunInfo:
+             currency: str = "$", generated_at: datetime | None = None) -> RunInfo:
+    now = generated_at or datetime.now(UTC).replace(microsecond=0)
     return RunInfo(
-        title=meta.title, as_of=as_of, generated_at=datetime.now(UTC).replace(microsecond=0),
+        title=meta.title, as_of=as_of, generated_at=now,
         weights_name=meta.title, weights_path=meta.weights_path, currency=currency,
         tiers=list(meta.tiers), insufficient=meta.insufficient, min_coverage=meta.min_coverage,
         customer_count=count, has_history=has_history, version=_version())
@@ -83,13 +84,14 @@ def run_info(meta: RenderMeta, as_of: date, count: int, has_history: bool,
 def render_run(run: Any, out_dir: str | Path, *, template_dir: str | Path | None = None,
                history: pd.DataFrame | None = None, owners: Iterable[str] | None = None,
                jobs: int | None = None, progress: Progress | None = None,
-               currency: str = "$") -> RenderResult:
+               currency: str = "$", generated_at: datetime | None = None) -> RenderResult:
     """Render a `ScoreRun` into `out_dir` (replaced as a whole on success).
 
     `history`: earlier runs (`customer_id, as_of, score, tier`) for trends and movers.
     `owners`: write per-owner outreach lists only for these owners (default: every owner).
     `jobs`: worker processes (default: all cores). `progress(done, total)` is called as
-    scorecards finish, so a CLI can draw a progress bar.
+    scorecards finish, so a CLI can draw a progress bar. `generated_at` pins the footer's
+    timestamp (default: now), for reproducible output.
     """
     started = time.perf_counter()
     frame: pd.DataFrame = run.frame
@@ -105,7 +107,7 @@ def render_run(run: Any, out_dir: str | Path, *, template_dir: str | Path | None
     meta = read_meta(run.weights, frame)
     past = past_points(history, as_of, meta.tier_colors)
     info = run_info(meta, as_of, len(frame), history is not None and len(history) > 0,
-                    currency)
+                    currency, generated_at)
     stems = safe_stems(ids)
     summaries = customer_summaries(frame, meta, stems, past, as_of)
     owner_filter = None if owners is None else list(owners)

@@ -145,8 +145,8 @@ class ScorecardContext(Model):
     """Context of `scorecard.html.j2` and `scorecard.md.j2`."""
 
     root: str = Field(description="relative path from this page to the output root")
-    run: RunInfo
-    customer: CustomerSummary
+    run: RunInfo = Field(description="about the run")
+    customer: CustomerSummary = Field(description="the customer's headline numbers")
     groups: list[GroupView] = Field(description="all groups in tree order")
     ungrouped: list[SignalView] = Field(description="signals outside any group")
     signals: list[SignalView] = Field(description="every signal, in weight-file order")
@@ -159,7 +159,7 @@ class ScorecardContext(Model):
 class TierSummary(Model):
     """Customers and ARR in one tier."""
 
-    tier: TierInfo
+    tier: TierInfo = Field(description="the tier")
     count: int = Field(description="customers in the tier")
     share: float = Field(description="count / all customers, 0–1")
     arr: float = Field(description="sum of ARR in the tier")
@@ -169,24 +169,24 @@ class TierSummary(Model):
 class HistogramBin(Model):
     """Scored customers with lo ≤ score < hi (the last bin includes 100)."""
 
-    lo: float
-    hi: float
-    count: int
+    lo: float = Field(description="lower bound (inclusive)")
+    hi: float = Field(description="upper bound (exclusive, except 100)")
+    count: int = Field(description="scored customers in the bin")
     color: str = Field(description="colour of the tier the bin's middle falls in")
 
 
 class Mover(Model):
     """A customer whose score changed most since a month ago."""
 
-    customer: CustomerSummary
-    previous_score: float
+    customer: CustomerSummary = Field(description="the customer")
+    previous_score: float = Field(description="score a month ago")
     change: float = Field(description="points; positive is better")
 
 
 class PortfolioTotals(Model):
     """Headline numbers of the portfolio."""
 
-    customers: int
+    customers: int = Field(description="customers in the run")
     scored: int = Field(description="customers with a score")
     arr: float = Field(description="total ARR")
     mean_score: float | None = Field(description="mean score of scored customers")
@@ -197,9 +197,9 @@ class PortfolioTotals(Model):
 class PortfolioContext(Model):
     """Context of `portfolio.html.j2` (written as `index.html`)."""
 
-    root: str
-    run: RunInfo
-    totals: PortfolioTotals
+    root: str = Field(description="relative path from this page to the output root")
+    run: RunInfo = Field(description="about the run")
+    totals: PortfolioTotals = Field(description="headline numbers")
     tiers: list[TierSummary] = Field(description="lowest tier first, insufficient data last")
     histogram: list[HistogramBin] = Field(description="ten bins of ten points")
     movers_up: list[Mover] = Field(description="biggest improvements (empty without history)")
@@ -214,30 +214,30 @@ class OutreachEntry(Model):
     """One line of the outreach list."""
 
     rank: int = Field(description="1 = contact first")
-    customer: CustomerSummary
-    priority: float
+    customer: CustomerSummary = Field(description="the customer")
+    priority: float = Field(description="the engine's priority value")
 
 
 class OwnerList(Model):
     """Links to one owner's own outreach list."""
 
-    owner: str
+    owner: str = Field(description="the owner's name")
     count: int = Field(description="scored customers on the list")
     href: str = Field(description="HTML list, relative to the root")
-    md_href: str
-    csv_href: str
+    md_href: str = Field(description="Markdown list, relative to the root")
+    csv_href: str = Field(description="CSV list, relative to the root")
 
 
 class OutreachContext(Model):
     """Context of `outreach.html.j2` and `outreach.md.j2`."""
 
-    root: str
-    run: RunInfo
+    root: str = Field(description="relative path from this page to the output root")
+    run: RunInfo = Field(description="about the run")
     owner: str | None = Field(description="whose list this is; None for everyone's")
     priority_rule: str = Field(description="how priority is computed, in words")
     entries: list[OutreachEntry] = Field(description="ranked, highest priority first")
     needs_data: list[CustomerSummary] = Field(
         description="customers without a score (not ranked): collect data first")
     owner_lists: list[OwnerList] = Field(description="every owner's own list")
-    portfolio_href: str
+    portfolio_href: str = Field(description="the portfolio overview, relative to the root")
     csv_href: str = Field(description="this list as CSV, relative to the root")

@@ -1,0 +1,138 @@
+"""Generate `docs/templates.md` from the context models, so the reference cannot drift.
+
+Run `python -m healthscore.render.docs > docs/templates.md` after changing a model; a test
+compares the file with this output.
+"""
+
+from __future__ import annotations
+
+import types
+import typing
+from typing import Any
+
+from pydantic import BaseModel
+
+from healthscore.render import context as ctx
+from healthscore.render.env import TEMPLATES
+
+INTRO = """\
+# Templates and their context
+
+healthscore renders every page from a Jinja template. The built-in templates live in the
+top-level `templates/` folder (inside the wheel: `healthscore/_bundled/templates`). To change a
+page, copy the template you want into a folder of your own and point at it:
+
+    healthscore render --weights weights/default.yaml --customers customers.csv \\
+        --templates my-templates/ --out report/
+
+Any template missing from your folder falls back to the built-in one, so a folder holding only
+`scorecard.md.j2` changes only the Markdown scorecard. Partials can be replaced the same way:
+`_style.css` (the shared stylesheet), `_base.html.j2` (page layout), `_macros.html.j2`,
+`_table.css` and `_table.js` (the sortable, filterable tables).
+
+Rules that hold for every template:
+
+- HTML templates (`*.html.j2`) escape every value automatically: a customer named
+  `<script>alert(1)</script>` is shown as text. Markdown templates are not HTML-escaped; use the
+  `md` filter for values inside Markdown tables.
+- An undefined variable is an error (Jinja `StrictUndefined`) that names the template file and
+  line, so a typo cannot silently render an empty page.
+- Numbers are the engine's, unrounded; round them for display with the filters below.
+- Links in the context are relative to the output root; each page gets `root`, the relative
+  path from that page back to the root, so write `{{ root }}{{ customer.href }}`.
+- Pages must work opened from disk: inline your CSS and JavaScript, load nothing from the
+  network.
+
+This file is generated from the context models (`healthscore/render/context.py`) by
+`python -m healthscore.render.docs`; a test fails when the two differ.
+
+## Pages
+
+| template | written to | context |
+|---|---|---|
+| `scorecard.html.j2` | `customers/<stem>.html` | [ScorecardContext](#scorecardcontext) |
+| `scorecard.md.j2` | `customers/<stem>.md` | [ScorecardContext](#scorecardcontext) |
+| `portfolio.html.j2` | `index.html` | [PortfolioContext](#portfoliocontext) |
+| `outreach.html.j2` | `outreach/index.html`, `outreach/owner-<stem>.html` | [OutreachContext][o] |
+| `outreach.md.j2` | `outreach/index.md`, `outreach/owner-<stem>.md` | [OutreachContext][o] |
+
+[o]: #outreachcontext
+
+The outreach CSV (`outreach/*.csv`) is not templated; its columns are `rank, customer_id, name,
+owner, segment, tier, score, arr, priority, change, reasons, scorecard`.
+
+`<stem>` is a safe file name made from the customer id (or owner name): a readable slug plus a
+short hash of the exact id, e.g. `acme-corp-1f3a9c2e`, so ids with slashes, dots or spaces
+cannot leave the output folder and two ids never share a file.
+
+## Filters
+
+| filter | example | gives |
+|---|---|---|
+| `score(digits=0)` | `{{ customer.score \\| score }}` | `62`, `—` when None |
+| `pct(digits=0)` | `{{ customer.coverage \\| pct }}` | `83%` (from 0.83) |
+| `signed(digits=1)` | `{{ customer.change \\| signed }}` | `+4.2`, `−3.0` |
+| `money(currency="$")` | `{{ customer.arr \\| money(run.currency) }}` | `$12.3k`, `$4.1M` |
+| `money_full(currency="$")` | `{{ customer.arr \\| money_full(run.currency) }}` | `$12,300` |
+| `compact` | `{{ entry.priority \\| compact }}` | `51.5M` |
+| `num` | `{{ 1234.5 \\| num }}` | `1,234` (2 decimals under 10, 1 under 100) |
+| `day(fmt="%-d %b %Y")` | `{{ run.as_of \\| day }}` | `1 Nov 2026` |
+| `md` | `{{ customer.name \\| md }}` | text safe inside a Markdown table cell |
+
+## Functions (inline SVG charts and colours)
+
+| function | gives |
+|---|---|
+| `gauge(score, color, tiers)` | half-circle gauge, tier bands as the track |
+| `trend_chart(points, tiers)` | score over time (`trend.points`) with tier bands |
+| `histogram_chart(bins)` | score distribution (`histogram`) |
+| `stacked_bar(parts)` | one bar from `(label, value, colour)` tuples |
+| `score_color(score, tiers)` | colour of the tier a 0–100 score falls in |
+| `ink_on(color)` | `#111827` or `#ffffff`, whichever reads better on `color` |
+
+## Context models
+"""
+
+
+def _type_name(annotation: Any) -> str:
+    origin = typing.get_origin(annotation)
+    args = typing.get_args(annotation)
+    if origin in (typing.Union, types.UnionType):
+        return " \\| ".join(_type_name(a) for a in args)
+    if origin is list:
+        return f"list[{_type_name(args[0])}]"
+    if origin is typing.Literal:
+        return " \\| ".join(f"`{a}`" for a in args)
+    if annotation is type(None):
+        return "None"
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return f"[{annotation.__name__}](#{annotation.__name__.lower()})"
+    return getattr(annotation, "__name__", str(annotation))
+
+
+MODELS: list[type[BaseModel]] = [
+    ctx.ScorecardContext, ctx.PortfolioContext, ctx.OutreachContext, ctx.RunInfo,
+    ctx.TierInfo, ctx.CustomerSummary, ctx.GroupView, ctx.SignalView, ctx.DriverView,
+    ctx.Trend, ctx.TrendPoint, ctx.TierSummary, ctx.HistogramBin, ctx.Mover,
+    ctx.PortfolioTotals, ctx.OutreachEntry, ctx.OwnerList,
+]
+
+
+def model_section(model: type[BaseModel]) -> str:
+    doc = " ".join((model.__doc__ or "").split())
+    lines = [f"### {model.__name__}", "", doc, "", "| variable | type | meaning |", "|---|---|---|"]
+    hints = typing.get_type_hints(model)
+    for name, field in model.model_fields.items():
+        desc = (field.description or "").replace("|", "\\|")
+        lines.append(f"| `{name}` | {_type_name(hints[name])} | {desc} |")
+    return "\n".join(lines) + "\n"
+
+
+def render_docs() -> str:
+    """The whole `docs/templates.md`."""
+    assert {m for m in ("scorecard.html.j2", "portfolio.html.j2")} <= set(TEMPLATES)
+    return INTRO + "\n" + "\n".join(model_section(m) for m in MODELS)
+
+
+if __name__ == "__main__":
+    print(render_docs(), end="")

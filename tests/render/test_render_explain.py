@@ -1,0 +1,73 @@
+"""Plain-words explanations and number formatting, from the rules the engine applied."""
+
+from __future__ import annotations
+
+from healthscore.render.env import money, pct, score, signed
+from healthscore.render.explain import explain, fmt_number, fmt_raw
+from healthscore.weights.model import ScoreRule
+
+
+def rule(**kw) -> ScoreRule:
+    return ScoreRule(**kw)
+
+
+def test_linear_floor_ceiling_and_between():
+    nps = rule(linear=(0, 60))
+    assert explain("NPS", None, -20.0, 0.0, "ok", nps) == "NPS of -20 is below the 0 floor"
+    assert explain("NPS", None, 0.0, 0.0, "ok", nps) == "NPS of 0 is at the 0 floor"
+    assert explain("NPS", None, 75.0, 100.0, "ok", nps) == "NPS of 75 meets the 60 target"
+    assert explain("NPS", None, 30.0, 50.0, "ok", nps) == "NPS of 30 scores 50: 0 at 0, 100 at 60"
+    tickets = rule(linear=(8, 0))  # lower is better
+    assert explain("Open tickets", None, 12.0, 0.0, "ok", tickets) == \
+        "Open tickets of 12 is above the 8 ceiling"
+    assert explain("Open tickets", None, 0.0, 100.0, "ok", tickets) == \
+        "Open tickets of 0 meets the 0 target"
+
+
+def test_units_and_ratios():
+    assert explain("CSAT", "%", 55.0, 0.0, "ok", rule(linear=(60, 95))) == \
+        "CSAT of 55% is below the 60% floor"
+    assert fmt_raw(0.453, "ratio") == "45.3%"
+    assert fmt_raw(36.666, "hours") == "36.7 hours"
+    assert fmt_raw(None, "days") == "—"
+    assert fmt_raw(float("nan"), "days") == "—"
+    assert fmt_raw(True, None) == "yes"
+    assert fmt_number(-0.0) == "0"
+    assert fmt_number(1234567.0) == "1,234,567"
+
+
+def test_bands_map_percentile():
+    bands = rule(bands=[{"below": 30, "score": 20}, {"below": 90, "score": 60}, {"score": 100}])
+    assert explain("Renewal", "days", 12.0, 20.0, "ok", bands) == \
+        "Renewal of 12 days is under 30 days (score 20)"
+    assert explain("Renewal", "days", 45.0, 60.0, "ok", bands) == \
+        "Renewal of 45 days is between 30 days and 90 days (score 60)"
+    assert explain("Renewal", "days", 200.0, 100.0, "ok", bands) == \
+        "Renewal of 200 days is 90 days or more (score 100)"
+    plan = rule(map={"gold": 100, "basic": 40}, default=10)
+    assert explain("Plan", None, "gold", 100.0, "ok", plan) == "Plan is “gold” (score 100)"
+    assert "not a listed value" in explain("Plan", None, "free", 10.0, "ok", plan)
+    pr = rule(percentile="segment", lower_is_better=True)
+    assert explain("Seats", None, 12.0, 23.0, "ok", pr) == \
+        "Seats of 12 ranks at the 23rd percentile of the segment, lower is better"
+
+
+def test_status_words():
+    r = rule(linear=(0, 1))
+    assert explain("NPS", None, None, None, "missing", r) == "No NPS data"
+    assert explain("NPS", None, 10.0, None, "stale", r, "180d") == \
+        "NPS data is older than 180d, so it was not used"
+    assert "after the as-of date" in explain("NPS", None, 1.0, None, "future", r)
+    assert explain("CES", None, None, None, "off", r) == "CES is not used for this segment"
+
+
+def test_display_filters():
+    assert money(950) == "$950"
+    assert money(12_340) == "$12.3k"
+    assert money(444_400) == "$444k"
+    assert money(999_999) == "$1.0M"
+    assert money(4_120_000, "€") == "€4.1M"
+    assert money(None) == "—"
+    assert pct(0.833) == "83%"
+    assert score(-0.0) == "0" and score(-0.3) == "0" and score(61.72655) == "62"
+    assert signed(4.24) == "+4.2" and signed(-3.0) == "−3.0" and signed(0.01) == "0.0"

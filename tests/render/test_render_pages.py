@@ -1,0 +1,188 @@
+"""What render_run writes: files, escaping, numbers on the pages, outreach lists."""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from pathlib import Path
+
+import pytest
+
+from healthscore.render import render_run, safe_stem
+from healthscore.render.output import MARKER
+from tests.render.conftest import PINNED, TRAVERSAL_ID, XSS
+
+
+def test_layout(rendered, run):
+    out = rendered.out_dir
+    assert rendered.scorecards == len(run.frame)
+    assert (out / "index.html").is_file() and (out / MARKER).is_file()
+    htmls = sorted((out / "customers").glob("*.html"))
+    mds = sorted((out / "customers").glob("*.md"))
+    assert len(htmls) == len(mds) == len(run.frame)
+    expected = {f"{safe_stem(c)}.html" for c in run.frame["customer_id"].astype(str)}
+    assert {p.name for p in htmls} == expected
+    owners = sorted(run.frame["owner"].dropna().unique())
+    assert len(rendered.outreach) == 3 * (1 + len(owners))
+    assert all(p.is_file() for p in rendered.outreach)
+    assert not list(out.parent.glob(".report.*")), "temporary folders left behind"
+
+
+def test_traversal_id_stays_inside(rendered):
+    out = rendered.out_dir
+    stem = safe_stem(TRAVERSAL_ID)
+    card = out / "customers" / f"{stem}.html"
+    assert card.is_file()
+    assert stem.startswith("etc-x-")
+    assert not (out.parent / "etc").exists() and not (out / "etc").exists()
+    for path in out.rglob("*"):
+        assert path.resolve().is_relative_to(out.resolve())
+
+
+def test_script_name_is_text_in_every_html_page(rendered, run):
+    out = rendered.out_dir
+    stem = safe_stem(run.frame.loc[0, "customer_id"])
+    pages = [out / "index.html", out / "customers" / f"{stem}.html", out / "outreach/index.html"]
+    for page in pages:
+        html = page.read_text(encoding="utf-8")
+        assert XSS not in html, page
+        assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html, page
+    # every <script> on the portfolio page is our own inline table code
+    portfolio = pages[0].read_text(encoding="utf-8")
+    assert portfolio.count("<script") == 1
+    md = (out / "customers" / f"{stem}.md").read_text(encoding="utf-8")
+    assert "<script>" not in md and "&lt;script&gt;" in md
+
+
+def test_no_external_resources(rendered):
+    for page in [rendered.portfolio, *rendered.out_dir.glob("customers/*.html")][:10]:
+        html = page.read_text(encoding="utf-8")
+        assert not re.search(r'(src|href)="(https?:)?//', html), page
+        assert "@import" not in html
+
+
+def _card(rendered, customer_id: str) -> str:
+    path = rendered.out_dir / "customers" / f"{safe_stem(customer_id)}.html"
+    return path.read_text(encoding="utf-8")
+
+
+def test_scorecard_shows_the_engine_numbers(rendered, run):
+    row = run.frame[run.frame["score"].notna()].iloc[5]
+    html = _card(rendered, row["customer_id"])
+    assert f"<b>{row['score']:.0f}</b>" in html
+    assert f"{row['score']:.1f}</b> <span class=\"muted\">/ 100" in html
+    assert f">{row['tier']}</span>" in html
+    assert row["owner"] in html
+    for key in ("csat", "nps", "open_tickets"):
+        if row[f"{key}.status"] == "ok":
+            assert f"{row[f'{key}.points'] + 0.0:.1f} <span class=\"muted\">/ " \
+                   f"{row[f'{key}.weight'] * 100:.1f}" in html
+    assert "Generated 2 Nov 2026 09:30 UTC" in html
+    assert html.count("<svg") >= 2  # gauge and trend
+
+
+def test_drivers_in_plain_words(rendered, run):
+    frame = run.frame
+    row = frame[frame["driver_1"].notna() & (frame["driver_1"] != "")].iloc[0]
+    html = _card(rendered, row["customer_id"])
+    section = html.split("What pulls the score down", 1)[1].split("</section>", 1)[0]
+    label = run.weights.signals[row["driver_1"]].label
+    assert f'<div class="what">{label}</div>' in section
+    assert f"{label} of " in section
+
+
+def test_insufficient_data_card(rendered, run):
+    row = run.frame[run.frame["score"].isna()].iloc[0]
+    html = _card(rendered, row["customer_id"])
+    assert "insufficient data" in html
+    assert "is needed for a score" in html
+    assert "No " in html.split("Data coverage", 1)[1]  # the missing signals are listed
+
+
+def test_markdown_scorecard(rendered, run):
+    row = run.frame[run.frame["score"].notna()].iloc[3]
+    md = (rendered.out_dir / "customers" / f"{safe_stem(row['customer_id'])}.md").read_text()
+    assert md.startswith(f"## {row['name']} — health {row['score']:.0f}/100 ({row['tier']})")
+    assert "| Signal | Value | Score | Points |" in md
+    assert f"| **Overall** | | **{row['score']:.0f}** |" in md
+
+
+def test_outreach_ranked_by_priority(rendered, run):
+    text = (rendered.out_dir / "outreach/index.csv").read_text(encoding="utf-8")
+    rows = list(csv.DictReader(io.StringIO(text)))
+    scored = run.frame[run.frame["priority"].notna()]
+    assert len(rows) == len(scored)
+    priorities = [float(r["priority"]) for r in rows]
+    assert priorities == sorted(priorities, reverse=True)
+    top = scored.sort_values("priority", ascending=False).iloc[0]
+    assert rows[0]["customer_id"] == str(top["customer_id"]) and rows[0]["rank"] == "1"
+    assert rows[0]["scorecard"] == f"customers/{safe_stem(top['customer_id'])}.html"
+    # a formula in a name or owner stays text in a spreadsheet
+    assert all(not r["owner"].startswith("=") for r in rows)
+    assert any(r["owner"].startswith("'=HYPERLINK") for r in rows)
+
+
+def test_outreach_per_owner(rendered, run):
+    for owner in ("Ann Lee", "Bob Okafor"):
+        stem = f"owner-{safe_stem(owner)}"
+        rows = list(csv.DictReader(io.StringIO(
+            (rendered.out_dir / "outreach" / f"{stem}.csv").read_text(encoding="utf-8"))))
+        mine = run.frame[(run.frame["owner"] == owner) & run.frame["priority"].notna()]
+        assert {r["customer_id"] for r in rows} == set(mine["customer_id"].astype(str))
+        assert [r["rank"] for r in rows] == [str(i) for i in range(1, len(rows) + 1)]
+        html = (rendered.out_dir / "outreach" / f"{stem}.html").read_text(encoding="utf-8")
+        assert f"Outreach list · {owner}" in html
+    md = (rendered.out_dir / "outreach/index.md").read_text(encoding="utf-8")
+    assert md.startswith("## Outreach list — everyone")
+
+
+def test_owner_filter_writes_only_chosen_lists(run, tmp_path):
+    result = render_run(run, tmp_path / "r", owners=["Chen Wu", "Nobody"], jobs=1)
+    names = sorted(p.name for p in result.outreach)
+    assert names == sorted(["index.html", "index.md", "index.csv",
+                            *(f"owner-{safe_stem('Chen Wu')}{s}" for s in (".html", ".md",
+                                                                          ".csv"))])
+
+
+def test_parallel_output_equals_serial(tmp_path):
+    import healthscore
+    from tests.render import render_sample
+    from tests.render.conftest import WEIGHTS
+
+    big = healthscore.score_run(render_sample.customers(900, seed=11), WEIGHTS,
+                                as_of=render_sample.AS_OF)
+    seen: list[tuple[int, int]] = []
+    a = render_run(big, tmp_path / "a", jobs=1, generated_at=PINNED)
+    b = render_run(big, tmp_path / "b", jobs=2, generated_at=PINNED,
+                   progress=lambda done, total: seen.append((done, total)))
+    assert a.scorecards == b.scorecards == 900
+    assert seen[0] == (0, 900) and seen[-1] == (900, 900) and len(seen) > 2
+    files_a = sorted(p.relative_to(a.out_dir) for p in a.out_dir.rglob("*") if p.is_file())
+    files_b = sorted(p.relative_to(b.out_dir) for p in b.out_dir.rglob("*") if p.is_file())
+    assert files_a == files_b
+    for rel in files_a[::37]:
+        assert (a.out_dir / rel).read_bytes() == (b.out_dir / rel).read_bytes(), rel
+
+
+@pytest.mark.parametrize("bad", ["duplicate", "empty"])
+def test_bad_runs_write_nothing(run, tmp_path, bad):
+    from healthscore.errors import DataError
+
+    frame = run.frame.copy()
+    if bad == "duplicate":
+        frame.loc[1, "customer_id"] = frame.loc[0, "customer_id"]
+    else:
+        frame = frame.iloc[0:0]
+    broken = type(run)(frame=frame, weights=run.weights, as_of=run.as_of)
+    with pytest.raises(DataError):
+        render_run(broken, tmp_path / "out")
+    assert not (tmp_path / "out").exists()
+
+
+def test_pages_link_to_existing_files(rendered):
+    out: Path = rendered.out_dir
+    for page in [out / "index.html", out / "outreach/index.html",
+                 *sorted(out.glob("customers/*.html"))[:5]]:
+        for href in re.findall(r'href="([^"#]+)"', page.read_text(encoding="utf-8")):
+            assert (page.parent / href).resolve().is_file(), (page, href)
