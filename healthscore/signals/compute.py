@@ -170,10 +170,10 @@ def _spine(con: duckdb.DuckDBPyConnection, acc: Table) -> None:
                        f"AND {idc} IS NOT NULL ORDER BY 1 LIMIT 5").fetchall()
     problems = []
     if nulls:
-        lines = [str(acc.line(r)) for (r,) in nulls if acc.line(r)]
+        rows = [acc.label(r).rstrip(": ") for (r,) in nulls if acc.label(r)]
         problems.append(Problem(
             f"accounts without a customer id in column `{acc.spec.id}`"
-            + (f" (lines {', '.join(lines)})" if lines else ""), file=acc.where,
+            + (f" ({', '.join(rows)})" if rows else ""), file=acc.where,
             line=acc.line(nulls[0][0]), key=acc.spec.id))
     if dups:
         listed = ", ".join(f"{v} ({n}×)" for v, n in dups)
@@ -286,8 +286,7 @@ def _out_of_scale(con, agg: str, table: Table, plans: list[Planned],
         examples = con.execute(
             f"SELECT {row}, {q(spec.value_column())} FROM {q(table.view)} WHERE {p.invalid} "
             f"ORDER BY {row} LIMIT 3").fetchall()
-        shown = ", ".join((f"line {table.line(r)}: " if table.line(r) else "") + f"{v:g}"
-                          for r, v in examples)
+        shown = ", ".join(f"{table.label(r)}{v:g}" for r, v in examples)
         problems.append(Problem(
             f"{int(bad)} rating(s) outside the {spec.metric} scale {lo:g}-{hi:g} "
             f"(signal `{p.signal}`): {shown}; fix the data, or set `scale:` if the survey "

@@ -53,10 +53,18 @@ class Table:
     view: str
     where: str  # the file, folder or URL, for messages
     types: dict[str, str] = field(default_factory=dict)  # our column → DuckDB type
-    line_offset: int | None = None  # ROW + this = line in the export; None: no row numbers
+    line_offset: int | None = None  # ROW + this = line in the file; None: not a file
+    rows_known: bool = False  # ROW holds the position of each row in the export
 
     def line(self, row: int | None) -> int | None:
+        """The line in the export file (CSV/Excel: the header is line 1)."""
         return None if row is None or self.line_offset is None else int(row) + self.line_offset
+
+    def label(self, row: int | None) -> str:
+        """`line 7: ` for a file, `row 5: ` (0-based) for an in-memory table, or nothing."""
+        if row is None or not self.rows_known:
+            return ""
+        return f"line {self.line(row)}: " if self.line_offset is not None else f"row {row}: "
 
 
 def open_table(con: duckdb.DuckDBPyConnection, name: str, spec: SourceSpec,
@@ -72,8 +80,8 @@ def open_table(con: duckdb.DuckDBPyConnection, name: str, spec: SourceSpec,
     that cannot be parsed (with the first offending lines).
     """
     raw = f"raw__{name}"
-    where, line_offset = _register_raw(con, raw, name, spec, needed, base_dir, frame,
-                                       all_columns)
+    where, line_offset, header = _register_raw(con, raw, name, spec, needed, base_dir, frame,
+                                               all_columns)
     raw_types = _types(con, f"SELECT * FROM {q(raw)}")
     export = {c: spec.export_name(c) for c in needed}
     if all_columns:
@@ -81,13 +89,14 @@ def open_table(con: duckdb.DuckDBPyConnection, name: str, spec: SourceSpec,
         export.update({renamed.get(c, c): c for c in raw_types if c != ROW})
     missing = sorted(c for c, e in export.items() if e not in raw_types)
     if missing:
-        have = ", ".join(c for c in raw_types if c != ROW)
+        have = ", ".join(str(c) for c in header)
         raise DataError([Problem(
             f"source `{name}` has no column `{export[c]}`"
             + (f" (our `{c}`, renamed in `columns:`)" if export[c] != c else "")
             + (f", needed by {', '.join(needed.get(c, []))}" if needed.get(c) else "")
             + f"; its columns are: {have}", file=where) for c in missing])
-    table = Table(name, spec, f"src__{name}", where, line_offset=line_offset)
+    table = Table(name, spec, f"src__{name}", where, line_offset=line_offset,
+                  rows_known=ROW in raw_types)
     exprs = {}
     for ours, theirs in export.items():
         expr, kind = q(theirs), raw_types[theirs]
@@ -98,7 +107,7 @@ def open_table(con: duckdb.DuckDBPyConnection, name: str, spec: SourceSpec,
         exprs[ours] = expr
     _check_parsed(con, table, raw, export, exprs, raw_types)
     selects = [f"{expr} AS {q(ours)}" for ours, expr in exprs.items()]
-    if line_offset is not None:
+    if table.rows_known:
         selects.append(q(ROW))
     con.execute(f"CREATE OR REPLACE TEMP VIEW {q(table.view)} AS SELECT {', '.join(selects)} "
                 f"FROM {q(raw)}").fetchall()
@@ -133,7 +142,7 @@ def _check_parsed(con: duckdb.DuckDBPyConnection, table: Table, raw: str,
                   raw_types: dict[str, str]) -> None:
     """Text that should be a timestamp or a number and is not: an error with examples."""
     problems = []
-    row = q(ROW) if table.line_offset is not None else "NULL"
+    row = q(ROW) if table.rows_known else "NULL"
     for ours, theirs in export.items():
         if raw_types[theirs] != "VARCHAR" or exprs[ours] == q(theirs):
             continue  # typed in the export, or text we keep as text
@@ -151,10 +160,7 @@ def _check_parsed(con: duckdb.DuckDBPyConnection, table: Table, raw: str,
 
 
 def _bad_values(table: Table, column: str, bad: list[tuple], what: str) -> Problem:
-    shown = []
-    for row, value in bad[:3]:
-        line = table.line(row)
-        shown.append((f"line {line}: " if line else "") + f"`{value}`")
+    shown = [f"{table.label(row)}`{value}`" for row, value in bad[:3]]
     first_line = table.line(bad[0][0])
     return Problem(f"{len(bad)} value(s) of column `{column}` in source `{table.name}` are not "
                    f"{what}: {', '.join(shown)}", file=table.where, line=first_line,
@@ -166,17 +172,18 @@ def _bad_values(table: Table, column: str, bad: list[tuple], what: str) -> Probl
 
 def _register_raw(con: duckdb.DuckDBPyConnection, raw: str, name: str, spec: SourceSpec,
                   needed: set[str], base_dir: Path, frame: pd.DataFrame | None,
-                  all_columns: bool) -> tuple[str, int | None]:
-    """Make `raw` name the export's rows (export column names); returns (where, line offset)."""
+                  all_columns: bool) -> tuple[str, int | None, list[str]]:
+    """Make `raw` name the export's rows (export column names); returns where it is (for
+    messages), the line offset of its rows (None: not a file) and all its columns."""
     wanted = None if all_columns else sorted({spec.export_name(c) for c in needed})
     if frame is not None:
         _register_frame(con, raw, frame, wanted)
-        return f"table `{name}` (in memory)", 0
+        return f"table `{name}` (in memory)", None, list(frame.columns)
     location = _display(spec, base_dir)
     try:
         if spec.kind == "parquet":
-            _register_parquet(con, raw, name, spec, base_dir, wanted)
-            return location, None
+            header = _register_parquet(con, raw, name, spec, base_dir, wanted)
+            return location, None, header
         if spec.kind == "csv":
             df = _read_csv(_path(spec, base_dir), spec, wanted)
             offset = 2  # header is line 1
@@ -185,7 +192,7 @@ def _register_raw(con: duckdb.DuckDBPyConnection, raw: str, name: str, spec: Sou
             offset = 2
         else:
             df = _read_sql(spec, base_dir, wanted)
-            offset = 1
+            offset = None  # a query result has rows, not lines
     except DataError:
         raise
     except FileNotFoundError:
@@ -193,8 +200,9 @@ def _register_raw(con: duckdb.DuckDBPyConnection, raw: str, name: str, spec: Sou
     except Exception as exc:  # every reader has its own exceptions; all mean "cannot read"
         raise DataError(Problem(f"source `{name}` cannot be read: {_short(exc)}",
                                 file=location)) from None
-    _register_frame(con, raw, df, wanted)
-    return location, offset
+    _register_frame(con, raw, df.df if isinstance(df, _Read) else df, wanted)
+    header = df.header if isinstance(df, _Read) else list(df.columns)
+    return location, offset, header
 
 
 def _register_frame(con: duckdb.DuckDBPyConnection, raw: str, df: pd.DataFrame,
@@ -205,17 +213,41 @@ def _register_frame(con: duckdb.DuckDBPyConnection, raw: str, df: pd.DataFrame,
     con.register(raw, df)
 
 
-def _read_csv(path: Path, spec: SourceSpec, wanted: list[str] | None) -> pd.DataFrame:
-    header = pd.read_csv(path, sep=spec.delimiter, nrows=0).columns
+@dataclass
+class _Read:
+    """A subset of an export's columns, and the names of all of them (for messages)."""
+
+    df: pd.DataFrame
+    header: list[str]
+
+
+def _read_csv(path: Path, spec: SourceSpec, wanted: list[str] | None) -> _Read:
+    header = list(pd.read_csv(path, sep=spec.delimiter, nrows=0).columns)
     cols = None if wanted is None else [c for c in wanted if c in header]
     # timestamps stay text: DuckDB parses them per value, offsets included (see module doc)
     stamps = {spec.export_name(c) for c in spec.timestamp_columns()}
-    return pd.read_csv(path, sep=spec.delimiter, usecols=cols,
-                       dtype={c: "string" for c in stamps if c in header})
+    df = pd.read_csv(path, sep=spec.delimiter, usecols=cols,
+                     dtype={c: "string" for c in stamps if c in header})
+    return _Read(_booleans(df), header)
+
+
+_TRUE_FALSE = {"True": True, "False": False, "true": True, "false": False, "TRUE": True,
+               "FALSE": False}
+
+
+def _booleans(df: pd.DataFrame) -> pd.DataFrame:
+    """pandas reads a True/False column with blanks as text; make it boolean (blank = NA)."""
+    for col in df.columns:
+        values = df[col]
+        if values.dtype == object or pd.api.types.is_string_dtype(values):
+            present = values.dropna()
+            if len(present) and present.isin(list(_TRUE_FALSE)).all():
+                df[col] = values.map(_TRUE_FALSE).astype("boolean")
+    return df
 
 
 def _register_parquet(con: duckdb.DuckDBPyConnection, raw: str, name: str, spec: SourceSpec,
-                      base_dir: Path, wanted: list[str] | None) -> None:
+                      base_dir: Path, wanted: list[str] | None) -> list[str]:
     path = _path(spec, base_dir)
     if path.is_dir():
         files = sorted(path.rglob("*.parquet"))
@@ -231,9 +263,10 @@ def _register_parquet(con: duckdb.DuckDBPyConnection, raw: str, name: str, spec:
     have = _types(con, f"SELECT * FROM {scan} LIMIT 0")
     cols = "*" if wanted is None else ", ".join(q(c) for c in wanted if c in have) or "*"
     con.execute(f"CREATE OR REPLACE TEMP VIEW {q(raw)} AS SELECT {cols} FROM {scan}").fetchall()
+    return list(have)
 
 
-def _read_sql(spec: SourceSpec, base_dir: Path, wanted: list[str] | None) -> pd.DataFrame:
+def _read_sql(spec: SourceSpec, base_dir: Path, wanted: list[str] | None) -> _Read:
     import sqlalchemy as sa
 
     engine = sa.create_engine(_sql_url(spec.url, base_dir))
@@ -246,7 +279,8 @@ def _read_sql(spec: SourceSpec, base_dir: Path, wanted: list[str] | None) -> pd.
             probe = conn.execute(sa.text(f"SELECT * FROM {inner} WHERE 1 = 0"))
             have = list(probe.keys())
             cols = "*" if wanted is None else ", ".join(quote(c) for c in wanted if c in have)
-            return pd.read_sql_query(sa.text(f"SELECT {cols or '*'} FROM {inner}"), conn)
+            df = pd.read_sql_query(sa.text(f"SELECT {cols or '*'} FROM {inner}"), conn)
+            return _Read(df, have)
     finally:
         engine.dispose()
 
