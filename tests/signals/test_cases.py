@@ -57,9 +57,9 @@ def test_case(path, tmp_path):
             actual = frame.loc[cid, signal]
             where = f"{path.stem}: {cid}.{signal}"
             if expected is None:
-                assert actual is None or math.isnan(actual), f"{where}: expected missing, got {actual}"
+                assert actual is None or math.isnan(actual), f"{where}: {actual} is not missing"
             else:
-                assert actual == pytest.approx(expected, abs=1e-4), f"{where}: {actual} != {expected}"
+                assert actual == pytest.approx(expected, abs=1e-4), f"{where}: {actual}"
     warnings = " | ".join(str(w) for w in result.warnings)
     for text in _as_list(case.get("expect_warning")):
         assert text in warnings, f"{path.stem}: warning {text!r} not in {warnings!r}"
