@@ -1,0 +1,218 @@
+"""Every kind of source gives the same numbers: CSV, Parquet (file and folder), Excel,
+SQLite, PostgreSQL (a real server: HEALTHSCORE_TEST_PG_URL), and in-memory DataFrames.
+
+One small scenario, computed by hand: as of 2026-03-31, customer a has tickets opened
+2026-03-05 (closed 03-06), 2026-03-20 (still open), 2026-04-02 (future); b has one opened
+2026-01-10 and closed 2026-04-03, after the as-of date, so it was still open then.
+tickets_30d: a 2, b 0. open_tickets: a 1, b 1. escalated (30d): a 1.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from datetime import UTC, datetime
+
+import pandas as pd
+import pytest
+
+from healthscore.errors import DataError
+from healthscore.signals import MetricSpec, SourceSpec, compute_table
+
+AS_OF = "2026-03-31"
+ACCOUNTS = pd.DataFrame({"Account": ["a", "b"], "Seats": [10, 4]})
+TICKETS = pd.DataFrame({
+    "customer_id": ["a", "a", "a", "b"],
+    "opened_at": pd.to_datetime(["2026-03-05 09:00", "2026-03-20 10:00", "2026-04-02 08:00",
+                                 "2026-01-10 12:00"]),
+    "closed_at": pd.to_datetime(["2026-03-06 09:00", None, None, "2026-04-03 12:00"]),
+    "escalated": [True, False, True, False],
+    "unused": ["x", "y", "z", "w"],
+})
+SIGNALS = {
+    "tickets_30d": ("tickets_30d", MetricSpec(table="tickets", metric="count", window="30d")),
+    "open_tickets": ("open_tickets", MetricSpec(
+        table="tickets", metric="count", open={"from": "opened_at", "until": "closed_at"})),
+    "escalated": ("escalated", MetricSpec(table="tickets", metric="count", window="30d",
+                                          filter={"escalated": True})),
+    "seats": ("seats", None),
+}
+EXPECTED = {"tickets_30d": [2.0, 0.0], "open_tickets": [1.0, 1.0], "escalated": [1.0, 0.0]}
+
+
+def _sources(accounts: dict, tickets: dict) -> dict[str, SourceSpec]:
+    return {
+        "accounts": SourceSpec(role="accounts", columns={"customer_id": "Account",
+                                                         "seats": "Seats"}, **accounts),
+        "tickets": SourceSpec(**{"time": "opened_at", "dates": ["closed_at"], **tickets}),
+    }
+
+
+def _check(result) -> None:
+    frame = result.frame
+    assert list(frame["customer_id"]) == ["a", "b"]
+    assert list(frame["seats"]) == [10, 4]
+    for column, values in EXPECTED.items():
+        assert list(frame[column]) == values, column
+    assert result.warnings == []
+
+
+def test_csv(tmp_path):
+    ACCOUNTS.to_csv(tmp_path / "accounts.csv", index=False)
+    TICKETS.to_csv(tmp_path / "tickets.csv", index=False)
+    _check(compute_table(_sources({"kind": "csv", "path": "accounts.csv"},
+                                  {"kind": "csv", "path": "tickets.csv"}),
+                         SIGNALS, AS_OF, base_dir=tmp_path))
+
+
+def test_csv_with_semicolons(tmp_path):
+    ACCOUNTS.to_csv(tmp_path / "accounts.csv", index=False, sep=";")
+    TICKETS.to_csv(tmp_path / "tickets.csv", index=False, sep=";")
+    _check(compute_table(
+        _sources({"kind": "csv", "path": "accounts.csv", "delimiter": ";"},
+                 {"kind": "csv", "path": "tickets.csv", "delimiter": ";"}),
+        SIGNALS, AS_OF, base_dir=tmp_path))
+
+
+def test_parquet_file_and_folder(tmp_path):
+    ACCOUNTS.to_parquet(tmp_path / "accounts.parquet")
+    folder = tmp_path / "tickets"
+    folder.mkdir()
+    TICKETS.iloc[:2].to_parquet(folder / "part-1.parquet")
+    TICKETS.iloc[2:].to_parquet(folder / "part-2.parquet")
+    _check(compute_table(_sources({"kind": "parquet", "path": "accounts.parquet"},
+                                  {"kind": "parquet", "path": "tickets"}),
+                         SIGNALS, AS_OF, base_dir=tmp_path))
+
+
+def test_parquet_with_zone_aware_timestamps(tmp_path):
+    """A zone-aware column is converted to UTC: 2026-04-01 01:00+02:00 is 03-31 23:00 UTC,
+    inside the as-of date; the source's `timezone:` does not apply to it."""
+    ACCOUNTS.to_parquet(tmp_path / "accounts.parquet")
+    tickets = TICKETS.copy()
+    tickets["opened_at"] = tickets["opened_at"].dt.tz_localize("UTC")
+    tickets.loc[1, "opened_at"] = pd.Timestamp("2026-04-01 01:00", tz="Europe/Berlin")
+    tickets.to_parquet(tmp_path / "tickets.parquet")
+    _check(compute_table(_sources({"kind": "parquet", "path": "accounts.parquet"},
+                                  {"kind": "parquet", "path": "tickets.parquet",
+                                   "timezone": "America/New_York"}),
+                         SIGNALS, AS_OF, base_dir=tmp_path))
+
+
+def test_excel(tmp_path):
+    with pd.ExcelWriter(tmp_path / "export.xlsx") as book:
+        ACCOUNTS.to_excel(book, sheet_name="Accounts", index=False)
+        TICKETS.to_excel(book, sheet_name="Tickets", index=False)
+    _check(compute_table(
+        _sources({"kind": "excel", "path": "export.xlsx", "sheet": "Accounts"},
+                 {"kind": "excel", "path": "export.xlsx", "sheet": "Tickets"}),
+        SIGNALS, AS_OF, base_dir=tmp_path))
+
+
+def test_in_memory_tables():
+    _check(compute_table(_sources({"kind": "csv", "path": "not read"},
+                                  {"kind": "csv", "path": "not read"}),
+                         SIGNALS, AS_OF, tables={"accounts": ACCOUNTS, "tickets": TICKETS}))
+
+
+def _write_sql(url: str, suffix: str) -> None:
+    import sqlalchemy as sa
+
+    engine = sa.create_engine(url)
+    with engine.begin() as conn:
+        ACCOUNTS.to_sql(f"accounts{suffix}", conn, index=False, if_exists="replace")
+        TICKETS.to_sql(f"tickets{suffix}", conn, index=False, if_exists="replace")
+    engine.dispose()
+
+
+def test_sqlite_table_and_query(tmp_path):
+    """A relative SQLite path is relative to the weight file (base_dir), like other paths."""
+    _write_sql(f"sqlite:///{tmp_path / 'crm.db'}", "")
+    url = "sqlite:///crm.db"
+    _check(compute_table(
+        _sources({"kind": "sql", "url": url, "table": "accounts"},
+                 {"kind": "sql", "url": url,
+                  "query": "SELECT customer_id, opened_at, closed_at, escalated FROM tickets"}),
+        SIGNALS, AS_OF, base_dir=tmp_path))
+
+
+def test_postgresql():
+    url = os.environ.get("HEALTHSCORE_TEST_PG_URL")
+    assert url, ("HEALTHSCORE_TEST_PG_URL is not set: the PostgreSQL source test needs a real "
+                 "server (.ci/run starts one), e.g. postgresql+psycopg://healthscore:healthscore"
+                 "@127.0.0.1:5432/healthscore_test")
+    import sqlalchemy as sa
+
+    suffix = "_" + uuid.uuid4().hex[:8]
+    _write_sql(url, suffix)
+    try:
+        _check(compute_table(
+            _sources({"kind": "sql", "url": url, "table": f"accounts{suffix}"},
+                     {"kind": "sql", "url": url, "table": f"tickets{suffix}"}),
+            SIGNALS, AS_OF))
+        # timestamptz comes back zone-aware and is compared in UTC
+        engine = sa.create_engine(url)
+        with engine.begin() as conn:
+            conn.execute(sa.text(f"ALTER TABLE tickets{suffix} ALTER COLUMN opened_at TYPE "
+                                 "timestamptz USING opened_at AT TIME ZONE 'UTC'"))
+            conn.execute(sa.text(f"UPDATE tickets{suffix} SET opened_at = "
+                                 "'2026-04-01 01:00:00+02:00' WHERE opened_at = "
+                                 "'2026-03-20 10:00:00+00'"))
+        engine.dispose()
+        _check(compute_table(
+            _sources({"kind": "sql", "url": url, "table": f"accounts{suffix}"},
+                     {"kind": "sql", "url": url, "table": f"tickets{suffix}"}),
+            SIGNALS, AS_OF))
+    finally:
+        engine = sa.create_engine(url)
+        with engine.begin() as conn:
+            for name in ("accounts", "tickets"):
+                conn.execute(sa.text(f"DROP TABLE IF EXISTS {name}{suffix}"))
+        engine.dispose()
+
+
+def test_only_needed_columns_are_read(tmp_path):
+    """A broken column no signal uses does not matter (it is never parsed)."""
+    tickets = TICKETS.assign(unused=["not", "a", "date", "!"])
+    tickets.to_csv(tmp_path / "tickets.csv", index=False)
+    ACCOUNTS.to_csv(tmp_path / "accounts.csv", index=False)
+    sources = _sources({"kind": "csv", "path": "accounts.csv"},
+                       {"kind": "csv", "path": "tickets.csv", "dates": ["closed_at", "unused"]})
+    _check(compute_table(sources, SIGNALS, AS_OF, base_dir=tmp_path))
+
+
+def test_future_rows_change_nothing(tmp_path):
+    """The no-future-data rule: rows dated after the as-of date (even by one microsecond)
+    never change any signal."""
+    future = pd.DataFrame({
+        "customer_id": ["a", "b", "b"],
+        "opened_at": pd.to_datetime(["2026-04-01 00:00:00", "2026-04-01 00:00:00.000001",
+                                     "2027-01-01"], format="ISO8601"),
+        "closed_at": pd.to_datetime(["2026-04-02", None, None]),
+        "escalated": [True, True, True], "unused": ["", "", ""]})
+    sources = _sources({"kind": "csv", "path": "x"}, {"kind": "csv", "path": "x"})
+    as_of = datetime(2026, 3, 31, 23, 59, 59, 999999, tzinfo=UTC)
+    for when in (AS_OF, as_of):
+        _check(compute_table(sources, SIGNALS, when, tables={
+            "accounts": ACCOUNTS, "tickets": pd.concat([TICKETS, future])}))
+
+
+@pytest.mark.parametrize(("spec", "message"), [
+    ({"kind": "csv", "path": "missing.csv"}, "missing.csv: source `tickets`: file not found"),
+    ({"kind": "parquet", "path": "broken.parquet"}, "source `tickets` cannot be read"),
+    ({"kind": "parquet", "path": "empty"}, "the folder holds no .parquet files"),
+    ({"kind": "excel", "path": "broken.parquet"}, "source `tickets` cannot be read"),
+    ({"kind": "sql", "url": "sqlite:///crm.db", "table": "nope"},
+     "source `tickets` cannot be read"),
+])
+def test_unreadable_tables(tmp_path, spec, message):
+    (tmp_path / "broken.parquet").write_text("this is not parquet")
+    (tmp_path / "empty").mkdir()
+    _write_sql(f"sqlite:///{tmp_path / 'crm.db'}", "")
+    with pytest.raises(DataError) as err:
+        compute_table({"accounts": SourceSpec(kind="csv", path="x", columns={
+                           "customer_id": "Account", "seats": "Seats"}),
+                       "tickets": SourceSpec(time="opened_at", **spec)},
+                      SIGNALS, AS_OF, base_dir=tmp_path, tables={"accounts": ACCOUNTS})
+    assert message in str(err.value)
+    assert "Traceback" not in str(err.value)
