@@ -25,7 +25,13 @@ from healthscore.signals.describe import describe
 from healthscore.signals.filters import filter_columns
 from healthscore.signals.metrics import Planned, plan
 from healthscore.signals.sources import ROW, Table, open_table, q
-from healthscore.signals.spec import MetricSpec, SourceSpec
+from healthscore.signals.spec import (
+    ACCOUNTS_RULE,
+    MetricSpec,
+    SourceSpec,
+    accounts_tables,
+    time_column,
+)
 
 if TYPE_CHECKING:
     from healthscore.weights.model import WeightFile
@@ -146,14 +152,10 @@ def _key(signal: str, sub: str) -> str:
 
 def _accounts_source(sources: dict[str, SourceSpec], file: str | None,
                      problems: list[Problem]) -> str | None:
-    marked = [n for n, s in sources.items() if s.role == "accounts"]
-    if not marked and "accounts" in sources and sources["accounts"].role is None:
-        marked = ["accounts"]
+    marked = accounts_tables(sources)
     if len(marked) != 1:
         found = ", ".join(marked) if marked else "none"
-        problems.append(Problem(
-            "exactly one source must be the accounts table (one row per customer): name it "
-            f"`accounts` or give it `role: accounts`; found {found}", file=file, key="sources"))
+        problems.append(Problem(f"{ACCOUNTS_RULE}; found {found}", file=file, key="sources"))
         return None
     return marked[0]
 
@@ -195,7 +197,7 @@ def _open_events(con, name: str, spec: SourceSpec, specs: dict[str, MetricSpec],
             needed.setdefault(col, []).append(key)
 
     for sig, m in specs.items():
-        ts = m.time or (m.end if m.metric == "duration" else spec.time)
+        ts = time_column(m, spec)
         need(ts, _key(sig, "time") if m.time else f"sources.{name}.time")
         stamps.add(ts) if ts else None
         need(m.value_column(), _key(sig, "column"))

@@ -18,10 +18,9 @@ from healthscore.errors import Problem
 from healthscore.signals.asof import AsOf, sql_ts
 from healthscore.signals.filters import condition
 from healthscore.signals.sources import Table, q
-from healthscore.signals.spec import MetricSpec
+from healthscore.signals.spec import MetricSpec, lacks_time, time_column
 
 ZERO_WHEN_EMPTY = {"count", "sum", "distinct"}
-_NEEDS_TIME = {"last", "days_since", "days_until", "trend"}
 _AGG = {"count": "count(*)", "sum": "sum({v})", "mean": "avg({v})", "min": "min({v})",
         "max": "max({v})", "distinct": "count(DISTINCT {v})"}
 
@@ -38,23 +37,16 @@ class Planned:
     invalid: str | None = None  # condition of rows whose rating is outside the scale
 
 
-def time_column(spec: MetricSpec, table: Table) -> str | None:
-    """The timestamp column that places this signal's rows in time."""
-    if spec.metric == "duration":
-        return spec.time or spec.end
-    return spec.time or table.spec.time
-
-
 def plan(signal: str, alias: str, spec: MetricSpec, table: Table, asof: AsOf, key: str,
          file: str | None, problems: list[Problem]) -> Planned | None:
     """Plan one signal; configuration mistakes go to `problems` (and None is returned)."""
     m = spec.metric
-    ts = time_column(spec, table)
+    ts = time_column(spec, table.spec)
     end = sql_ts(asof.end)
     start_ts = asof.start(spec.window)
     conds = [condition(spec.filter, table, f"{key}.filter", file, problems)]
     bounded = ts is not None  # rows after the as-of instant are excluded by the time column
-    if ts is None and (spec.open is None or spec.window or m in _NEEDS_TIME):
+    if lacks_time(spec, table.spec):
         problems.append(Problem(
             f"metric `{m}` needs a timestamp column (to leave out rows dated after the as-of "
             f"date); set `time:` here or on source `{table.name}`", file=file, key=key))

@@ -275,3 +275,34 @@ def _only(spec: MetricSpec, key: str, allowed: bool, where: str) -> None:
     if getattr(spec, key) is not None and not allowed:
         raise ValueError(f"`{key}` only applies to metric {where}; this signal uses "
                          f"`{spec.metric}`")
+
+
+# ------------------------------------------------------------- relations between the two
+
+NEEDS_TIME = {"last", "days_since", "days_until", "trend"}
+
+
+def time_column(spec: MetricSpec, source: SourceSpec) -> str | None:
+    """The timestamp column that places a signal's rows in time (duration: its `end`)."""
+    if spec.metric == "duration":
+        return spec.time or spec.end
+    return spec.time or source.time
+
+
+def lacks_time(spec: MetricSpec, source: SourceSpec) -> bool:
+    """True when rows after the as-of date could not be left out: no timestamp column, and
+    neither an `open:` span alone places the rows in time."""
+    return time_column(spec, source) is None and (
+        spec.open is None or spec.window is not None or spec.metric in NEEDS_TIME)
+
+
+def accounts_tables(sources: dict[str, SourceSpec]) -> list[str]:
+    """Sources acting as the accounts table: `role: accounts`, else the one named accounts."""
+    marked = [n for n, s in sources.items() if s.role == "accounts"]
+    if not marked and "accounts" in sources and sources["accounts"].role is None:
+        marked = ["accounts"]
+    return marked
+
+
+ACCOUNTS_RULE = ("exactly one source must be the accounts table (one row per customer): name "
+                 "it `accounts` or give it `role: accounts`")

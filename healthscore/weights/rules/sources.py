@@ -1,0 +1,52 @@
+"""Computed signals name declared sources, and each can place its rows in time.
+
+What can be known without reading any data: the table a `compute:` block names is declared
+under `sources:`; exactly one source is the accounts table; a metric that must leave out rows
+dated after the as-of date has a timestamp column (its own `time:` or the source's); two of our
+column names do not map to the same export header. Columns inside the exports are checked when
+the data is read (healthscore.signals), with the columns that exist listed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from healthscore.errors import Problem
+from healthscore.signals.spec import ACCOUNTS_RULE, accounts_tables, lacks_time
+from healthscore.weights.model import WeightFile
+from healthscore.weights.rules._context import RuleContext, unknown
+
+
+def check(wf: WeightFile, ctx: RuleContext) -> Iterator[Problem]:
+    sources = wf.sources or {}
+    computed = {name: sig.compute for name, sig in wf.signals.items() if sig.compute}
+    if computed or sources:
+        yield from _accounts(sources, ctx)
+    for name, spec in sources.items():
+        seen: dict[str, str] = {}
+        for ours, theirs in spec.columns.items():
+            if theirs in seen:
+                yield ctx.problem(("sources", name, "columns", ours),
+                                  f"`{ours}` and `{seen[theirs]}` both map to the export "
+                                  f"column `{theirs}`")
+            seen[theirs] = ours
+    for name, spec in computed.items():
+        path = ("signals", name, "compute")
+        source = sources.get(spec.table)
+        if source is None:
+            yield ctx.problem((*path, "table"),
+                              unknown("source", spec.table, sources) if sources else
+                              f"table `{spec.table}` is not declared: add a `sources:` section "
+                              "(or `sources: FILE`) naming it")
+            continue
+        if lacks_time(spec, source):
+            yield ctx.problem(path, f"metric `{spec.metric}` needs a timestamp column to leave "
+                                    "out rows dated after the as-of date: set `time:` here or "
+                                    f"on source `{spec.table}`")
+
+
+def _accounts(sources: dict, ctx: RuleContext) -> Iterator[Problem]:
+    marked = accounts_tables(sources)
+    if len(marked) != 1:
+        found = ", ".join(marked) if marked else "none"
+        yield ctx.problem(("sources",), f"{ACCOUNTS_RULE}; found {found}")
