@@ -25,7 +25,7 @@ def register(app: typer.Typer) -> None:
         from healthscore.cli.summary import lowest_table, tier_table
         from healthscore.engine.run import score_run
         from healthscore.io.atomic import atomic_file
-        from healthscore.outputs import write_outputs
+        from healthscore.outputs import summarize, write_outputs
         from healthscore.resources import bundled_weights
         from healthscore.sample import generate_customers
 
@@ -36,7 +36,8 @@ def register(app: typer.Typer) -> None:
         weights = bundled_weights() / "default.yaml"
         run = score_run(data, weights, as_of=DEMO_AS_OF)
         written = write_outputs(run, out / "scores")
-        console.print(tier_table(run))
-        console.print(lowest_table(run))
+        summary = summarize(run)
+        console.print(tier_table(summary))
+        console.print(lowest_table(summary))
         console.print(f"[green]demo written to {out}/[/]: sample data {data}, weights "
                       f"{weights}, scores " + ", ".join(p.name for p in written))

@@ -41,40 +41,55 @@ def register(app: typer.Typer) -> None:
             help="full: every signal's raw/score/weight/points/status; summary: the "
                  "score, tier and drivers only")] = "full",
         outreach_top: Annotated[str | None, typer.Option(
-            help="keep the N (or N%) highest-priority customers in outreach.*")] = None,
+            help="keep the N (or N%, or all) highest-priority customers in outreach.* "
+                 "[default: 100]")] = None,
         quiet: Annotated[bool, typer.Option("--quiet", "-q", help="no summary tables")] = False,
     ) -> None:
         """Score every customer; writes scores.*, outreach.* (and parents.*) into --out."""
+        from rich.progress import Progress
+
         from healthscore.cli.summary import lowest_table, tier_table
-        from healthscore.engine.run import score_run
-        from healthscore.outputs import write_outputs
+        from healthscore.engine.run import as_date
+        from healthscore.engine.stream import score_to_files
+        from healthscore.weights.load import load_weights
 
         if columns not in ("full", "summary"):
             raise HealthscoreError(Problem(
                 f"--columns: `{columns}` is not a choice; use full or summary", key="--columns"))
         formats = parse_formats(format)
-        explain = columns == "full" or not quiet
-        run = score_run(customers, weights, as_of=as_of, explain=explain)
-        top = parse_top(outreach_top, len(run.frame))
-        written = write_outputs(run, out, formats, columns, top)
+        top = parse_top(outreach_top)
+        wf = load_weights(weights)
+        with Progress(console=console, transient=True, disable=quiet) as bar:
+            task = bar.add_task("scoring", total=None)
+            summary = score_to_files(
+                customers, wf, out, as_of=as_date(as_of), formats=formats, columns=columns,
+                outreach_top=top, progress=lambda done, total: bar.update(
+                    task, completed=done, total=total))
         if not quiet:
-            console.print(tier_table(run))
-            console.print(lowest_table(run))
-        console.print(f"[green]scored {len(run.frame):,} customers[/]; wrote "
-                      + ", ".join(str(p) for p in written))
+            console.print(tier_table(summary))
+            console.print(lowest_table(summary))
+        console.print(f"[green]scored {summary.customers:,} customers[/]; wrote "
+                      + ", ".join(str(p) for p in summary.written))
 
 
-def parse_top(text: str | None, total: int) -> int | None:
+def parse_top(text: str | None):
+    """`--outreach-top`: a count, a percentage of the portfolio (resolved once its size is
+    known), or `all`."""
     if text is None:
+        return 100
+    if text.strip().lower() == "all":
         return None
     try:
         if text.endswith("%"):
-            return max(1, round(total * float(text[:-1]) / 100))
+            share = float(text[:-1])
+            if not 0 < share <= 100:
+                raise ValueError
+            return lambda total: max(1, round(total * share / 100))
         value = int(text)
         if value <= 0:
             raise ValueError
         return value
     except ValueError:
         raise HealthscoreError(Problem(
-            f"--outreach-top: expected a whole number or a percentage like `1%`; found "
+            f"--outreach-top: expected a whole number, a percentage like `1%` or `all`; found "
             f"`{text}`", key="--outreach-top")) from None

@@ -5,45 +5,41 @@ from __future__ import annotations
 import pandas as pd
 from rich.table import Table
 
-from healthscore.engine.run import ScoreRun
-from healthscore.outputs import outreach
+from healthscore.engine.stream import RunSummary
 
 
 def _money(value: float) -> str:
     return "" if pd.isna(value) else f"{value:,.0f}"
 
 
-def tier_table(run: ScoreRun) -> Table:
-    frame = run.frame
-    table = Table(title=f"Health by tier — as of {run.as_of:%Y-%m-%d}", title_justify="left")
-    table.add_column("tier")
-    table.add_column("customers", justify="right")
-    table.add_column("share", justify="right")
-    table.add_column("ARR", justify="right")
-    colours = {t.name: t.color for t in [*run.weights.tiers, run.weights.insufficient]}
-    arr = frame["arr"] if "arr" in frame else pd.Series(0.0, index=frame.index)
-    total = len(frame)
-    for name in frame["tier"].cat.categories:
-        mask = frame["tier"] == name
-        count = int(mask.sum())
-        table.add_row(f"[{colours[name]}]■[/] {name}", str(count),
-                      f"{count / total:.0%}", _money(arr[mask].sum()))
+def tier_table(summary: RunSummary) -> Table:
+    table = Table(title=f"Health by tier — as of {summary.as_of:%Y-%m-%d}",
+                  title_justify="left")
+    for col in ("tier", "customers", "share", "ARR"):
+        table.add_column(col, justify="left" if col == "tier" else "right")
+    colours = {t.name: t.color for t in [*summary.weights.tiers, summary.weights.insufficient]}
+    for name, row in summary.tiers.iterrows():  # one row per tier
+        count = int(row["customers"])
+        table.add_row(f"[{colours.get(name, 'white')}]■[/] {name}", f"{count:,}",
+                      f"{count / max(summary.customers, 1):.0%}", _money(row["arr"]))
     return table
 
 
-def lowest_table(run: ScoreRun, n: int = 10) -> Table:
-    ranked = outreach(run.frame, n)
-    what = {"risk_x_arr": "ARR at risk", "risk": "risk", "arr": "ARR"}[run.weights.priority]
+def lowest_table(summary: RunSummary, n: int = 10) -> Table:
+    ranked = summary.outreach.head(n)
+    wf = summary.weights
+    what = {"risk_x_arr": "ARR at risk", "risk": "risk", "arr": "ARR"}[wf.priority]
     table = Table(title=f"Call first: top {len(ranked)} by {what}", title_justify="left")
     for col, justify in (("customer", "left"), ("owner", "left"), ("score", "right"),
                          ("tier", "left"), ("ARR", "right"), ("why", "left")):
         table.add_column(col, justify=justify, overflow="fold")
-    colours = {t.name: t.color for t in run.weights.tiers}
+    colours = {t.name: t.color for t in wf.tiers}
     for _, row in ranked.iterrows():  # at most n rows: display only
-        label = str(row.get("name", row["customer_id"]))
-        why = ", ".join(run.weights.signal_label(row[c]) for c in ("driver_1", "driver_2",
-                        "driver_3") if c in row and isinstance(row[c], str))
-        table.add_row(label, str(row.get("owner", "")), f"{row['score']:.1f}",
+        label = str(row["name"]) if "name" in row and pd.notna(row["name"]) else \
+            str(row["customer_id"])
+        why = ", ".join(wf.signal_label(row[c]) for c in ("driver_1", "driver_2", "driver_3")
+                        if c in row and isinstance(row[c], str))
+        table.add_row(label, str(row.get("owner", "") or ""), f"{row['score']:.1f}",
                       f"[{colours.get(row['tier'], 'white')}]{row['tier']}[/]",
                       _money(row.get("arr", float("nan"))), why)
     return table

@@ -3,58 +3,94 @@
 Points lost by a signal = its effective weight × (100 − its score): what the overall score
 would gain if that signal were perfect. Ranking by it, not by the signal score alone, keeps a
 low score on a signal that barely counts from hiding one that matters.
+
+The plain-words `reasons` are built with Arrow's string kernels, column-wise: formatting a
+number per row in Python would cost more than all the scoring arithmetic together.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from healthscore.weights.model import WeightFile
 
 
-def drivers(weights: np.ndarray, scores: np.ndarray, names: list[str], k: int
-            ) -> list[np.ndarray]:
-    """`weights`, `scores`: (rows × signals). Returns k arrays of signal names (None if none)."""
+@dataclass
+class Drivers:
+    order: np.ndarray     # (rows × k) column index into the signal list, most points lost first
+    present: np.ndarray   # (rows × k) bool: that slot names a driver (it lost points)
+    names: list[str]
+
+    def column(self, j: int) -> pd.Categorical:
+        """Slot j as signal names (missing where there is no driver)."""
+        codes = np.where(self.present[:, j], self.order[:, j], -1)
+        return pd.Categorical.from_codes(codes, categories=self.names)
+
+
+def drivers(weights: np.ndarray, scores: np.ndarray, names: list[str], k: int,
+            no_score: np.ndarray) -> Drivers:
+    """`weights`, `scores`: (rows × signals). Customers without a score have no drivers."""
     with np.errstate(invalid="ignore"):
         lost = np.where(weights > 0, weights * (100.0 - np.nan_to_num(scores, nan=100.0)), 0.0)
     k = min(k, len(names))
-    if k == 0:
-        return []
-    order = np.argsort(-lost, axis=1, kind="stable")[:, :k]
-    taken = np.take_along_axis(lost, order, axis=1)
-    labels = np.array(names, dtype=object)[order]
-    labels[taken <= 1e-9] = None
-    return [labels[:, j] for j in range(k)]
+    if k < len(names):  # partial sort: only the k largest are needed
+        part = np.argpartition(-lost, k - 1, axis=1)[:, :k]
+        sub = np.take_along_axis(lost, part, axis=1)
+        order = np.take_along_axis(part, np.argsort(-sub, axis=1, kind="stable"), axis=1)
+    else:
+        order = np.argsort(-lost, axis=1, kind="stable")[:, :k]
+    present = np.take_along_axis(lost, order, axis=1) > 1e-9
+    present[no_score] = False
+    return Drivers(order, present, names)
 
 
-def _fmt(values: pd.Series) -> pd.Series:
-    """Numbers as people write them: 42, 0.35, -20 (not 42.0 or 0.35000001)."""
-    if not pd.api.types.is_numeric_dtype(values):
-        return values.astype(str)
-    rounded = values.round(2)
-    whole = rounded == rounded.round(0)
-    text = rounded.astype(str)
-    return text.where(~whole, rounded.round(0).astype("Int64").astype(str))
+def _numbers(values: np.ndarray) -> pa.Array:
+    """Numbers as people write them: 42, 0.35, -20 (Arrow drops a trailing .0)."""
+    return pc.cast(pa.array(np.round(values, 2), from_pandas=True), pa.string())
 
 
-def reasons(frame: pd.DataFrame, wf: WeightFile, k: int) -> pd.Series:
-    """Plain words for the drivers: `NPS of -20 scores 0/100; CSAT of 62 % scores 6/100`."""
-    out = pd.Series("", index=frame.index, dtype=object)
-    for j in range(1, k + 1):
-        col = frame.get(f"driver_{j}")
-        if col is None:
-            break
-        part = pd.Series("", index=frame.index, dtype=object)
-        for name, spec in wf.signals.items():
-            mask = (col == name).to_numpy()
-            if not mask.any():
-                continue
-            raw = _fmt(frame.loc[mask, f"{name}.raw"])
-            unit = f" {spec.unit}" if spec.unit and spec.unit != "ratio" else ""
-            score = frame.loc[mask, f"{name}.score"].round(0).astype("Int64").astype(str)
-            part[mask] = (wf.signal_label(name) + " of " + raw + unit + " scores " + score
-                          + "/100")
-        sep = np.where((out != "") & (part != ""), "; ", "")
-        out = out + sep + part
-    return out
+def reasons(found: Drivers, raw: dict[str, pd.Series], scores: dict[str, np.ndarray],
+            wf: WeightFile) -> pd.Series:
+    """`NPS of -20 scores 0/100; CSAT of 62 % scores 6/100` for each customer.
+
+    Only the k chosen values per row are formatted: the raw values and scores are gathered
+    into one array per driver slot first.
+    """
+    names = found.names
+    rows = found.order.shape[0]
+    numeric = {n: pd.api.types.is_numeric_dtype(raw[n]) and not pd.api.types.is_bool_dtype(
+        raw[n]) for n in names}
+    raw_matrix = np.column_stack([raw[n].to_numpy(dtype="float64", na_value=np.nan)
+                                  if numeric[n] else np.full(rows, np.nan) for n in names])
+    score_matrix = np.column_stack([scores[n] for n in names])
+    labels = pa.array([wf.signal_label(n) + " of " for n in names])
+    units = pa.array([_unit(wf, n) + " scores " for n in names])
+    joined = pa.array([""] * rows, type=pa.string())
+    for j in range(found.order.shape[1]):
+        slot = found.order[:, j]
+        raw_text = _numbers(raw_matrix[np.arange(rows), slot])
+        for i, name in enumerate(names):
+            if not numeric[name] and (slot == i).any():
+                text = pa.array(raw[name].astype("string").to_numpy(na_value=None), pa.string())
+                raw_text = pc.if_else(pa.array(slot == i), text, raw_text)
+        idx = pa.array(slot.astype(np.int32))
+        text = pc.binary_join_element_wise(
+            pc.take(labels, idx), raw_text, pc.take(units, idx),
+            _numbers(np.round(score_matrix[np.arange(rows), slot])), "/100", "",
+            null_handling="replace", null_replacement="?")
+        # append with "; " where this slot names a driver (Arrow's null_handling="skip"
+        # drops rows whose inputs are all null, so the join is done pairwise)
+        both = pc.binary_join_element_wise(joined, text, "; ")
+        present = pa.array(found.present[:, j])
+        joined = pc.if_else(present, pc.if_else(pc.equal(joined, ""), text, both), joined)
+    return pd.Series(joined.to_numpy(zero_copy_only=False), dtype=object)
+
+
+def _unit(wf: WeightFile, name: str) -> str:
+    unit = wf.signals[name].unit if name in wf.signals else None
+    return f" {unit}" if unit and unit != "ratio" else ""

@@ -35,6 +35,7 @@ class Plan:
     groups: list[str]
     references: dict[tuple[str, str], np.ndarray] = field(default_factory=dict)
     explain: bool = True
+    columns: str = "full"  # "summary": leave out the per-group and per-signal columns
 
 
 def assign_profiles(df: pd.DataFrame, profiles: list[Profile]) -> np.ndarray:
@@ -75,7 +76,8 @@ def usable_raw(df: pd.DataFrame, name: str, spec: SignalSpec, as_of: pd.Timestam
     return raw, age
 
 
-def make_plan(wf: WeightFile, as_of, df: pd.DataFrame, explain: bool = True) -> Plan:
+def make_plan(wf: WeightFile, as_of, df: pd.DataFrame, explain: bool = True,
+              columns: str = "full") -> Plan:
     """Build the plan; `df` is the whole (checked) table, used for percentile peers only."""
     as_of = pd.Timestamp(as_of).tz_localize(None) if as_of is not None else \
         pd.Timestamp.today().normalize()
@@ -83,7 +85,7 @@ def make_plan(wf: WeightFile, as_of, df: pd.DataFrame, explain: bool = True) -> 
     groups: list[str] = list(wf.groups)
     for seg_wf in wf._segment_files.values():
         groups += [g for g in seg_wf.groups if g not in groups]
-    plan = Plan(wf, as_of, profiles, all_signals(wf), groups, explain=explain)
+    plan = Plan(wf, as_of, profiles, all_signals(wf), groups, explain=explain, columns=columns)
     needs_peers = [(p, n, s) for p in profiles for n, s in p.signals.items()
                    if s.score.kind == "percentile"]
     if needs_peers:
@@ -156,30 +158,31 @@ def score_frame(df: pd.DataFrame, plan: Plan) -> pd.DataFrame:
     out["coverage"] = coverage
     out["priority"] = _priority(total, df, wf)
     k = wf.drivers
+    found = None
     if k:
         weights = np.column_stack([sig_weight[s] for s in names])
         scores = np.column_stack([sig_score[s] for s in names])
-        found = explain.drivers(weights, scores, names, k)
+        found = explain.drivers(weights, scores, names, k, no_score)
         for j in range(k):  # always k columns, so the output shape does not depend on the file
-            col = found[j] if j < len(found) else np.full(n, None, dtype=object)
-            col[no_score] = None
-            out[f"driver_{j + 1}"] = col
+            out[f"driver_{j + 1}"] = (found.column(j) if j < found.order.shape[1] else
+                                      pd.Categorical.from_codes(np.full(n, -1), names))
+        if plan.explain:
+            out["reasons"] = explain.reasons(found, raw_cols, sig_score, wf).to_numpy()
+    if plan.columns == "summary":
+        return pd.DataFrame(out, index=df.index)
     for g in plan.groups:
         out[f"{g}.score"] = grp_score[g]
         out[f"{g}.weight"] = grp_weight[g]
         out[f"{g}.points"] = _points(grp_weight[g], grp_score[g], no_score)
     for s in names:
         raw = raw_cols[s]
-        out[f"{s}.raw"] = raw.to_numpy() if raw.dtype != object else raw.to_numpy(copy=True)
+        numeric = pd.api.types.is_numeric_dtype(raw) and not pd.api.types.is_bool_dtype(raw)
+        out[f"{s}.raw"] = raw.to_numpy() if numeric else raw.astype("string").to_numpy()
         out[f"{s}.score"] = sig_score[s]
         out[f"{s}.weight"] = sig_weight[s]
         out[f"{s}.points"] = _points(sig_weight[s], sig_score[s], no_score)
         out[f"{s}.status"] = pd.Categorical.from_codes(sig_status[s], STATUSES)
-    frame = pd.DataFrame(out, index=df.index)
-    if plan.explain and k:
-        reasons = explain.reasons(frame, wf, k)
-        frame.insert(frame.columns.get_loc(f"driver_{k}") + 1, "reasons", reasons)
-    return frame
+    return pd.DataFrame(out, index=df.index)
 
 
 def _points(weight: np.ndarray, score: np.ndarray, no_score: np.ndarray) -> np.ndarray:

@@ -37,30 +37,38 @@ def column_of(name: str, spec: SignalSpec) -> str:
     return spec.column or name
 
 
-def _where(df: pd.DataFrame) -> tuple[str | None, int | None]:
+def _where(df: pd.DataFrame) -> tuple[str | None, int | None, int]:
     src = df.attrs.get(SOURCE_ATTR) or {}
-    return src.get("file"), src.get("first_line")
+    return src.get("file"), src.get("first_line"), src.get("row_offset", 0)
 
 
 def _rows(df: pd.DataFrame, positions: np.ndarray, first_line: int | None, column: str,
           limit: int = 5) -> str:
     """`line 7 ("n/a"), line 12 ("high")`, or `row …` when line numbers are unknown."""
+    offset = (df.attrs.get(SOURCE_ATTR) or {}).get("row_offset", 0)
     shown = []
     for pos in positions[:limit]:
-        label = f"line {pos + first_line}" if first_line else f"row {pos + 1}"
+        label = (f"line {pos + offset + first_line}" if first_line
+                 else f"row {pos + offset + 1}")
         shown.append(f'{label} ("{df[column].iloc[pos]}")')
     more = f" and {len(positions) - limit} more" if len(positions) > limit else ""
     return ", ".join(shown) + more
 
 
-def check_table(df: pd.DataFrame, wf: WeightFile) -> pd.DataFrame:
-    """Return the table with numeric columns converted; raise DataError listing all problems."""
-    file, first_line = _where(df)
+def check_table(df: pd.DataFrame, wf: WeightFile, *, check_ids: bool = True,
+                partial: bool = False) -> pd.DataFrame:
+    """Return the table with numeric columns converted; raise DataError listing all problems.
+
+    `check_ids=False` skips the duplicate-id check (done once over the whole table when
+    scoring by chunks); `partial=True` checks only the columns the frame has (a narrow
+    projection read for the whole-table pre-pass).
+    """
+    file, first_line, _ = _where(df)
     problems: list[Problem] = []
     listing = ", ".join(map(str, df.columns)) or "none"
-    if len(df) == 0:
+    if len(df) == 0 and not partial:
         raise DataError(Problem("the customer table has no rows; nothing to score", file=file))
-    if wf.id_column not in df.columns:
+    if wf.id_column not in df.columns and not partial:
         problems.append(Problem(
             f"no customer id column `{wf.id_column}` (set `id_column:` in the weight file to "
             f"use another); columns found: {listing}", file=file, key=wf.id_column))
@@ -71,13 +79,13 @@ def check_table(df: pd.DataFrame, wf: WeightFile) -> pd.DataFrame:
         if spec.measured_at:
             wanted.setdefault(spec.measured_at, []).append(f"{name} (measured_at)")
     for column, users in wanted.items():
-        if column not in df.columns:
+        if column not in df.columns and not partial:
             problems.append(Problem(
                 f"column `{column}` used by signal {', '.join(users)} is not in the table; "
                 f"columns found: {listing}", file=file, key=column))
     for seg_name, seg in wf.segments.items():
         for column in seg.match:
-            if column not in df.columns:
+            if column not in df.columns and not partial:
                 problems.append(Problem(
                     f"segment `{seg_name}` matches on column `{column}`, which is not in the "
                     f"table; columns found: {listing}", file=file, key=column))
@@ -100,7 +108,7 @@ def check_table(df: pd.DataFrame, wf: WeightFile) -> pd.DataFrame:
             problems.append(Problem(f"{blank.size} rows have no customer id: "
                                     f"{_rows(df, blank, first_line, wf.id_column)}",
                                     file=file, key=wf.id_column))
-        dup = ids[ids.duplicated(keep=False) & ids.notna()]
+        dup = ids[ids.duplicated(keep=False) & ids.notna()] if check_ids else ids.iloc[:0]
         if len(dup):
             values = pd.unique(dup)
             shown = ", ".join(map(str, values[:10]))

@@ -41,7 +41,7 @@ class ScoreRun:
         return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
-def _as_date(as_of) -> date:
+def as_date(as_of) -> date:
     if as_of is None:
         return date.today()
     if isinstance(as_of, datetime):
@@ -61,7 +61,7 @@ def score_run(customers: pd.DataFrame | str | Path, weights: WeightFile | str | 
         customers = read_table(customers)
     else:
         inputs["customers"] = "<DataFrame>"
-    day = _as_date(as_of)
+    day = as_date(as_of)
     table = check_table(customers, wf)
     plan = make_plan(wf, pd.Timestamp(day), table, explain=explain)
     frame = score_frame(table, plan).reset_index(drop=True)

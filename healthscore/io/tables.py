@@ -6,7 +6,6 @@ from pathlib import Path
 
 import pandas as pd
 
-
 from healthscore.errors import DataError, Problem
 
 SOURCE_ATTR = "healthscore.source"  # df.attrs key: {"file": str, "first_line": int | None}

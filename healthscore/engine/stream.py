@@ -1,0 +1,207 @@
+"""Score a table of any size straight to files, one chunk at a time.
+
+Memory stays proportional to the chunk, not the portfolio: a Parquet file is read by batches
+of only the columns the weight file needs; each chunk is checked, scored by the same kernel as
+`score()` and appended to the outputs in a temporary folder that replaces the previous output
+only when every chunk succeeded. Whole-portfolio facts (duplicate ids, percentile peers, the
+outreach top list, tier totals, parent roll-ups) are computed in a narrow pre-pass or
+accumulated from small per-chunk results.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pyarrow.parquet as pq
+
+from healthscore.engine.kernel import make_plan, score_frame
+from healthscore.engine.prepare import CARRIED, all_signals, check_table, column_of
+from healthscore.engine.rollup import rollup
+from healthscore.errors import DataError, Problem
+from healthscore.io.atomic import atomic_dir
+from healthscore.io.tables import SOURCE_ATTR, read_table, table_format
+from healthscore.io.writers import TableWriter, write_whole
+from healthscore.weights.model import WeightFile
+
+CHUNK_ROWS = 250_000
+
+
+@dataclass
+class RunSummary:
+    """What the terminal shows after a run, accumulated without keeping the scores."""
+
+    weights: WeightFile
+    as_of: date
+    customers: int = 0
+    tiers: pd.DataFrame = field(default_factory=pd.DataFrame)   # tier → customers, arr
+    outreach: pd.DataFrame = field(default_factory=pd.DataFrame)
+    rollups: pd.DataFrame | None = None
+    written: list[Path] = field(default_factory=list)
+
+
+def needed_columns(wf: WeightFile, available: list[str]) -> list[str]:
+    """The input columns a run reads: id, carried attributes, signals, dates, segment keys."""
+    wanted = [wf.id_column, *CARRIED]
+    if wf.rollup:
+        wanted.append(wf.rollup.parent)
+    for name, spec in all_signals(wf).items():
+        wanted.append(column_of(name, spec))
+        if spec.measured_at:
+            wanted.append(spec.measured_at)
+    for seg in wf.segments.values():
+        wanted += list(seg.match)
+    # keep columns that are missing too: check_table reports them with the full listing
+    return list(dict.fromkeys(c for c in wanted if c in available or c not in CARRIED))
+
+
+def _is_parquet(source: pd.DataFrame | str | Path) -> bool:
+    return not isinstance(source, pd.DataFrame) and table_format(Path(source)) == "parquet"
+
+
+def _chunks(source: pd.DataFrame | Path, wf: WeightFile, rows: int
+            ) -> tuple[Iterator[pd.DataFrame], pd.DataFrame, int]:
+    """(chunk iterator, narrow whole-table frame for the pre-pass, row count)."""
+    if not _is_parquet(source):
+        table = source if isinstance(source, pd.DataFrame) else read_table(source)
+        attrs = dict(table.attrs.get(SOURCE_ATTR) or {})
+
+        def slices() -> Iterator[pd.DataFrame]:
+            for start in range(0, max(len(table), 1), rows):
+                part = table.iloc[start:start + rows]
+                part.attrs[SOURCE_ATTR] = {**attrs, "row_offset": start}
+                yield part
+
+        return slices(), table, len(table)
+    path = Path(source)
+    try:
+        dataset = pq.ParquetDataset(path) if path.is_dir() else None
+        file = pq.ParquetFile(path) if dataset is None else None
+        names = (dataset.schema if dataset else file.schema_arrow).names
+    except Exception as exc:  # corrupt or not Parquet at all
+        raise DataError(Problem(f"cannot read it as parquet: {exc}", file=str(path))) from None
+    columns = [c for c in needed_columns(wf, names) if c in names]
+    missing = [c for c in needed_columns(wf, names) if c not in names]
+    if missing:  # let check_table word the error, on an empty frame with the real columns
+        probe = pd.DataFrame({c: [None] for c in names})
+        probe.attrs[SOURCE_ATTR] = {"file": str(path)}
+        check_table(probe, wf)
+    narrow_cols = [wf.id_column] + [column_of(n, s) for n, s in all_signals(wf).items()
+                                    if s.score.kind == "percentile"]
+    narrow_cols += [s.measured_at for s in all_signals(wf).values() if s.measured_at]
+    narrow_cols += [c for seg in wf.segments.values() for c in seg.match]
+    narrow_cols += [wf.rollup.parent] if wf.rollup else []
+    narrow_cols = list(dict.fromkeys(c for c in narrow_cols if c in names))
+    if dataset is not None:
+        narrow = dataset.read(columns=narrow_cols).to_pandas()
+        total = len(narrow)
+        batches = (b for frag in dataset.fragments
+                   for b in frag.to_batches(columns=columns, batch_size=rows))
+    else:
+        narrow = file.read(columns=narrow_cols).to_pandas()
+        total = file.metadata.num_rows
+        batches = file.iter_batches(batch_size=rows, columns=columns)
+
+    def frames() -> Iterator[pd.DataFrame]:
+        start = 0
+        for batch in batches:
+            part = batch.to_pandas()
+            part.index = pd.RangeIndex(start, start + len(part))
+            part.attrs[SOURCE_ATTR] = {"file": str(path), "row_offset": start}
+            start += len(part)
+            yield part
+
+    narrow.attrs[SOURCE_ATTR] = {"file": str(path)}
+    return frames(), narrow, total
+
+
+def _check_ids(narrow: pd.DataFrame, wf: WeightFile, file: str | None) -> None:
+    if wf.id_column not in narrow:
+        return
+    ids = narrow[wf.id_column]
+    dup = ids[ids.duplicated(keep=False) & ids.notna()]
+    if len(dup):
+        values = pd.unique(dup)
+        shown = ", ".join(map(str, values[:10]))
+        more = f" and {len(values) - 10} more" if len(values) > 10 else ""
+        raise DataError(Problem(f"duplicate customer ids: {shown}{more}; each customer must "
+                                "appear once", file=file, key=wf.id_column))
+
+
+def score_to_files(source: pd.DataFrame | str | Path, wf: WeightFile, out_dir: str | Path, *,
+                   as_of: date, formats: tuple[str, ...] = ("csv", "parquet"),
+                   columns: str = "full", outreach_top: int | Callable[[int], int] | None = 100,
+                   chunk_rows: int = CHUNK_ROWS,
+                   progress: Callable[[int, int], None] | None = None) -> RunSummary:
+    """Score `source` chunk by chunk into `out_dir` (scores.*, outreach.*, parents.*)."""
+    from healthscore.outputs import OUTREACH_COLUMNS, rank_outreach
+
+    chunks, narrow, total = _chunks(source if isinstance(source, pd.DataFrame) else Path(source),
+                                    wf, chunk_rows)
+    file = (narrow.attrs.get(SOURCE_ATTR) or {}).get("file")
+    if total == 0:
+        raise DataError(Problem("the customer table has no rows; nothing to score", file=file))
+    top = outreach_top(total) if callable(outreach_top) else outreach_top
+    if len(narrow.columns) and total == len(narrow) and not _is_parquet(source):
+        reference = check_table(narrow, wf)  # the whole table: every problem at once
+    else:
+        _check_ids(narrow, wf, file)
+        reference = check_table(narrow, wf, partial=True, check_ids=False)
+    plan = make_plan(wf, pd.Timestamp(as_of), reference, explain=columns == "full",
+                     columns=columns)
+    summary = RunSummary(weights=wf, as_of=as_of, customers=total)
+    problems: list[Problem] = []
+    tier_parts, outreach_parts, parent_parts = [], [], []
+    parent_col = wf.rollup.parent if wf.rollup and wf.rollup.parent in narrow else None
+    parent_ids = pd.unique(narrow[parent_col].dropna()) if parent_col else []
+    done = 0
+    out_dir = Path(out_dir)
+    with atomic_dir(out_dir) as tmp:
+        scores = TableWriter(tmp, "scores", formats)
+        try:
+            for chunk in chunks:
+                try:
+                    checked = check_table(chunk, wf, check_ids=False)
+                except DataError as exc:  # keep checking the rest: report everything at once
+                    problems.extend(exc.problems)
+                    continue
+                if problems:
+                    continue
+                scored = score_frame(checked, plan)
+                scores.write(scored)
+                arr = scored["arr"] if "arr" in scored else pd.Series(0.0, index=scored.index)
+                tier_parts.append(pd.DataFrame({"tier": scored["tier"], "arr": arr})
+                                  .groupby("tier", observed=False)["arr"]
+                                  .agg(["size", "sum"]))
+                cols = [c for c in OUTREACH_COLUMNS if c in scored.columns]
+                outreach_parts.append(rank_outreach(scored[cols], top))
+                if parent_col and len(parent_ids):  # children, and parents for their names
+                    keep = scored[scored[parent_col].notna()
+                                  | scored["customer_id"].isin(parent_ids)]
+                    parent_parts.append(keep[[c for c in ("customer_id", "name", "arr", "score",
+                                                          parent_col) if c in keep]])
+                done += len(chunk)
+                if progress:
+                    progress(done, total)
+        finally:
+            scores.close()
+        if problems:
+            raise DataError(problems)
+        summary.written = [out_dir / p.name for p in scores.paths.values()]
+        tiers = sum(tier_parts[1:], tier_parts[0])
+        summary.tiers = tiers.rename(columns={"size": "customers", "sum": "arr"})
+        summary.outreach = rank_outreach(pd.concat(outreach_parts, ignore_index=True), top)
+        summary.outreach.insert(0, "rank", np.arange(1, len(summary.outreach) + 1))
+        write_whole(summary.outreach, tmp, "outreach", formats)
+        summary.written += [out_dir / f"outreach.{f}" for f in formats]
+        if parent_parts:
+            children = pd.concat(parent_parts, ignore_index=True)
+            summary.rollups = rollup(children, wf)
+            if summary.rollups is not None:
+                write_whole(summary.rollups, tmp, "parents", formats)
+                summary.written += [out_dir / f"parents.{f}" for f in formats]
+    return summary
