@@ -15,7 +15,7 @@ Layout of the output folder:
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from importlib import metadata
@@ -26,7 +26,7 @@ import pandas as pd
 
 from healthscore.errors import DataError, Problem
 from healthscore.render.build import SCORECARD_DIR, customer_summaries
-from healthscore.render.context import RunInfo
+from healthscore.render.context import OutreachContext, RunInfo
 from healthscore.render.env import Templates
 from healthscore.render.history import past_points
 from healthscore.render.meta import RenderMeta, read_meta
@@ -54,6 +54,11 @@ class RenderResult:
     @property
     def files(self) -> int:
         return 1 + 2 * self.scorecards + len(self.outreach)
+
+
+def _write(path: Path, text: str) -> None:
+    with open(path, "w", encoding="utf-8") as fh:
+        fh.write(text)
 
 
 def _version() -> str:
@@ -112,23 +117,28 @@ def render_run(run: Any, out_dir: str | Path, *, template_dir: str | Path | None
     summaries = customer_summaries(frame, meta, stems, past, as_of)
     owner_filter = None if owners is None else list(owners)
 
-    outreach_files: list[Path] = []
+    outreach = outreach_contexts(info, summaries, meta.priority_rule, owner_filter)
+    outreach_files = [Path(f"{stem}{suffix}") for stem, _ in outreach
+                      for suffix in (".html", ".md", ".csv")]
     with staged_dir(out_dir) as tmp:
         (tmp / SCORECARD_DIR).mkdir()
         (tmp / OUTREACH_DIR).mkdir()
-        job = ScorecardJob(frame=frame, summaries=summaries, meta=meta, run=info, past=past,
-                           templates=templates, folder=tmp / SCORECARD_DIR)
-        count = render_scorecards(job, jobs=jobs, progress=progress)
 
-        portfolio = portfolio_context(info, summaries, past, f"{OUTREACH_DIR}/index.html")
-        (tmp / "index.html").write_text(templates.render("portfolio.html.j2", portfolio),
-                                        encoding="utf-8")
-        for stem, ctx in outreach_contexts(info, summaries, meta.priority_rule, owner_filter):
-            for suffix, text in ((".html", templates.render("outreach.html.j2", ctx)),
-                                 (".md", templates.render("outreach.md.j2", ctx)),
-                                 (".csv", outreach_csv(ctx))):
-                (tmp / f"{stem}{suffix}").write_text(text, encoding="utf-8")
-                outreach_files.append(Path(f"{stem}{suffix}"))
+        def portfolio_page() -> None:
+            ctx = portfolio_context(info, summaries, past, f"{OUTREACH_DIR}/index.html")
+            _write(tmp / "index.html", templates.render("portfolio.html.j2", ctx))
+
+        def outreach_page(stem: str, ctx: OutreachContext) -> Callable[[], None]:
+            def write() -> None:
+                _write(tmp / f"{stem}.html", templates.render("outreach.html.j2", ctx))
+                _write(tmp / f"{stem}.md", templates.render("outreach.md.j2", ctx))
+                _write(tmp / f"{stem}.csv", outreach_csv(ctx))
+            return write
+
+        pages = [portfolio_page, *(outreach_page(stem, ctx) for stem, ctx in outreach)]
+        job = ScorecardJob(frame=frame, summaries=summaries, meta=meta, run=info, past=past,
+                           templates=templates, folder=tmp / SCORECARD_DIR, pages=pages)
+        count = render_scorecards(job, jobs=jobs, progress=progress)
 
     target = Path(out_dir).absolute()
     return RenderResult(out_dir=target, portfolio=target / "index.html", scorecards=count,

@@ -19,6 +19,7 @@ from typing import Any
 
 import jinja2
 from jinja2 import ChoiceLoader, Environment, FileSystemLoader, StrictUndefined
+from markupsafe import Markup
 
 from healthscore.errors import Problem, TemplateError
 from healthscore.render import svg
@@ -119,8 +120,27 @@ def make_env(template_dir: str | Path | None = None) -> Environment:
                        signed=signed, day=day, md=md_cell, num=fmt_number)
     env.globals.update(gauge=svg.gauge, trend_chart=svg.trend_chart, histogram_chart=svg.histogram,
                        stacked_bar=svg.stacked_bar, ink_on=svg.ink_on,
-                       score_color=svg.score_color)
+                       score_color=svg.score_color, bar=svg.bar)
+    env.globals["static"] = _static_loader(env)
     return env
+
+
+def _static_loader(env: Environment) -> Any:
+    """`{{ static("_style.css") }}`: a partial's text, read once per process, not re-rendered.
+
+    The stylesheet and table script are the same on every page; including them as templates
+    would re-run them 10,000 times. They still resolve through the loaders, so a user folder
+    can replace them.
+    """
+    cache: dict[str, Markup] = {}
+
+    def static(name: str) -> Markup:
+        if name not in cache:
+            source, _, _ = env.loader.get_source(env, name)
+            cache[name] = Markup(source)
+        return cache[name]
+
+    return static
 
 
 class Templates:

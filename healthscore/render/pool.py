@@ -15,7 +15,7 @@ import os
 import sys
 import traceback
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -33,6 +33,9 @@ Progress = Callable[[int, int], None]
 
 @dataclass
 class ScorecardJob:
+    """Everything the workers need; `pages` are the other pages (portfolio, outreach), each a
+    function that renders and writes one file, run by the pool alongside the scorecards."""
+
     frame: pd.DataFrame
     summaries: list[CustomerSummary]
     meta: RenderMeta
@@ -40,6 +43,7 @@ class ScorecardJob:
     past: dict[str, list[TrendPoint]]
     templates: Templates
     folder: Path  # where scorecards go
+    pages: list[Callable[[], object]] = field(default_factory=list)
 
     def render_range(self, start: int, stop: int) -> int:
         """Write the HTML and Markdown scorecards of rows start..stop; returns how many."""
@@ -61,10 +65,20 @@ class ScorecardJob:
 _JOB: ScorecardJob | None = None  # the forked workers' view of the job
 
 
-def _work(bounds: tuple[int, int]) -> tuple[int, Any]:
+Task = tuple[int, int] | int  # a row range of scorecards, or the index of a page
+
+
+def _run(job: ScorecardJob, task: Task) -> int:
+    if isinstance(task, int):
+        job.pages[task]()
+        return 0
+    return job.render_range(*task)
+
+
+def _work(task: Task) -> tuple[int, Any]:
     assert _JOB is not None
     try:
-        return _JOB.render_range(*bounds), None
+        return _run(_JOB, task), None
     except TemplateError as exc:
         return 0, ("template", [(p.message, p.file, p.line) for p in exc.problems])
     except BaseException:  # noqa: BLE001 - reported in the parent with the worker's trace
@@ -87,7 +101,11 @@ def default_jobs() -> int:
 
 def render_scorecards(job: ScorecardJob, jobs: int | None = None,
                       progress: Progress | None = None) -> int:
-    """Render every scorecard of the job; calls progress(done, total) as chunks finish."""
+    """Render every scorecard and page of the job; progress(done, total) counts scorecards.
+
+    Pages go first (the portfolio of 10,000 rows is the longest single task) so no core
+    idles at the end waiting for it.
+    """
     global _JOB
     total = len(job.frame)
     jobs = default_jobs() if jobs is None else max(int(jobs), 1)
@@ -95,24 +113,26 @@ def render_scorecards(job: ScorecardJob, jobs: int | None = None,
                 and "fork" in multiprocessing.get_all_start_methods())
     size = max(50, min(500, total // (jobs * 8) or 1)) if parallel else max(200, total // 50)
     chunks = [(s, min(s + size, total)) for s in range(0, total, size)]
+    tasks: list[Task] = [*range(len(job.pages)), *chunks]
     done = 0
     if progress:
         progress(0, total)
     if not parallel:
-        for start, stop in chunks:
-            done += job.render_range(start, stop)
-            if progress:
+        for task in tasks:
+            count = _run(job, task)
+            done += count
+            if progress and count:
                 progress(done, total)
         return done
     _JOB = job
     try:
         with multiprocessing.get_context("fork").Pool(processes=jobs) as pool:
-            for count, error in pool.imap_unordered(_work, chunks):
+            for count, error in pool.imap_unordered(_work, tasks):
                 if error is not None:
                     pool.terminate()
                     _raise(error)
                 done += count
-                if progress:
+                if progress and count:
                     progress(done, total)
     finally:
         _JOB = None

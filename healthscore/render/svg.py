@@ -214,3 +214,10 @@ def score_color(score: float | None, tiers: Sequence[TierInfo], none: str = MUTE
         if tier.below is None or score < tier.below:
             return tier.color
     return tiers[-1].color
+
+
+def bar(value: float | None, color: str, max_value: float = 100.0) -> Markup:
+    """A horizontal CSS bar filled to value/max_value (prints: colours are kept)."""
+    share = 0.0 if _missing(value) or not max_value else min(max(value / max_value, 0.0), 1.0)
+    return Markup(f'<div class="bar"><span style="width:{share * 100:.1f}%;'
+                  f'background:{escape(color)}"></span></div>')

@@ -1,0 +1,62 @@
+"""Benchmark: render scorecards (HTML + Markdown) for 10,000 customers and print scorecards/s.
+
+    python bench/bench_render.py [--customers 10000] [--jobs N] [--history]
+
+Scores a seeded synthetic portfolio with the bundled default weights (scoring is not timed),
+then times `render_run`: every scorecard, the portfolio page and the outreach lists, written to
+a temporary folder under `--in` (default: the current folder; file creation speed differs a
+lot between file systems, so render where reports really go). Rendering must stay cheap per
+customer: templates compiled once, work spread over the cores.
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+import healthscore  # noqa: E402
+from healthscore.render import render_run  # noqa: E402
+from healthscore.render.pool import default_jobs  # noqa: E402
+from tests.render import render_sample  # noqa: E402
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--customers", type=int, default=10_000)
+    parser.add_argument("--jobs", type=int, default=None, help="worker processes (default: cores)")
+    parser.add_argument("--history", action="store_true", help="add 6 months of history")
+    parser.add_argument("--in", dest="parent", default=".",
+                        help="folder to render into (a temporary subfolder; default: here)")
+    args = parser.parse_args()
+
+    weights = healthscore.bundled_weights() / "default.yaml"
+    customers = render_sample.customers(args.customers, seed=1)
+    run = healthscore.score_run(customers, weights, as_of=render_sample.AS_OF)
+    history = render_sample.history(run.frame) if args.history else None
+    jobs = args.jobs or default_jobs()
+
+    tmp = Path(tempfile.mkdtemp(prefix=".bench-render-", dir=args.parent))
+    try:
+        started = time.perf_counter()
+        result = render_run(run, tmp / "report", history=history, jobs=jobs)
+        seconds = time.perf_counter() - started
+        size = sum(p.stat().st_size for p in result.out_dir.rglob("*") if p.is_file())
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    print(f"customers      {result.scorecards:,}")
+    print(f"jobs           {jobs}")
+    print(f"history        {'6 months' if history is not None else 'none'}")
+    print(f"files          {result.files:,} ({size / 1e6:,.0f} MB)")
+    print(f"seconds        {seconds:.2f}")
+    print(f"scorecards/s   {result.scorecards / seconds:,.0f}")
+
+
+if __name__ == "__main__":
+    main()
