@@ -32,21 +32,31 @@ class Drivers:
         return pd.Categorical.from_codes(codes, categories=self.names)
 
 
-def drivers(weights: np.ndarray, scores: np.ndarray, names: list[str], k: int,
+def drivers(weights: dict[str, np.ndarray], scores: dict[str, np.ndarray], k: int,
             no_score: np.ndarray) -> Drivers:
-    """`weights`, `scores`: (rows × signals). Customers without a score have no drivers."""
-    with np.errstate(invalid="ignore"):
-        lost = np.where(weights > 0, weights * (100.0 - np.nan_to_num(scores, nan=100.0)), 0.0)
+    """Per-signal effective weights and scores in; the k signals losing most points out.
+
+    Customers without a score have no drivers. A running top-k (insertion over the signals,
+    vectorised over customers) costs signals × k array operations and never sorts a row;
+    ties keep the signal listed first in the weight file.
+    """
+    names = list(weights)
+    n = no_score.size
     k = min(k, len(names))
-    if k < len(names):  # partial sort: only the k largest are needed
-        part = np.argpartition(-lost, k - 1, axis=1)[:, :k]
-        sub = np.take_along_axis(lost, part, axis=1)
-        order = np.take_along_axis(part, np.argsort(-sub, axis=1, kind="stable"), axis=1)
-    else:
-        order = np.argsort(-lost, axis=1, kind="stable")[:, :k]
-    present = np.take_along_axis(lost, order, axis=1) > 1e-9
-    present[no_score] = False
-    return Drivers(order, present, names)
+    best = np.zeros((k, n))            # points lost, largest first; 0 = no driver
+    order = np.zeros((k, n), dtype=np.intp)
+    for i, name in enumerate(names):
+        w, s = weights[name], scores[name]
+        with np.errstate(invalid="ignore"):
+            value = np.where((w > 0) & ~np.isnan(s), w * (100.0 - s), 0.0)
+        index = np.full(n, i, dtype=np.intp)
+        for j in range(k):
+            better = value > best[j] + 1e-12
+            value, best[j] = np.where(better, best[j], value), np.where(better, value, best[j])
+            index, order[j] = np.where(better, order[j], index), np.where(better, index, order[j])
+    present = best > 1e-9
+    present[:, no_score] = False
+    return Drivers(order.T, present.T, names)
 
 
 def _numbers(values: np.ndarray) -> pa.Array:

@@ -160,9 +160,7 @@ def score_frame(df: pd.DataFrame, plan: Plan) -> pd.DataFrame:
     k = wf.drivers
     found = None
     if k:
-        weights = np.column_stack([sig_weight[s] for s in names])
-        scores = np.column_stack([sig_score[s] for s in names])
-        found = explain.drivers(weights, scores, names, k, no_score)
+        found = explain.drivers(sig_weight, sig_score, k, no_score)
         for j in range(k):  # always k columns, so the output shape does not depend on the file
             out[f"driver_{j + 1}"] = (found.column(j) if j < found.order.shape[1] else
                                       pd.Categorical.from_codes(np.full(n, -1), names))
