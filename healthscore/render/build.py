@@ -56,6 +56,17 @@ def _num(value: Any) -> float | None:
     return None if value is None else float(value)
 
 
+def _explain_signal(meta: RenderMeta, cols: dict[str, list[Any]], key: str, i: int,
+                    profile: str) -> str:
+    sm = meta.signals[key]
+    raw, score = cols["raw"][i], _num(cols["score"][i])
+    status = _text(cols["status"][i]) or ("ok" if score is not None else "missing")
+    if hasattr(raw, "item"):
+        raw = raw.item()
+    return explain(sm.label, sm.unit, raw, score, status, meta.rule_for(profile, key),
+                   sm.max_age)
+
+
 def customer_summaries(frame: pd.DataFrame, meta: RenderMeta, stems: dict[str, str],
                        past: dict[str, list[TrendPoint]], as_of: Any) -> list[CustomerSummary]:
     """One summary per row, in frame order."""
@@ -64,14 +75,23 @@ def customer_summaries(frame: pd.DataFrame, meta: RenderMeta, stems: dict[str, s
     cols = {c: column(frame, c) for c in (
         "customer_id", "name", "owner", "segment", "arr", "profile", "score", "tier",
         "coverage", "priority", "reasons", *DRIVER_COLUMNS)}
+    driver_keys = {d for c in DRIVER_COLUMNS for d in cols[c] if isinstance(d, str) and d}
+    sig_cols = {k: {p: column(frame, f"{k}.{p}") for p in ("raw", "score", "status")}
+                for k in driver_keys if k in meta.signals}
     out = []
     for i in range(len(frame)):
         cid = str(cols["customer_id"][i])
         score = _num(cols["score"][i])
         tier = _text(cols["tier"][i]) or meta.insufficient.name
         stem = stems[cid]
-        drivers = [labels.get(d, d) for d in (_text(cols[c][i]) for c in DRIVER_COLUMNS) if d]
-        reasons = [r.strip() for r in (_text(cols["reasons"][i]) or "").split(";") if r.strip()]
+        keys = [d for d in (_text(cols[c][i]) for c in DRIVER_COLUMNS) if d]
+        drivers = [labels.get(d, d) for d in keys]
+        profile = _text(cols["profile"][i]) or "default"
+        if keys and all(k in sig_cols for k in keys):
+            reasons = [_explain_signal(meta, sig_cols[k], k, i, profile) for k in keys]
+        else:  # the engine's own words when a driver is not a signal we know
+            reasons = [r.strip() for r in (_text(cols["reasons"][i]) or "").split(";")
+                       if r.strip()]
         out.append(CustomerSummary(
             customer_id=cid, name=_text(cols["name"][i]) or cid,
             owner=_text(cols["owner"][i]), segment=_text(cols["segment"][i]),

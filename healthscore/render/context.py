@@ -72,7 +72,8 @@ class CustomerSummary(Model):
     change: float | None = Field(
         description="score change since a month ago (needs history), in points")
     drivers: list[str] = Field(description="labels of the signals pulling the score down most")
-    reasons: list[str] = Field(description="the drivers in plain words")
+    reasons: list[str] = Field(
+        description="the drivers in plain words, from the rule the engine applied")
     stem: str = Field(description="safe file name stem of this customer's files")
     href: str = Field(description="scorecard HTML, relative to the output root")
     md_href: str = Field(description="scorecard Markdown, relative to the output root")
