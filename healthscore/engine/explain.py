@@ -37,26 +37,35 @@ def drivers(weights: dict[str, np.ndarray], scores: dict[str, np.ndarray], k: in
     """Per-signal effective weights and scores in; the k signals losing most points out.
 
     Customers without a score have no drivers. A running top-k (insertion over the signals,
-    vectorised over customers) costs signals × k array operations and never sorts a row;
-    ties keep the signal listed first in the weight file.
+    vectorised over customers, in place) costs signals × k array passes and never sorts a
+    row; on ties the signal listed first in the weight file comes first.
     """
     names = list(weights)
     n = no_score.size
     k = min(k, len(names))
-    best = np.zeros((k, n))            # points lost, largest first; 0 = no driver
-    order = np.zeros((k, n), dtype=np.intp)
+    best = np.zeros((k, n))                      # points lost, largest first; 0 = no driver
+    order = np.zeros((k, n), dtype=np.int16)
+    value, spare = np.empty(n), np.empty(n)
+    index, spare_index = np.empty(n, dtype=np.int16), np.empty(n, dtype=np.int16)
+    better = np.empty(n, dtype=bool)
     for i, name in enumerate(names):
-        w, s = weights[name], scores[name]
-        with np.errstate(invalid="ignore"):
-            value = np.where((w > 0) & ~np.isnan(s), w * (100.0 - s), 0.0)
-        index = np.full(n, i, dtype=np.intp)
+        np.subtract(100.0, scores[name], out=value)
+        np.multiply(value, weights[name], out=value)
+        np.copyto(value, 0.0, where=np.isnan(value))  # missing or absent: loses nothing
+        if not value.any():
+            continue
+        index.fill(i)
         for j in range(k):
-            better = value > best[j] + 1e-12
-            value, best[j] = np.where(better, best[j], value), np.where(better, value, best[j])
-            index, order[j] = np.where(better, order[j], index), np.where(better, index, order[j])
+            np.greater(value, best[j], out=better)
+            spare[:] = best[j]
+            np.copyto(best[j], value, where=better)
+            np.copyto(value, spare, where=better)     # the displaced value moves down a slot
+            spare_index[:] = order[j]
+            np.copyto(order[j], index, where=better)
+            np.copyto(index, spare_index, where=better)
     present = best > 1e-9
     present[:, no_score] = False
-    return Drivers(order.T, present.T, names)
+    return Drivers(order.T.astype(np.intp), present.T, names)
 
 
 def _numbers(values: np.ndarray) -> pa.Array:
