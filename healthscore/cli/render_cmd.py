@@ -1,0 +1,62 @@
+"""`healthscore render`: scorecards, the portfolio overview and outreach lists as files."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from healthscore.cli.app import console
+
+
+def register(app: typer.Typer) -> None:
+    @app.command()
+    def render(
+        weights: Annotated[Path, typer.Option("--weights", "-w", help="weight file (YAML)")],
+        customers: Annotated[Path, typer.Option(
+            "--customers", "-c", help="customer table: CSV, Parquet or .xlsx")],
+        out: Annotated[Path, typer.Option("--out", "-o", help="output folder (replaced as a "
+                                          "whole when every page rendered)")] = Path("report"),
+        as_of: Annotated[datetime | None, typer.Option(
+            "--as-of", formats=["%Y-%m-%d"], help="score as of this date (default: today)")]
+        = None,
+        templates: Annotated[Path | None, typer.Option(
+            "--templates", "-t", help="your template folder; missing templates fall back to "
+                                      "the built-in ones (see docs/templates.md)")] = None,
+        history: Annotated[Path | None, typer.Option(
+            help="earlier runs (customer_id, as_of, score, tier) for trends and movers")]
+        = None,
+        owner: Annotated[list[str] | None, typer.Option(
+            "--owner", help="write per-owner outreach lists only for this owner "
+                            "(repeatable; default: every owner)")] = None,
+        jobs: Annotated[int | None, typer.Option(
+            "--jobs", "-j", help="worker processes (default: all cores)")] = None,
+        currency: Annotated[str, typer.Option(help="symbol before ARR amounts")] = "$",
+        quiet: Annotated[bool, typer.Option("--quiet", "-q", help="no progress bar")] = False,
+    ) -> None:
+        """Score the customers and render every scorecard, the portfolio and outreach lists."""
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
+
+        from healthscore.engine.run import as_date, score_run
+        from healthscore.io.tables import read_table
+        from healthscore.render import render_run
+
+        run = score_run(customers, weights, as_of=as_date(as_of))
+        past = read_table(history) if history is not None else None
+        columns = ["[progress.description]{task.description}", BarColumn(),
+                   MofNCompleteColumn(), TimeRemainingColumn()]
+        with Progress(*columns, console=console, transient=True, disable=quiet) as bar:
+            task = bar.add_task("rendering scorecards", total=len(run.frame))
+            result = render_run(
+                run, out, template_dir=templates, history=past, owners=owner, jobs=jobs,
+                currency=currency,
+                progress=lambda done, total: bar.update(task, completed=done, total=total))
+        console.print(
+            f"[green]rendered {result.scorecards:,} scorecards[/] in {result.seconds:.1f}s "
+            f"({result.scorecards / max(result.seconds, 1e-9):,.0f}/s) into {result.out_dir}/")
+        console.print(f"  portfolio  {result.portfolio}")
+        console.print(f"  outreach   {result.out_dir / 'outreach' / 'index.html'} "
+                      f"(+ {len(result.outreach) // 3 - 1} per-owner lists, as HTML, Markdown "
+                      "and CSV)")
