@@ -181,10 +181,13 @@ def _register_raw(con: duckdb.DuckDBPyConnection, raw: str, name: str, spec: Sou
         return f"table `{name}` (in memory)", None, list(frame.columns)
     location = _display(spec, base_dir)
     try:
-        if spec.kind == "parquet":
+        if spec.kind == "parquet" and not all_columns:
             header = _register_parquet(con, raw, name, spec, base_dir, wanted)
             return location, None, header
-        if spec.kind == "csv":
+        if spec.kind == "parquet":  # the accounts table: read whole, so its order is kept
+            df = _read_parquet(_path(spec, base_dir), name)
+            offset = None
+        elif spec.kind == "csv":
             df = _read_csv(_path(spec, base_dir), spec, wanted)
             offset = 2  # header is line 1
         elif spec.kind == "excel":
@@ -264,6 +267,13 @@ def _register_parquet(con: duckdb.DuckDBPyConnection, raw: str, name: str, spec:
     cols = "*" if wanted is None else ", ".join(q(c) for c in wanted if c in have) or "*"
     con.execute(f"CREATE OR REPLACE TEMP VIEW {q(raw)} AS SELECT {cols} FROM {scan}").fetchall()
     return list(have)
+
+
+def _read_parquet(path: Path, name: str) -> pd.DataFrame:
+    if path.is_dir() and not any(path.rglob("*.parquet")):
+        raise DataError(Problem(f"source `{name}`: the folder holds no .parquet files",
+                                file=str(path)))
+    return pd.read_parquet(path)
 
 
 def _read_sql(spec: SourceSpec, base_dir: Path, wanted: list[str] | None) -> _Read:
