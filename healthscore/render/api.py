@@ -34,7 +34,7 @@ from healthscore.render.names import safe_stems
 from healthscore.render.output import staged_dir
 from healthscore.render.outreach import OUTREACH_DIR, outreach_contexts, outreach_csv
 from healthscore.render.pool import Progress, ScorecardJob, render_scorecards
-from healthscore.render.portfolio import portfolio_context
+from healthscore.render.portfolio import parent_views, portfolio_context
 
 
 @dataclass(frozen=True)
@@ -125,7 +125,9 @@ def render_run(run: Any, out_dir: str | Path, *, template_dir: str | Path | None
         (tmp / OUTREACH_DIR).mkdir()
 
         def portfolio_page() -> None:
-            ctx = portfolio_context(info, summaries, past, f"{OUTREACH_DIR}/index.html")
+            parents = parent_views(getattr(run, "rollups", None), summaries, meta.tier_colors)
+            ctx = portfolio_context(info, summaries, past, f"{OUTREACH_DIR}/index.html",
+                                    parents)
             _write(tmp / "index.html", templates.render("portfolio.html.j2", ctx))
 
         def outreach_page(stem: str, ctx: OutreachContext) -> Callable[[], None]:

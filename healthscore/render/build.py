@@ -31,7 +31,7 @@ SCORECARD_DIR = "customers"
 DRIVER_COLUMNS = ("driver_1", "driver_2", "driver_3")
 
 
-def _clean(value: Any) -> Any:
+def clean(value: Any) -> Any:
     if value is None or value is pd.NA or value is pd.NaT:
         return None
     if isinstance(value, float) and math.isnan(value):
@@ -43,24 +43,24 @@ def column(frame: pd.DataFrame, name: str) -> list[Any]:
     """A column as a Python list with every kind of missing value turned into None."""
     if name not in frame.columns:
         return [None] * len(frame)
-    return [_clean(v) for v in frame[name].tolist()]
+    return [clean(v) for v in frame[name].tolist()]
 
 
-def _text(value: Any) -> str | None:
-    value = _clean(value)
+def as_text(value: Any) -> str | None:
+    value = clean(value)
     return None if value is None or value == "" else str(value)
 
 
-def _num(value: Any) -> float | None:
-    value = _clean(value)
+def as_float(value: Any) -> float | None:
+    value = clean(value)
     return None if value is None else float(value)
 
 
 def _explain_signal(meta: RenderMeta, cols: dict[str, list[Any]], key: str, i: int,
                     profile: str) -> str:
     sm = meta.signals[key]
-    raw, score = cols["raw"][i], _num(cols["score"][i])
-    status = _text(cols["status"][i]) or ("ok" if score is not None else "missing")
+    raw, score = cols["raw"][i], as_float(cols["score"][i])
+    status = as_text(cols["status"][i]) or ("ok" if score is not None else "missing")
     if hasattr(raw, "item"):
         raw = raw.item()
     return explain(sm.label, sm.unit, raw, score, status, meta.rule_for(profile, key),
@@ -73,7 +73,8 @@ def customer_summaries(frame: pd.DataFrame, meta: RenderMeta, stems: dict[str, s
     colors, ranks = meta.tier_colors, meta.tier_ranks
     labels = {k: s.label for k, s in meta.signals.items()}
     cols = {c: column(frame, c) for c in (
-        "customer_id", "name", "owner", "segment", "arr", "profile", "score", "tier",
+        "customer_id", "name", "owner", "segment", "arr", "profile", "parent_id", "score",
+        "tier",
         "coverage", "priority", "reasons", *DRIVER_COLUMNS)}
     driver_keys = {d for c in DRIVER_COLUMNS for d in cols[c] if isinstance(d, str) and d}
     sig_cols = {k: {p: column(frame, f"{k}.{p}") for p in ("raw", "score", "status")}
@@ -81,24 +82,24 @@ def customer_summaries(frame: pd.DataFrame, meta: RenderMeta, stems: dict[str, s
     out = []
     for i in range(len(frame)):
         cid = str(cols["customer_id"][i])
-        score = _num(cols["score"][i])
-        tier = _text(cols["tier"][i]) or meta.insufficient.name
+        score = as_float(cols["score"][i])
+        tier = as_text(cols["tier"][i]) or meta.insufficient.name
         stem = stems[cid]
-        keys = [d for d in (_text(cols[c][i]) for c in DRIVER_COLUMNS) if d]
+        keys = [d for d in (as_text(cols[c][i]) for c in DRIVER_COLUMNS) if d]
         drivers = [labels.get(d, d) for d in keys]
-        profile = _text(cols["profile"][i]) or "default"
+        profile = as_text(cols["profile"][i]) or "default"
         if keys and all(k in sig_cols for k in keys):
             reasons = [_explain_signal(meta, sig_cols[k], k, i, profile) for k in keys]
         else:  # the engine's own words when a driver is not a signal we know
-            reasons = [r.strip() for r in (_text(cols["reasons"][i]) or "").split(";")
+            reasons = [r.strip() for r in (as_text(cols["reasons"][i]) or "").split(";")
                        if r.strip()]
         out.append(CustomerSummary(
-            customer_id=cid, name=_text(cols["name"][i]) or cid,
-            owner=_text(cols["owner"][i]), segment=_text(cols["segment"][i]),
-            arr=_num(cols["arr"][i]), profile=_text(cols["profile"][i]) or "default",
+            customer_id=cid, name=as_text(cols["name"][i]) or cid,
+            owner=as_text(cols["owner"][i]), segment=as_text(cols["segment"][i]),
+            arr=as_float(cols["arr"][i]), profile=profile, parent_id=as_text(cols["parent_id"][i]),
             score=score, scored=score is not None, tier=tier,
             tier_color=colors.get(tier, UNKNOWN_TIER_COLOR), tier_rank=ranks.get(tier, -1),
-            coverage=_num(cols["coverage"][i]) or 0.0, priority=_num(cols["priority"][i]),
+            coverage=as_float(cols["coverage"][i]) or 0.0, priority=as_float(cols["priority"][i]),
             change=month_change(past.get(cid), as_of, score),
             drivers=drivers, reasons=reasons, stem=stem,
             href=f"{SCORECARD_DIR}/{stem}.html", md_href=f"{SCORECARD_DIR}/{stem}.md"))
@@ -115,14 +116,14 @@ def scorecard_contexts(frame: pd.DataFrame, summaries: list[CustomerSummary], me
                 for g in meta.groups}
     driver_cols = [column(frame, c) for c in DRIVER_COLUMNS]
     for i, customer in enumerate(summaries):
-        driver_keys = [d for d in (_text(col[i]) for col in driver_cols) if d]
+        driver_keys = [d for d in (as_text(col[i]) for col in driver_cols) if d]
         views: dict[str, SignalView] = {}
         for key, sm in meta.signals.items():
             c = sig_cols[key]
-            raw, score = c["raw"][i], _num(c["score"][i])
-            weight = _num(c["weight"][i]) or 0.0
-            points = _num(c["points"][i])
-            status = _text(c["status"][i]) or ("ok" if score is not None else "missing")
+            raw, score = c["raw"][i], as_float(c["score"][i])
+            weight = as_float(c["weight"][i]) or 0.0
+            points = as_float(c["points"][i])
+            status = as_text(c["status"][i]) or ("ok" if score is not None else "missing")
             if hasattr(raw, "item"):
                 raw = raw.item()  # numpy scalar → Python
             views[key] = SignalView(
@@ -136,10 +137,10 @@ def scorecard_contexts(frame: pd.DataFrame, summaries: list[CustomerSummary], me
         groups = []
         for g in meta.groups:
             c = grp_cols[g.key]
-            gw = _num(c["weight"][i]) or 0.0
+            gw = as_float(c["weight"][i]) or 0.0
             groups.append(GroupView(
                 key=g.key, label=g.label, depth=g.depth, parent=g.parent,
-                score=_num(c["score"][i]), weight=gw, points=_num(c["points"][i]),
+                score=as_float(c["score"][i]), weight=gw, points=as_float(c["points"][i]),
                 max_points=gw * 100, signals=[views[s] for s in g.signals]))
         drivers = [DriverView(key=k, label=views[k].label, lost_points=views[k].lost_points,
                               text=views[k].explanation) for k in driver_keys if k in views]

@@ -62,6 +62,7 @@ class CustomerSummary(Model):
     segment: str | None = Field(description="segment as given in the input")
     arr: float | None = Field(description="annual recurring revenue")
     profile: str = Field(description="weight-file profile applied (`default` or a segment)")
+    parent_id: str | None = Field(description="id of the parent account, when it has one")
     score: float | None = Field(description="overall score 0–100; None when not scored")
     scored: bool = Field(description="False when coverage was below `min_coverage`")
     tier: str = Field(description="tier name")
@@ -184,6 +185,21 @@ class Mover(Model):
     change: float = Field(description="points; positive is better")
 
 
+class ParentView(Model):
+    """A parent account's score rolled up from its children (weight file `rollup:`)."""
+
+    parent_id: str = Field(description="the parent's customer id")
+    name: str = Field(description="the parent's name (its id when unknown)")
+    score: float | None = Field(description="rolled-up score (None when no child is scored)")
+    tier: str = Field(description="tier of the rolled-up score")
+    tier_color: str = Field(description="hex colour of that tier")
+    children: int = Field(description="child accounts")
+    scored_children: int = Field(description="child accounts with a score")
+    arr: float | None = Field(description="total ARR of the children")
+    method: str = Field(description="`mean` or `arr_weighted`")
+    href: str | None = Field(description="the parent's own scorecard, when it is a customer too")
+
+
 class PortfolioTotals(Model):
     """Headline numbers of the portfolio."""
 
@@ -205,6 +221,8 @@ class PortfolioContext(Model):
     histogram: list[HistogramBin] = Field(description="ten bins of ten points")
     movers_up: list[Mover] = Field(description="biggest improvements (empty without history)")
     movers_down: list[Mover] = Field(description="biggest drops (empty without history)")
+    parents: list[ParentView] = Field(
+        description="parent accounts, lowest score first (empty without roll-ups)")
     customers: list[CustomerSummary] = Field(description="all customers, lowest score first")
     owners: list[str] = Field(description="distinct owners, sorted")
     segments: list[str] = Field(description="distinct segments, sorted")

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import pandas as pd
+
+from healthscore.render.build import as_float, clean
 from healthscore.render.context import (
     CustomerSummary,
     HistogramBin,
     Mover,
+    ParentView,
     PortfolioContext,
     PortfolioTotals,
     RunInfo,
@@ -14,6 +18,7 @@ from healthscore.render.context import (
     TrendPoint,
 )
 from healthscore.render.history import month_before
+from healthscore.render.meta import UNKNOWN_TIER_COLOR
 
 BINS = 10
 MOVERS = 5
@@ -27,8 +32,31 @@ def tier_of(score: float, tiers: list[TierInfo]) -> TierInfo:
     return tiers[-1]
 
 
+def parent_views(rollups: pd.DataFrame | None, customers: list[CustomerSummary],
+                 tier_colors: dict[str, str]) -> list[ParentView]:
+    """The engine's roll-up frame as context rows, linked to parents that are customers."""
+    if rollups is None or len(rollups) == 0:
+        return []
+    by_id = {c.customer_id: c for c in customers}
+    out = []
+    for row in rollups.to_dict("records"):
+        pid = str(row["parent_id"])
+        own = by_id.get(pid)
+        name = clean(row.get("name")) or (own.name if own else pid)
+        tier = str(clean(row.get("tier")) or "")
+        out.append(ParentView(
+            parent_id=pid, name=str(name), score=as_float(row.get("score")), tier=tier,
+            tier_color=tier_colors.get(tier, UNKNOWN_TIER_COLOR),
+            children=int(as_float(row.get("children")) or 0),
+            scored_children=int(as_float(row.get("scored_children")) or 0),
+            arr=as_float(row.get("arr")), method=str(clean(row.get("method")) or ""),
+            href=own.href if own else None))
+    return sorted(out, key=lambda p: (p.score is None, p.score or 0.0, p.name))
+
+
 def portfolio_context(run: RunInfo, customers: list[CustomerSummary],
-                      past: dict[str, list[TrendPoint]], outreach_href: str) -> PortfolioContext:
+                      past: dict[str, list[TrendPoint]], outreach_href: str,
+                      parents: list[ParentView] | None = None) -> PortfolioContext:
     total_arr = sum(c.arr or 0.0 for c in customers)
     n = len(customers)
     tiers = []
@@ -69,7 +97,8 @@ def portfolio_context(run: RunInfo, customers: list[CustomerSummary],
     ordered = sorted(customers, key=lambda c: (c.score is None, c.score or 0.0, c.name))
     return PortfolioContext(
         root="", run=run, totals=totals, tiers=tiers, histogram=histogram,
-        movers_up=up[:MOVERS], movers_down=down[:MOVERS], customers=ordered,
+        movers_up=up[:MOVERS], movers_down=down[:MOVERS], parents=parents or [],
+        customers=ordered,
         owners=sorted({c.owner for c in customers if c.owner}),
         segments=sorted({c.segment for c in customers if c.segment}),
         outreach_href="outreach/index.html")

@@ -29,6 +29,9 @@ def sample_frame(n: int = 60) -> pd.DataFrame:
     df.loc[1, "customer_id"] = TRAVERSAL_ID
     df.loc[2, "owner"] = "=HYPERLINK(\"http://evil\")"
     df.loc[3, "customer_id"] = "acme corp/emea"
+    df["parent_id"] = None
+    df.loc[10:14, "parent_id"] = "C1020"     # a parent that is a customer itself
+    df.loc[15:17, "parent_id"] = "P-GLOBAL"  # a parent known only through its children
     return df
 
 

@@ -145,3 +145,24 @@ def test_docs_match_the_models():
     assert DOCS.read_text(encoding="utf-8") == render_docs(), (
         "docs/templates.md is out of date: python -m healthscore.render.docs > "
         "docs/templates.md")
+
+
+def test_parent_accounts_from_rollups(run, rendered):
+    from healthscore.render.portfolio import parent_views
+
+    meta, past, summaries, info = _contexts(run)
+    parents = {p.parent_id: p for p in parent_views(run.rollups, summaries, meta.tier_colors)}
+    assert set(parents) == {"C1020", "P-GLOBAL"}
+    kids = run.frame[run.frame["parent_id"] == "P-GLOBAL"]
+    assert parents["P-GLOBAL"].children == len(kids)
+    assert parents["P-GLOBAL"].arr == pytest.approx(kids["arr"].sum())
+    scored = kids[kids["score"].notna()]
+    expected = (scored["score"] * scored["arr"]).sum() / scored["arr"].sum()
+    assert parents["P-GLOBAL"].score == pytest.approx(expected)  # ARR-weighted roll-up
+    assert parents["P-GLOBAL"].href is None
+    assert parents["C1020"].href == next(c.href for c in summaries if c.customer_id == "C1020")
+    html = rendered.portfolio.read_text(encoding="utf-8")
+    assert "Parent accounts" in html and "P-GLOBAL" in html
+    child = next(c for c in summaries if c.parent_id == "P-GLOBAL")
+    card = (rendered.out_dir / child.href).read_text(encoding="utf-8")
+    assert "part of P-GLOBAL" in card
