@@ -127,34 +127,43 @@ def _run(con, sources, accounts, signals, computed, asof: AsOf, base_dir, tables
     for i, (tname, names) in enumerate(by_table.items()):
         specs = {n: computed[n][1] for n in names}
         table = _open_events(con, tname, sources[tname], specs, base_dir, tables)
-        plans = [p for n, s in specs.items()
-                 if (p := plan(n, f"s{len(finals) + names.index(n)}", s, table, asof,
-                               f"signals.{n}.compute", file, problems)) is not None]
-        if not plans or problems:
-            continue
-        columns = {p.distinct[0] for p in plans if p.distinct}
-        if len(columns) == 1 and all(p.distinct for p in plans):
-            agg = None  # the distinct pass also counts the rows per customer: one scan
-        else:
-            agg = _aggregate(con, f"agg{i}", table, acc, plans, asof, file)
-            problems += _out_of_scale(con, agg, table, plans, specs)
-        aggs = {p.signal: agg for p in plans}
-        for column in sorted(columns):
-            group = [p for p in plans if p.distinct and p.distinct[0] == column]
-            name = _distinct(con, f"agg{i}_{column}", table, acc, column, group, asof, file)
-            aggs.update({p.signal: name for p in group})
-            agg = agg or name
-        warnings += _unknown_customers(con, agg, table, acc)
-        for name in dict.fromkeys(aggs.values()):
-            joins.append(f"LEFT JOIN {q(name)} AS {q(name)} ON "
-                         f"{_join_key(acc, table, 'a')} = {q(name)}.__id")
-        for p in plans:
-            finals[p.signal] = p.value.replace(f"{AGG}.", f"{q(aggs[p.signal])}.")
+        plans = [p for j, (n, s) in enumerate(specs.items())
+                 if (p := plan(n, f"s{j}", s, table, asof, f"signals.{n}.compute", file,
+                               problems)) is not None]
+        if plans and not problems:
+            _table_signals(con, f"agg{i}", table, acc, plans, specs, asof, file, finals, joins,
+                           problems, warnings)
     if problems:
         raise DataError(problems)
     frame = _assemble(con, acc, signals, finals, joins, id_column, warnings)
     methods = {n: describe(s) for n, (_, s) in computed.items()}
     return SignalTable(frame, warnings, methods)
+
+
+def _table_signals(con, prefix: str, table: Table, acc: Table, plans: list[Planned],
+                   specs: dict[str, MetricSpec], asof: AsOf, file: str | None,
+                   finals: dict[str, str], joins: list[str], problems: list[Problem],
+                   warnings: list[Problem]) -> None:
+    """Aggregate one table (one scan, plus one per distinct-counted column), check it, and
+    add each signal's final expression and the joins it needs."""
+    columns = {p.distinct[0] for p in plans if p.distinct}
+    if len(columns) == 1 and all(p.distinct for p in plans):
+        agg = None  # the distinct pass also counts the rows per customer: one scan
+    else:
+        agg = _aggregate(con, prefix, table, acc, plans, asof, file)
+        problems += _out_of_scale(con, agg, table, plans, specs)
+    aggs = {p.signal: agg for p in plans}
+    for column in sorted(columns):
+        group = [p for p in plans if p.distinct and p.distinct[0] == column]
+        name = _distinct(con, f"{prefix}_{column}", table, acc, column, group, asof, file)
+        aggs.update({p.signal: name for p in group})
+        agg = agg or name
+    warnings += _unknown_customers(con, agg, table, acc)
+    for name in dict.fromkeys(aggs.values()):
+        joins.append(f"LEFT JOIN {q(name)} AS {q(name)} ON "
+                     f"{_join_key(acc, table, 'a')} = {q(name)}.__id")
+    for p in plans:
+        finals[p.signal] = p.value.replace(f"{AGG}.", f"{q(aggs[p.signal])}.")
 
 
 def _key(signal: str, sub: str) -> str:
