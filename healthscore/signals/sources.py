@@ -105,7 +105,7 @@ def open_table(con: duckdb.DuckDBPyConnection, name: str, spec: SourceSpec,
         elif ours in numeric and not is_numeric(kind):
             expr = f"TRY_CAST({expr} AS DOUBLE)"
         exprs[ours] = expr
-    _check_parsed(con, table, raw, export, exprs, raw_types)
+    _check_parsed(con, table, raw, export, exprs, raw_types, timestamps)
     selects = [f"{expr} AS {q(ours)}" for ours, expr in exprs.items()]
     if table.rows_known:
         selects.append(q(ROW))
@@ -139,30 +139,30 @@ def _timestamp_expr(expr: str, kind: str, zone: str, table: Table, column: str) 
 
 def _check_parsed(con: duckdb.DuckDBPyConnection, table: Table, raw: str,
                   export: dict[str, str], exprs: dict[str, str],
-                  raw_types: dict[str, str]) -> None:
+                  raw_types: dict[str, str], timestamps: set[str]) -> None:
     """Text that should be a timestamp or a number and is not: an error with examples."""
     problems = []
     row = q(ROW) if table.rows_known else "NULL"
     for ours, theirs in export.items():
         if raw_types[theirs] != "VARCHAR" or exprs[ours] == q(theirs):
             continue  # typed in the export, or text we keep as text
-        what = ("numbers" if exprs[ours].startswith("TRY_CAST") and "DOUBLE" in exprs[ours]
-                else "dates or timestamps (write ISO 8601: 2026-03-31, 2026-03-31 14:00 or "
-                     "2026-03-31T14:00:00+02:00)")
+        what = ("dates or timestamps (write ISO 8601: 2026-03-31, 2026-03-31 14:00 or "
+                "2026-03-31T14:00:00+02:00)") if ours in timestamps else "numbers"
         col = q(theirs)
-        bad = con.execute(
-            f"SELECT {row}, {col} FROM {q(raw)} WHERE {col} IS NOT NULL "
-            f"AND trim({col}) <> '' AND ({exprs[ours]}) IS NULL ORDER BY {row}").fetchall()
-        if bad:
-            problems.append(_bad_values(table, ours, bad, what))
+        bad = (f"FROM {q(raw)} WHERE {col} IS NOT NULL AND trim({col}) <> '' "
+               f"AND ({exprs[ours]}) IS NULL")
+        (count,) = con.execute(f"SELECT count(*) {bad}").fetchall()[0]
+        if count:
+            examples = con.execute(f"SELECT {row}, {col} {bad} ORDER BY {row} LIMIT 3").fetchall()
+            problems.append(_bad_values(table, ours, count, examples, what))
     if problems:
         raise DataError(problems)
 
 
-def _bad_values(table: Table, column: str, bad: list[tuple], what: str) -> Problem:
-    shown = [f"{table.label(row)}`{value}`" for row, value in bad[:3]]
+def _bad_values(table: Table, column: str, count: int, bad: list[tuple], what: str) -> Problem:
+    shown = [f"{table.label(row)}`{value}`" for row, value in bad]
     first_line = table.line(bad[0][0])
-    return Problem(f"{len(bad)} value(s) of column `{column}` in source `{table.name}` are not "
+    return Problem(f"{count} value(s) of column `{column}` in source `{table.name}` are not "
                    f"{what}: {', '.join(shown)}", file=table.where, line=first_line,
                    key=column)
 
