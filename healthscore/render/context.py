@@ -260,3 +260,4 @@ class OutreachContext(Model):
     owner_lists: list[OwnerList] = Field(description="every owner's own list")
     portfolio_href: str = Field(description="the portfolio overview, relative to the root")
     csv_href: str = Field(description="this list as CSV, relative to the root")
+    md_href: str = Field(description="this list as Markdown, relative to the root")

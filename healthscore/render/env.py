@@ -66,18 +66,20 @@ def money_full(value: float | None, currency: str = "$") -> str:
     return "—" if _missing(value) else f"{currency}{float(value):,.0f}"
 
 
-def _fixed(value: float, digits: int) -> str:
-    """Fixed decimals without a "-0" for tiny negatives (the engine may yield -0.0)."""
-    rounded = round(float(value), digits)
-    return f"{(rounded if rounded != 0 else 0.0):.{digits}f}"
-
-
 def score(value: float | None, digits: int = 0) -> str:
-    return "—" if _missing(value) else _fixed(value, digits)
+    """`62`; `—` when missing. Called ~60 times per scorecard, so kept to the bone."""
+    if value is None or value != value:
+        return "—"
+    rounded = round(value, digits)
+    return f"{rounded or 0.0:.{digits}f}"  # `or 0.0`: no "-0" for tiny negatives
 
 
 def pct(value: float | None, digits: int = 0) -> str:
-    return "—" if _missing(value) else _fixed(float(value) * 100, digits) + "%"
+    """`83%` from 0.83; `—` when missing."""
+    if value is None or value != value:
+        return "—"
+    rounded = round(value * 100, digits)
+    return f"{rounded or 0.0:.{digits}f}%"
 
 
 def signed(value: float | None, digits: int = 1) -> str:

@@ -67,7 +67,7 @@ def outreach_contexts(run: RunInfo, customers: list[CustomerSummary], priority_r
         out.append((stem, OutreachContext(
             root="../", run=run, owner=owner, priority_rule=priority_rule, entries=rank(mine),
             needs_data=needs, owner_lists=lists, portfolio_href="index.html",
-            csv_href=f"{stem}.csv")))
+            csv_href=f"{stem}.csv", md_href=f"{stem}.md")))
     return out
 
 
