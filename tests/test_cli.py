@@ -88,3 +88,28 @@ def test_unknown_option_value_is_a_clear_error(cli, tmp_path, weights):
     proc = cli("score", "-w", weights, "-c", "c.csv", "--format", "xml")
     assert proc.returncode == 2
     assert "--format: unknown format xml; choose from csv, parquet" in proc.stderr
+
+
+def test_demo_runs_the_whole_job_from_raw_exports(cli, tmp_path):
+    """The README's first command: raw exports → signals → scores → reports, from any folder."""
+    proc = cli("demo", "--out", "demo", "--customers", "60", check_code=0)
+    assert "Traceback" not in proc.stderr
+    out = tmp_path / "demo"
+    for name in ("accounts.csv", "surveys.csv", "tickets.csv", "invoices.xlsx"):
+        assert (out / "raw" / name).is_file()
+    signals = pd.read_csv(out / "signals" / "customers.csv")
+    scores = pd.read_csv(out / "scores" / "scores.csv")
+    assert len(signals) == len(scores) == 60
+    assert scores["customer_id"].tolist() == signals["customer_id"].tolist()
+    scored = scores[scores["score"].notna()]
+    assert scored["score"].between(0, 100).all()
+    points = scored[[c for c in scored if c.endswith(".points")
+                     and c.split(".")[0] in ("csat", "nps", "ces", "active_users",
+                                             "login_trend", "feature_adoption", "open_tickets",
+                                             "escalations", "resolution_time", "days_overdue",
+                                             "renewal", "expansion")]].sum(axis=1)
+    assert (points - scored["score"]).abs().max() < 1e-6
+    assert set(scores["tier"]) <= {"at risk", "watch", "healthy", "insufficient data"}
+    assert (out / "reports" / "index.html").is_file()
+    assert len(list((out / "reports" / "customers").glob("*.html"))) == 60
+    assert (out / "reports" / "outreach" / "index.csv").is_file()

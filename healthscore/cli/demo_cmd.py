@@ -1,4 +1,4 @@
-"""`healthscore demo`: the whole job on a bundled, seeded sample portfolio."""
+"""`healthscore demo`: the whole monthly job on a bundled, seeded sample portfolio."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from healthscore.cli.app import console
+from healthscore.cli.app import console, err_console
 
 DEMO_AS_OF = date(2026, 10, 31)
 
@@ -21,23 +21,41 @@ def register(app: typer.Typer) -> None:
         customers: Annotated[int, typer.Option(help="portfolio size")] = 300,
         seed: Annotated[int, typer.Option(help="random seed of the sample data")] = 7,
     ) -> None:
-        """Generate a sample portfolio, score it and write every report into --out."""
-        from healthscore.cli.summary import lowest_table, tier_table
-        from healthscore.engine.run import score_run
-        from healthscore.io.atomic import atomic_file
-        from healthscore.outputs import summarize, write_outputs
-        from healthscore.resources import bundled_weights
-        from healthscore.sample import generate_customers
+        """Generate raw sample exports, compute the signals, score and render every report."""
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress
 
-        table = generate_customers(customers, seed=seed, as_of=DEMO_AS_OF)
-        data = out / "data" / "customers.csv"
-        with atomic_file(data) as tmp:
-            table.to_csv(tmp, index=False)
-        weights = bundled_weights() / "default.yaml"
-        run = score_run(data, weights, as_of=DEMO_AS_OF)
-        written = write_outputs(run, out / "scores")
-        summary = summarize(run)
+        from healthscore.cli.summary import lowest_table, tier_table
+        from healthscore.outputs import summarize
+        from healthscore.pipeline import monthly_job
+        from healthscore.resources import bundled_weights
+        from healthscore.sample.raw import generate_raw
+        from healthscore.weights.load import load_weights
+
+        if customers < 1:
+            raise typer.BadParameter("must be at least 1", param_hint="--customers")
+        generate_raw(out / "raw", n_customers=customers, seed=seed, as_of=DEMO_AS_OF)
+        weights = bundled_weights() / "from-exports.yaml"
+        wf = load_weights(weights)
+        columns = ["[progress.description]{task.description}", BarColumn(),
+                   MofNCompleteColumn()]
+        with Progress(*columns, console=console, transient=True) as bar:
+            task = bar.add_task("rendering scorecards", total=customers)
+            job = monthly_job(wf, out, as_of=DEMO_AS_OF, data_dir=out,
+                              progress=lambda done, total: bar.update(
+                                  task, completed=done, total=total))
+        for warning in job.warnings:
+            err_console.print(f"[yellow]•[/] {warning}", soft_wrap=True)
+        summary = summarize(job.run)
         console.print(tier_table(summary))
         console.print(lowest_table(summary))
-        console.print(f"[green]demo written to {out}/[/]: sample data {data}, weights "
-                      f"{weights}, scores " + ", ".join(p.name for p in written))
+        reports = job.reports
+        console.print(f"[green]demo written to {out}/[/] (as of {DEMO_AS_OF:%Y-%m-%d})")
+        console.print(f"  raw exports   {out / 'raw'}/")
+        console.print(f"  signals       {job.signals}")
+        console.print(f"  scores        {out / 'scores'}/ (scores, outreach, parents: CSV + "
+                      "Parquet)")
+        console.print(f"  portfolio     {reports.portfolio}")
+        console.print(f"  scorecards    {reports.scorecards:,} in "
+                      f"{reports.out_dir / 'customers'}/")
+        console.print(f"  outreach      {reports.out_dir / 'outreach' / 'index.html'}")
+        console.print(f"  weights       {weights}")

@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from healthscore.cli.app import console
+from healthscore.cli.app import console, err_console
 from healthscore.errors import HealthscoreError, Problem
 
 WeightsOpt = Annotated[Path, typer.Option("--weights", "-w", help="weight file (YAML)")]
@@ -32,8 +32,13 @@ def register(app: typer.Typer) -> None:
     @app.command()
     def score(
         weights: WeightsOpt,
-        customers: Annotated[Path, typer.Option(
-            "--customers", "-c", help="customer table: CSV, Parquet (file or folder) or .xlsx")],
+        customers: Annotated[Path | None, typer.Option(
+            "--customers", "-c", help="customer table: CSV, Parquet (file or folder) or .xlsx; "
+                                      "omit it to compute the signals from the raw exports "
+                                      "the weight file's `sources:` declare")] = None,
+        data: Annotated[Path | None, typer.Option(
+            "--data", help="folder the weight file's source paths are relative to "
+                           "(default: the weight file's folder)")] = None,
         out: Annotated[Path, typer.Option("--out", "-o", help="output folder")] = Path("out"),
         as_of: AsOfOpt = None,
         format: Annotated[str, typer.Option(help="csv, parquet or both")] = "csv,parquet",
@@ -51,6 +56,7 @@ def register(app: typer.Typer) -> None:
         from healthscore.cli.summary import lowest_table, tier_table
         from healthscore.engine.run import as_date
         from healthscore.engine.stream import score_to_files
+        from healthscore.pipeline import customer_table
         from healthscore.weights.load import load_weights
 
         if columns not in ("full", "summary"):
@@ -59,10 +65,14 @@ def register(app: typer.Typer) -> None:
         formats = parse_formats(format)
         top = parse_top(outreach_top)
         wf = load_weights(weights)
+        day = as_date(as_of)
+        table, warnings, _ = customer_table(wf, customers, day, data)
+        for warning in warnings:
+            err_console.print(f"[yellow]•[/] {warning}", soft_wrap=True)
         with Progress(console=console, transient=True, disable=quiet) as bar:
             task = bar.add_task("scoring", total=None)
             summary = score_to_files(
-                customers, wf, out, as_of=as_date(as_of), formats=formats, columns=columns,
+                table, wf, out, as_of=day, formats=formats, columns=columns,
                 outreach_top=top, progress=lambda done, total: bar.update(
                     task, completed=done, total=total))
         if not quiet:

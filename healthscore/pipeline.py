@@ -1,0 +1,79 @@
+"""The whole monthly job as one function: signals → score → outputs → scorecards.
+
+The CLI's `demo` (and later the scheduled monthly run with backfill) call this; a notebook
+user can too. Each stage writes atomically into its own folder, so a failure leaves the
+previous month's files as they were.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+import pandas as pd
+
+from healthscore.engine.run import ScoreRun, score_run
+from healthscore.errors import HealthscoreError, Problem
+from healthscore.weights.model import WeightFile
+
+
+@dataclass
+class JobResult:
+    run: ScoreRun
+    signals: Path | None = None
+    scores: list[Path] = field(default_factory=list)
+    reports: object | None = None                 # render.RenderResult
+    warnings: list[Problem] = field(default_factory=list)
+    methods: dict[str, str] = field(default_factory=dict)
+
+
+def customer_table(wf: WeightFile, customers: pd.DataFrame | str | Path | None, as_of: date,
+                   data_dir: str | Path | None = None
+                   ) -> tuple[pd.DataFrame | Path, list[Problem], dict[str, str]]:
+    """The one-row-per-customer table to score: given, or computed from the raw exports the
+    weight file's `sources:` declare. Returns (table, data warnings, signal methods)."""
+    if customers is not None:
+        if wf.sources:
+            raise HealthscoreError(Problem(
+                "give either --customers (a ready table) or a weight file with `sources:` "
+                "(signals computed from raw exports), not both", key="--customers"))
+        return (customers if isinstance(customers, pd.DataFrame) else Path(customers)), [], {}
+    if not wf.sources:
+        raise HealthscoreError(Problem(
+            "no customer table: pass --customers, or use a weight file that declares "
+            "`sources:` to compute the signals from raw exports (see docs/signals.md)",
+            file=wf.path, key="sources"))
+    from healthscore.signals import compute_signals
+
+    table = compute_signals(wf, as_of, base_dir=data_dir)
+    return table.frame, list(table.warnings), dict(table.methods)
+
+
+def monthly_job(wf: WeightFile, out: str | Path, *, as_of: date,
+                customers: pd.DataFrame | str | Path | None = None,
+                data_dir: str | Path | None = None, template_dir: str | Path | None = None,
+                history: pd.DataFrame | None = None, render: bool = True,
+                progress: Callable[[int, int], None] | None = None) -> JobResult:
+    """Compute signals (when the weight file has sources), score, write tables, render."""
+    from healthscore.io.atomic import atomic_file
+    from healthscore.outputs import write_outputs
+
+    out = Path(out)
+    table, warnings, methods = customer_table(wf, customers, as_of, data_dir)
+    result_signals = None
+    if isinstance(table, pd.DataFrame) and wf.sources:
+        result_signals = out / "signals" / "customers.csv"
+        with atomic_file(result_signals) as tmp:
+            table.to_csv(tmp, index=False)
+    run = score_run(table, wf, as_of=as_of)
+    run.inputs.update({"data": str(data_dir)} if data_dir else {})
+    result = JobResult(run=run, signals=result_signals, warnings=warnings, methods=methods)
+    result.scores = write_outputs(run, out / "scores")
+    if render:
+        from healthscore.render import render_run
+
+        result.reports = render_run(run, out / "reports", template_dir=template_dir,
+                                    history=history, progress=progress)
+    return result
