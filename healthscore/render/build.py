@@ -9,7 +9,7 @@ dominate the render time at 10,000 customers. Models are validated on constructi
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pandas as pd
@@ -23,7 +23,7 @@ from healthscore.render.context import (
     SignalView,
     TrendPoint,
 )
-from healthscore.render.explain import explain, fmt_raw
+from healthscore.render.explain import explain, explainer, fmt_raw
 from healthscore.render.history import make_trend, month_change
 from healthscore.render.meta import UNKNOWN_TIER_COLOR, RenderMeta
 
@@ -43,7 +43,15 @@ def column(frame: pd.DataFrame, name: str) -> list[Any]:
     """A column as a Python list with every kind of missing value turned into None."""
     if name not in frame.columns:
         return [None] * len(frame)
-    return [clean(v) for v in frame[name].tolist()]
+    series = frame[name]
+    if series.dtype.kind == "f":  # the common case, without a function call per value
+        return [None if v != v else v for v in series.tolist()]
+    return [clean(v) for v in series.tolist()]
+
+
+def numbers(frame: pd.DataFrame, name: str) -> list[float | None]:
+    """A numeric column as Python floats or None (the engine's score/weight/points)."""
+    return [None if v is None else float(v) for v in column(frame, name)]
 
 
 def as_text(value: Any) -> str | None:
@@ -54,6 +62,17 @@ def as_text(value: Any) -> str | None:
 def as_float(value: Any) -> float | None:
     value = clean(value)
     return None if value is None else float(value)
+
+
+def _explainer(meta: RenderMeta, cache: dict, profile: str, key: str
+               ) -> Callable[[Any, float | None, str], str]:
+    """The explanation function of one signal under one profile, built once per chunk."""
+    fn = cache.get((profile, key))
+    if fn is None:
+        sm = meta.signals[key]
+        fn = cache[(profile, key)] = explainer(sm.label, sm.unit, meta.rule_for(profile, key),
+                                               sm.max_age)
+    return fn
 
 
 def _explain_signal(meta: RenderMeta, cols: dict[str, list[Any]], key: str, i: int,
@@ -110,20 +129,22 @@ def scorecard_contexts(frame: pd.DataFrame, summaries: list[CustomerSummary], me
                        run: RunInfo, past: dict[str, list[TrendPoint]],
                        ) -> Iterator[ScorecardContext]:
     """Scorecard contexts for the rows of `frame` (summaries in the same order)."""
-    sig_cols = {k: {p: column(frame, f"{k}.{p}") for p in
-                    ("raw", "score", "weight", "points", "status")} for k in meta.signals}
-    grp_cols = {g.key: {p: column(frame, f"{g.key}.{p}") for p in ("score", "weight", "points")}
+    sig_cols = {k: {"raw": column(frame, f"{k}.raw"), "status": column(frame, f"{k}.status"),
+                    **{p: numbers(frame, f"{k}.{p}") for p in ("score", "weight", "points")}}
+                for k in meta.signals}
+    grp_cols = {g.key: {p: numbers(frame, f"{g.key}.{p}") for p in ("score", "weight", "points")}
                 for g in meta.groups}
     driver_cols = [column(frame, c) for c in DRIVER_COLUMNS]
+    explainers: dict[tuple[str, str], Callable[[Any, float | None, str], str]] = {}
     for i, customer in enumerate(summaries):
         driver_keys = [d for d in (as_text(col[i]) for col in driver_cols) if d]
         views: dict[str, SignalView] = {}
         for key, sm in meta.signals.items():
             c = sig_cols[key]
-            raw, score = c["raw"][i], as_float(c["score"][i])
-            weight = as_float(c["weight"][i]) or 0.0
-            points = as_float(c["points"][i])
-            status = as_text(c["status"][i]) or ("ok" if score is not None else "missing")
+            raw, score = c["raw"][i], c["score"][i]
+            weight = c["weight"][i] or 0.0
+            points = c["points"][i]
+            status = c["status"][i] or ("ok" if score is not None else "missing")
             if hasattr(raw, "item"):
                 raw = raw.item()  # numpy scalar → Python
             views[key] = SignalView(
@@ -131,16 +152,16 @@ def scorecard_contexts(frame: pd.DataFrame, summaries: list[CustomerSummary], me
                 group=sm.group, raw=raw, raw_text=fmt_raw(raw, sm.unit), score=score,
                 weight=weight, points=points, max_points=weight * 100,
                 lost_points=max(weight * 100 - (points or 0.0), 0.0), status=status,
-                explanation=explain(sm.label, sm.unit, raw, score, status,
-                                    meta.rule_for(customer.profile, key), sm.max_age),
+                explanation=_explainer(meta, explainers, customer.profile, key)(
+                    raw, score, status),
                 is_driver=key in driver_keys)
         groups = []
         for g in meta.groups:
             c = grp_cols[g.key]
-            gw = as_float(c["weight"][i]) or 0.0
+            gw = c["weight"][i] or 0.0
             groups.append(GroupView(
                 key=g.key, label=g.label, depth=g.depth, parent=g.parent,
-                score=as_float(c["score"][i]), weight=gw, points=as_float(c["points"][i]),
+                score=c["score"][i], weight=gw, points=c["points"][i],
                 max_points=gw * 100, signals=[views[s] for s in g.signals]))
         drivers = [DriverView(key=k, label=views[k].label, lost_points=views[k].lost_points,
                               text=views[k].explanation) for k in driver_keys if k in views]

@@ -70,16 +70,16 @@ def score(value: float | None, digits: int = 0) -> str:
     """`62`; `—` when missing. Called ~60 times per scorecard, so kept to the bone."""
     if value is None or value != value:
         return "—"
-    rounded = round(value, digits)
-    return f"{rounded or 0.0:.{digits}f}"  # `or 0.0`: no "-0" for tiny negatives
+    text = f"{value:.{digits}f}"
+    return text[1:] if text[0] == "-" and not text.strip("-0.") else text  # no "-0"
 
 
 def pct(value: float | None, digits: int = 0) -> str:
     """`83%` from 0.83; `—` when missing."""
     if value is None or value != value:
         return "—"
-    rounded = round(value * 100, digits)
-    return f"{rounded or 0.0:.{digits}f}%"
+    text = f"{value * 100:.{digits}f}"
+    return (text[1:] if text[0] == "-" and not text.strip("-0.") else text) + "%"
 
 
 def signed(value: float | None, digits: int = 1) -> str:

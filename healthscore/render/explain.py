@@ -8,17 +8,21 @@ same rule the engine applied (the customer's profile), so it cannot disagree wit
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from typing import Any
 
 
 def fmt_number(value: float) -> str:
-    """`12` not `12.0`; two decimals under 10, one under 100, none above; thousands split."""
-    value = value + 0.0  # no "-0"
-    digits = 2 if abs(value) < 10 else 1 if abs(value) < 100 else 0
-    value = round(value, digits) + 0.0
-    if value == int(value) and abs(value) < 1e15:
-        return f"{int(value):,}"
-    return f"{value:,.{digits}f}".rstrip("0").rstrip(".")
+    """`12` not `12.0`; two decimals under 10, one under 100, none above; thousands split.
+
+    Formats without `round()`, which costs more than the rest of this function together.
+    """
+    a = abs(value)
+    digits = 2 if a < 10 else 1 if a < 100 else 0
+    text = f"{value:,.{digits}f}"
+    if digits:
+        text = text.rstrip("0").rstrip(".")
+    return "0" if text == "-0" else text
 
 
 def fmt_raw(raw: Any, unit: str | None) -> str:
@@ -28,7 +32,7 @@ def fmt_raw(raw: Any, unit: str | None) -> str:
     if isinstance(raw, bool):
         text = "yes" if raw else "no"
     elif unit == "ratio" and isinstance(raw, int | float):
-        return f"{fmt_number(round(float(raw) * 100, 1) + 0.0)}%"  # 0.45 reads as 45%
+        return f"{fmt_number(float(raw) * 100)}%"  # 0.45 reads as 45%
     elif isinstance(raw, int | float):
         text = fmt_number(float(raw))
     else:
@@ -106,3 +110,30 @@ def _bands(label: str, unit: str | None, x: float, value: str, bands: list[Any])
 def _ordinal(n: int) -> str:
     suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
     return f"{n}{suffix}"
+
+
+def explainer(label: str, unit: str | None, rule: Any = None,
+              max_age: str | None = None) -> Callable[[Any, float | None, str], str]:
+    """`explain` with the rule's constant parts worked out once (a scorecard run calls it
+    for every signal of every customer). Same sentences as `explain`."""
+    if rule is None or getattr(rule, "kind", None) != "linear":
+        return lambda raw, score, status: explain(label, unit, raw, score, status, rule,
+                                                  max_age)
+    zero, full = float(rule.linear[0]), float(rule.linear[1])
+    z, f = fmt_raw(zero, unit), fmt_raw(full, unit)
+    higher = full > zero
+    word, beyond = ("floor", "below") if higher else ("ceiling", "above")
+
+    def linear(raw: Any, score: float | None, status: str) -> str:
+        if status != "ok" or not isinstance(raw, int | float) or raw != raw:
+            return explain(label, unit, raw, score, status, rule, max_age)
+        value = fmt_raw(raw, unit)
+        x = float(raw)
+        if (x <= zero) if higher else (x >= zero):
+            return f"{label} of {value} is {'at' if x == zero else beyond} the {z} {word}"
+        if (x >= full) if higher else (x <= full):
+            return f"{label} of {value} meets the {f} target"
+        scored = "" if score is None else f"scores {score:.0f}: "
+        return f"{label} of {value} {scored}0 at {z}, 100 at {f}"
+
+    return linear

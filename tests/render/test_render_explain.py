@@ -71,3 +71,20 @@ def test_display_filters():
     assert pct(0.833) == "83%"
     assert score(-0.0) == "0" and score(-0.3) == "0" and score(61.72655) == "62"
     assert signed(4.24) == "+4.2" and signed(-3.0) == "−3.0" and signed(0.01) == "0.0"
+
+
+def test_precomputed_explainer_says_the_same():
+    import numpy as np
+
+    from healthscore.render.explain import explainer
+
+    for bounds in ((0, 60), (8, 0), (-20, 60), (0.2, 0.8)):
+        r = rule(linear=bounds)
+        for unit in (None, "%", "ratio", "days"):
+            fast = explainer("X", unit, r, "90d")
+            for raw in [*np.linspace(min(bounds) - 5, max(bounds) + 5, 23), None,
+                        float(bounds[0]), float(bounds[1])]:
+                for status in ("ok", "missing", "stale", "off"):
+                    score = None if raw is None else 42.0
+                    assert fast(raw, score, status) == \
+                        explain("X", unit, raw, score, status, r, "90d")
