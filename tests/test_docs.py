@@ -344,6 +344,18 @@ def test_worked_example_points_add_up(runs):
     assert (points - frame.loc[scored, "score"]).abs().max() < 1e-9
 
 
+def test_worked_example_through_the_cli(examples):
+    """The command shown for the worked example writes the documented numbers to disk."""
+    command = next(words for _, whole, words in _commands(WEIGHTS_MD)
+                   if whole and "worked.yaml" in words)
+    proc = _run_cli(command[1:], examples)
+    assert proc.returncode == 0, proc.stderr
+    frame = pd.read_csv(examples / "out" / "scores.csv", dtype={"customer_id": str})
+    table = next(b for b in BLOCKS if b.kind == "table" and "customer=" not in
+                 b.notes.get("scores", "") and "worked.yaml" in b.notes.get("scores", ""))
+    assert _score_table(table, frame, "customer_id") >= 20
+
+
 def _run_cli(args: list[str], cwd: Path) -> subprocess.CompletedProcess:
     env = {**os.environ, "COLUMNS": "100", "NO_COLOR": "1", "TERM": "dumb"}
     return subprocess.run([sys.executable, "-m", "healthscore", *args], cwd=cwd, env=env,
@@ -503,15 +515,23 @@ def test_documented_output_columns(tmp_path):
 
 
 def test_demo_writes_the_documented_files(tmp_path):
+    """Every documented path exists (`name/` is a folder), and every file the demo writes is
+    documented or lies in a documented folder (or is a documented file in another format;
+    hidden marker files aside)."""
     block = next(b for b in parse_blocks(CLI_MD) if "demo-files" in b.notes)
-    proc = _run_cli(["demo", "--out", "d"], tmp_path)
+    proc = _run_cli(["demo", "--out", "d", "--customers", "40"], tmp_path)
     assert proc.returncode == 0, proc.stderr
+    out = tmp_path / "d"
     _, rows = parse_table(block)
     documented = [row[0].replace("`", "") for row in rows]
-    assert documented
-    written = sorted(str(p.relative_to(tmp_path / "d")) for p in (tmp_path / "d").rglob("*")
-                     if p.is_file())
-    assert sorted(documented) == written
+    for path in documented:
+        assert (out / path).is_dir() if path.endswith("/") else (out / path).is_file(), path
+    folders = tuple(p for p in documented if p.endswith("/"))
+    stems = {str(Path(p).with_suffix("")) for p in documented if not p.endswith("/")}
+    for file in out.rglob("*"):
+        rel = file.relative_to(out).as_posix()
+        if file.is_file() and not rel.startswith(folders) and not file.name.startswith("."):
+            assert rel in documented or str(Path(rel).with_suffix("")) in stems, rel
 
 
 def _slug(heading: str) -> str:
@@ -531,3 +551,38 @@ def test_links_resolve(doc):
         if anchor:
             headings = re.findall(r"^#+ (.+)$", path.read_text(encoding="utf-8"), re.M)
             assert anchor in {_slug(h) for h in headings}, f"{doc.name}: no #{anchor} in {path}"
+
+
+def _code_spans(text: str) -> list[str]:
+    """Markdown code spans, including ``double`` and ```triple``` ones holding backticks."""
+    return [m.group(2).strip() for m in re.finditer(r"(`+)(.+?)\1", text)]
+
+
+def test_documented_messages_are_reported(tmp_path, monkeypatch):
+    """Each example message of the validation table is what some example file produces: the
+    invalid examples of weights.md and the project's validation cases (tests/cases/validation).
+    """
+    import yaml
+
+    reported: list[str] = []
+    sets = [{b.notes.get("file", "w.yaml"): b.text} for b in yaml_blocks()
+            if "invalid" in b.notes]
+    for case in sorted((ROOT / "tests" / "cases" / "validation").glob("*.yaml")):
+        sets.append(yaml.safe_load(case.read_text(encoding="utf-8"))["files"])
+    for i, files in enumerate(sets):
+        folder = tmp_path / str(i)
+        folder.mkdir()
+        for name, text in files.items():
+            (folder / name).write_text(text, encoding="utf-8")
+        monkeypatch.chdir(folder)
+        for name in files:
+            reported += [str(p) for p in healthscore.check_files([name])[1]]
+    table = next(b for b in BLOCKS if "messages" in b.notes)
+    _, rows = parse_table(table)
+    checked = 0
+    for row in rows:
+        for message in _code_spans(row[1]):
+            assert any(message in line for line in reported), (
+                f"{table.where(WEIGHTS_MD)}: {message!r} is not reported for any example")
+            checked += 1
+    assert checked >= 20
