@@ -96,11 +96,13 @@ def day(value: date | datetime | None, fmt: str = "%-d %b %Y") -> str:
     return "—" if value is None else value.strftime(fmt)
 
 
+_MD_SPECIAL = str.maketrans({c: "\\" + c for c in "\\`*_[]|#"} |
+                           {"<": "&lt;", ">": "&gt;", "\r": " ", "\n": " "})
+
+
 def md_cell(value: Any) -> str:
-    """Text safe inside a Markdown table cell: no pipes, no line breaks, no HTML tags."""
-    text = "" if value is None else str(value)
-    text = text.replace("\\", "\\\\").replace("|", "\\|").replace("\r", " ").replace("\n", " ")
-    return text.replace("<", "&lt;").replace(">", "&gt;")
+    """Text that stays text in Markdown: no links, emphasis, tables cells or HTML from data."""
+    return "" if value is None else str(value).translate(_MD_SPECIAL)
 
 
 def make_env(template_dir: str | Path | None = None) -> Environment:

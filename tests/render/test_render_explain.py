@@ -88,3 +88,13 @@ def test_precomputed_explainer_says_the_same():
                     score = None if raw is None else 42.0
                     assert fast(raw, score, status) == \
                         explain("X", unit, raw, score, status, r, "90d")
+
+
+def test_markdown_cells_keep_data_as_text():
+    from healthscore.render.env import md_cell
+
+    assert md_cell("[click](http://evil)") == "\\[click\\](http://evil)"
+    assert md_cell("a|b\nc") == "a\\|b c"
+    assert md_cell("<img src=x>") == "&lt;img src=x&gt;"
+    assert md_cell("*bold* _it_ `code`") == "\\*bold\\* \\_it\\_ \\`code\\`"
+    assert md_cell(None) == ""
