@@ -182,9 +182,10 @@ def _accounts_source(sources: dict[str, SourceSpec], file: str | None,
 
 def _spine(con: duckdb.DuckDBPyConnection, acc: Table) -> None:
     """Materialise the accounts table in input order; ids must be present and unique."""
-    order = q(ROW) if ROW in acc.types else "NULL"
-    con.execute(f"CREATE TEMP TABLE acc AS SELECT *, row_number() OVER (ORDER BY {order}) - 1 "
-                f"AS __pos FROM {q(acc.view)}").fetchall()
+    # the accounts table is always read through pandas, so ROW is its position
+    pos = q(ROW) if ROW in acc.types else "row_number() OVER () - 1"
+    con.execute(f"CREATE TEMP TABLE acc AS SELECT *, {pos} AS __pos "
+                f"FROM {q(acc.view)}").fetchall()
     idc = q(acc.spec.id)
     nulls = con.execute(f"SELECT {q(ROW) if ROW in acc.types else 'NULL'} FROM acc "
                         f"WHERE {idc} IS NULL ORDER BY __pos LIMIT 3").fetchall()
