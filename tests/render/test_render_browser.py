@@ -215,3 +215,46 @@ def test_outreach_page(page, site, run):
     assert page.locator("h1").inner_text() == "Outreach list · Dana Ruiz"
     page.screenshot(path=str(SHOTS / "outreach-owner.png"), full_page=True)
     watch.assert_clean()
+
+
+@pytest.fixture(scope="module")
+def big_site(tmp_path_factory):
+    import healthscore
+    from tests.render import render_sample
+    from tests.render.conftest import WEIGHTS
+
+    run = healthscore.score_run(render_sample.customers(900, seed=5), WEIGHTS,
+                                as_of=render_sample.AS_OF)
+    out = tmp_path_factory.mktemp("browser-big") / "report"
+    render_run(run, out, jobs=2, generated_at=PINNED)
+    return run, out
+
+
+def test_large_table_pages_sorts_and_filters_over_all_rows(page, big_site):
+    run, out = big_site
+    frame = run.frame
+    watch = Watch(page)
+    page.goto((out / "index.html").as_uri())
+    assert visible_rows(page).count() == 250
+    assert page.locator("[data-count]").inner_text() == "250 shown of 900 of 900"
+    page.click("[data-more]")
+    assert visible_rows(page).count() == 500
+
+    page.click("#customers th:nth-child(5)")  # score ascending, over all 900 rows
+    assert visible_rows(page).count() == 250
+    shown = [float(v) for v in column_values(page, 4)]
+    assert shown == sorted(frame["score"].dropna())[:250]
+
+    owner = "Chen Wu"
+    page.select_option("select[data-filter=owner]", owner)
+    mine = frame[frame["owner"] == owner]
+    shown_owners = visible_rows(page).evaluate_all("rows => rows.map(r => r.dataset.owner)")
+    assert set(shown_owners) == {owner}
+    assert len(shown_owners) == min(250, len(mine))
+    assert page.locator("[data-count]").inner_text().endswith(f"{len(mine)} of 900")
+    mine_scores = sorted(mine["score"].dropna())
+    assert [float(v) for v in column_values(page, 4) if v] == mine_scores[:250]  # still sorted
+    while page.locator("[data-more]").is_visible():
+        page.click("[data-more]")
+    assert visible_rows(page).count() == len(mine)
+    watch.assert_clean()
