@@ -12,6 +12,7 @@ customer: templates compiled once, work spread over the cores.
 from __future__ import annotations
 
 import argparse
+import resource
 import shutil
 import sys
 import tempfile
@@ -25,6 +26,14 @@ import healthscore  # noqa: E402
 from healthscore.render import render_run  # noqa: E402
 from healthscore.render.pool import default_jobs  # noqa: E402
 from tests.render import render_sample  # noqa: E402
+
+
+def _cpu_seconds() -> float:
+    """User + system CPU of this process and its finished children (the render workers):
+    a figure that holds even when other work shares the machine."""
+    me = resource.getrusage(resource.RUSAGE_SELF)
+    kids = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return me.ru_utime + me.ru_stime + kids.ru_utime + kids.ru_stime
 
 
 def main() -> None:
@@ -44,9 +53,11 @@ def main() -> None:
 
     tmp = Path(tempfile.mkdtemp(prefix=".bench-render-", dir=args.parent))
     try:
+        cpu0 = _cpu_seconds()
         started = time.perf_counter()
         result = render_run(run, tmp / "report", history=history, jobs=jobs)
         seconds = time.perf_counter() - started
+        cpu = _cpu_seconds() - cpu0
         size = sum(p.stat().st_size for p in result.out_dir.rglob("*") if p.is_file())
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
@@ -55,6 +66,8 @@ def main() -> None:
     print(f"history        {'6 months' if history is not None else 'none'}")
     print(f"files          {result.files:,} ({size / 1e6:,.0f} MB)")
     print(f"seconds        {seconds:.2f}")
+    print(f"cpu seconds    {cpu:.2f} (this process and its workers)")
+    print(f"cpu/scorecard  {cpu / result.scorecards * 1e6:,.0f} µs (HTML + Markdown, all pages)")
     print(f"scorecards/s   {result.scorecards / seconds:,.0f}")
 
 

@@ -28,7 +28,10 @@ page, copy the template you want into a folder of your own and point at it:
 Any template missing from your folder falls back to the built-in one, so a folder holding only
 `scorecard.md.j2` changes only the Markdown scorecard. Partials can be replaced the same way:
 `_style.css` (the shared stylesheet), `_base.html.j2` (page layout), `_macros.html.j2`,
-`_table.css` and `_table.js` (the sortable, filterable tables).
+`_table.css` and `_table.js` (the sortable, filterable tables: give a table `data-table` and
+`data-page="250"` to show 250 rows at a time, `data-sort="text|num"` on sortable headers,
+`data-v` on cells whose sort value differs from their text, `data-filter="<attribute>"` on a
+select or `data-filter="q"` on a search box, and `data-<attribute>` on the rows).
 
 Rules that hold for every template:
 

@@ -153,7 +153,11 @@ class Templates:
     def __init__(self, template_dir: str | Path | None = None):
         self.env = make_env(template_dir)
         self.compiled: dict[str, jinja2.Template] = {}
-        for name in TEMPLATES:
+        # every template, partials included: compiled before workers fork (so each worker
+        # inherits them) and syntax errors in any of them surface before a file is written
+        names = [*TEMPLATES, *(n for n in self.env.list_templates(extensions=["j2"])
+                               if n not in TEMPLATES)]
+        for name in names:
             try:
                 self.compiled[name] = self.env.get_template(name)
             except jinja2.TemplateSyntaxError as exc:

@@ -114,3 +114,14 @@ def test_refuses_to_replace_a_foreign_folder(run, tmp_path):
 def test_missing_template_folder_is_an_error(run, tmp_path):
     with pytest.raises(TemplateError, match="does not exist"):
         render_run(run, tmp_path / "out", template_dir=tmp_path / "nope")
+
+
+def test_error_in_a_user_partial_is_located_before_writing(run, tmp_path):
+    mine = tmp_path / "mine"
+    mine.mkdir()
+    bad = mine / "_macros.html.j2"
+    bad.write_text("{% macro tier_pill(name, color) %}\n{% if %}\n{% endmacro %}\n")
+    with pytest.raises(TemplateError) as err:
+        render_run(run, tmp_path / "out", template_dir=mine, jobs=1)
+    assert (err.value.problems[0].file, err.value.problems[0].line) == (str(bad), 2)
+    assert not (tmp_path / "out").exists()
