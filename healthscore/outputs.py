@@ -12,6 +12,8 @@ from healthscore.io.atomic import atomic_dir
 from healthscore.io.writers import write_whole
 
 FORMATS = ("csv", "parquet")
+# every file a scoring run may write; one it did not write this time is removed
+OWNED = tuple(f"{stem}.{fmt}" for stem in ("scores", "outreach", "parents") for fmt in FORMATS)
 OUTREACH_COLUMNS = ["customer_id", "name", "segment", "owner", "arr", "profile", "score", "tier",
                     "coverage", "priority", "driver_1", "driver_2", "driver_3", "reasons"]
 
@@ -41,7 +43,8 @@ def summarize(run: ScoreRun, top: int | None = 100) -> RunSummary:
     tiers = (pd.DataFrame({"tier": frame["tier"], "arr": arr}).groupby("tier", observed=False)
              ["arr"].agg(["size", "sum"]).rename(columns={"size": "customers", "sum": "arr"}))
     return RunSummary(weights=run.weights, as_of=run.as_of, customers=len(frame), tiers=tiers,
-                      outreach=outreach(frame, top), rollups=run.rollups)
+                      outreach=outreach(frame, top), rollups=run.rollups,
+                      warnings=list(run.warnings))
 
 
 def write_outputs(run: ScoreRun, out_dir: str | Path, formats: tuple[str, ...] = FORMATS,
@@ -50,7 +53,7 @@ def write_outputs(run: ScoreRun, out_dir: str | Path, formats: tuple[str, ...] =
     tables = {"scores": run.frame, "outreach": outreach(run.frame, outreach_top)}
     if run.rollups is not None:
         tables["parents"] = run.rollups
-    with atomic_dir(out_dir) as tmp:
+    with atomic_dir(out_dir, owns=OWNED) as tmp:
         for stem, table in tables.items():
             write_whole(table, tmp, stem, formats)
     return [Path(out_dir) / f"{stem}.{fmt}" for stem in tables for fmt in formats]

@@ -113,3 +113,23 @@ def test_demo_runs_the_whole_job_from_raw_exports(cli, tmp_path):
     assert (out / "reports" / "index.html").is_file()
     assert len(list((out / "reports" / "customers").glob("*.html"))) == 60
     assert (out / "reports" / "outreach" / "index.csv").is_file()
+
+
+def test_missing_arr_column_is_a_warning_not_silence(cli, tmp_path, weights):
+    (tmp_path / "c.csv").write_text("customer_id,csat_pct,nps\n1,95,60\n2,60,-20\n")
+    proc = cli("score", "-w", weights, "-c", "c.csv", "-o", "out", "-q", check_code=0)
+    assert "no `arr` column, so the outreach priority `risk_x_arr` falls back to risk" in \
+        proc.stderr
+    outreach = pd.read_csv(tmp_path / "out" / "outreach.csv")
+    assert outreach["priority"].tolist() == pytest.approx([100.0, 0.0])
+
+
+def test_outputs_of_an_earlier_run_do_not_outlive_it(cli, tmp_path, weights):
+    (tmp_path / "c.csv").write_text("customer_id,csat_pct,nps\n1,95,60\n")
+    (tmp_path / "out").mkdir()
+    (tmp_path / "out" / "parents.csv").write_text("stale roll-up")
+    (tmp_path / "out" / "notes.txt").write_text("mine")
+    cli("score", "-w", weights, "-c", "c.csv", "-o", "out", "--format", "csv", "-q",
+        check_code=0)
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == [
+        "notes.txt", "outreach.csv", "scores.csv"]

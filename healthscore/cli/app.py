@@ -49,24 +49,10 @@ _register()
 
 
 def main() -> None:
+    """Entry point. Click's standalone mode handles usage errors (exit 2 with a usage line)
+    and `typer.Exit`; a user mistake found by healthscore is printed without a traceback."""
     try:
-        code = app(standalone_mode=False)  # returns the exit code of typer.Exit
+        app()
     except HealthscoreError as exc:
         report_problems(exc)
         sys.exit(2)
-    except typer.Exit as exc:
-        sys.exit(exc.exit_code)
-    except typer.Abort:
-        err_console.print("aborted")
-        sys.exit(130)
-    except KeyboardInterrupt:
-        err_console.print("interrupted; no output was changed")
-        sys.exit(130)
-    except Exception as exc:  # click usage errors
-        import click
-
-        if isinstance(exc, click.exceptions.ClickException):
-            exc.show()
-            sys.exit(exc.exit_code)
-        raise
-    sys.exit(code if isinstance(code, int) else 0)

@@ -43,7 +43,7 @@ def register(app: typer.Typer) -> None:
             job = monthly_job(wf, out, as_of=DEMO_AS_OF, data_dir=out,
                               progress=lambda done, total: bar.update(
                                   task, completed=done, total=total))
-        for warning in job.warnings:
+        for warning in [*job.warnings, *job.run.warnings]:
             err_console.print(f"[yellow]•[/] {warning}", soft_wrap=True)
         summary = summarize(job.run)
         console.print(tier_table(summary))

@@ -23,7 +23,7 @@ def parse_formats(text: str) -> tuple[str, ...]:
     bad = [f for f in formats if f not in FORMATS]
     if bad or not formats:
         raise HealthscoreError(Problem(
-            f"--format: unknown format {', '.join(bad) or '(none)'}; choose from "
+            f"unknown format {', '.join(bad) or '(none)'}; choose from "
             f"{', '.join(FORMATS)} (comma-separated)", key="--format"))
     return formats
 
@@ -61,7 +61,7 @@ def register(app: typer.Typer) -> None:
 
         if columns not in ("full", "summary"):
             raise HealthscoreError(Problem(
-                f"--columns: `{columns}` is not a choice; use full or summary", key="--columns"))
+                f"`{columns}` is not a choice; use full or summary", key="--columns"))
         formats = parse_formats(format)
         top = parse_top(outreach_top)
         wf = load_weights(weights)
@@ -75,6 +75,8 @@ def register(app: typer.Typer) -> None:
                 table, wf, out, as_of=day, formats=formats, columns=columns,
                 outreach_top=top, progress=lambda done, total: bar.update(
                     task, completed=done, total=total))
+        for warning in summary.warnings:
+            err_console.print(f"[yellow]•[/] {warning}", soft_wrap=True)
         if not quiet:
             console.print(tier_table(summary))
             console.print(lowest_table(summary))
@@ -101,5 +103,5 @@ def parse_top(text: str | None):
         return value
     except ValueError:
         raise HealthscoreError(Problem(
-            f"--outreach-top: expected a whole number, a percentage like `1%` or `all`; found "
+            f"expected a whole number, a percentage like `1%` or `all`; found "
             f"`{text}`", key="--outreach-top")) from None

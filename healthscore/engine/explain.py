@@ -17,7 +17,8 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from healthscore.weights.model import WeightFile
+from healthscore.engine.prepare import all_signals
+from healthscore.weights.model import SignalSpec, WeightFile
 
 
 @dataclass
@@ -87,8 +88,11 @@ def reasons(found: Drivers, raw: dict[str, pd.Series], scores: dict[str, np.ndar
     raw_matrix = np.column_stack([raw[n].to_numpy(dtype="float64", na_value=np.nan)
                                   if numeric[n] else np.full(rows, np.nan) for n in names])
     score_matrix = np.column_stack([scores[n] for n in names])
-    labels = pa.array([wf.signal_label(n) + " of " for n in names])
-    units = pa.array([_unit(wf, n) + " scores " for n in names])
+    specs = all_signals(wf)  # signals of segment `use:` files too
+    label_of = [specs[n].label or n if n in specs else n for n in names]
+    labels = pa.array([label + " of " for label in label_of])
+    no_data = pa.array([label + " has no data, counted as " for label in label_of])
+    units = pa.array([_unit(specs.get(n)) + " scores " for n in names])
     joined = pa.array([""] * rows, type=pa.string())
     for j in range(found.order.shape[1]):
         slot = found.order[:, j]
@@ -98,10 +102,13 @@ def reasons(found: Drivers, raw: dict[str, pd.Series], scores: dict[str, np.ndar
                 text = pa.array(raw[name].astype("string").to_numpy(na_value=None), pa.string())
                 raw_text = pc.if_else(pa.array(slot == i), text, raw_text)
         idx = pa.array(slot.astype(np.int32))
+        score_text = _numbers(np.round(score_matrix[np.arange(rows), slot]))
         text = pc.binary_join_element_wise(
-            pc.take(labels, idx), raw_text, pc.take(units, idx),
-            _numbers(np.round(score_matrix[np.arange(rows), slot])), "/100", "",
+            pc.take(labels, idx), raw_text, pc.take(units, idx), score_text, "/100", "",
             null_handling="replace", null_replacement="?")
+        # a missing value scored by the neutral/zero policy can be a driver too
+        substituted = pc.binary_join_element_wise(pc.take(no_data, idx), score_text, "/100", "")
+        text = pc.if_else(pc.is_null(raw_text), substituted, text)
         # append with "; " where this slot names a driver (Arrow's null_handling="skip"
         # drops rows whose inputs are all null, so the join is done pairwise)
         both = pc.binary_join_element_wise(joined, text, "; ")
@@ -110,6 +117,6 @@ def reasons(found: Drivers, raw: dict[str, pd.Series], scores: dict[str, np.ndar
     return pd.Series(joined.to_numpy(zero_copy_only=False), dtype=object)
 
 
-def _unit(wf: WeightFile, name: str) -> str:
-    unit = wf.signals[name].unit if name in wf.signals else None
+def _unit(spec: SignalSpec | None) -> str:
+    unit = spec.unit if spec is not None else None
     return f" {unit}" if unit and unit != "ratio" else ""

@@ -60,9 +60,9 @@ def _age_status(df: pd.DataFrame, spec: SignalSpec, as_of: pd.Timestamp) -> np.n
         return status
     when = pd.to_datetime(df[spec.measured_at], errors="coerce")
     status[(when > as_of).to_numpy()] = FUTURE
-    if spec.max_age:
+    if spec.max_age:  # an undated value cannot be shown to be fresh enough: stale too
         limit = as_of - parse_duration(spec.max_age)
-        status[(when < limit).to_numpy()] = STALE
+        status[((when < limit) | when.isna()).to_numpy()] = STALE
     return status
 
 
@@ -192,6 +192,7 @@ def _points(weight: np.ndarray, score: np.ndarray, no_score: np.ndarray) -> np.n
 
 
 def _priority(total: np.ndarray, df: pd.DataFrame, wf: WeightFile) -> np.ndarray:
+    """Outreach order; without ARR it falls back to risk (`table_warnings` says so)."""
     risk = 100.0 - total
     if wf.priority == "risk" or "arr" not in df.columns:
         return risk

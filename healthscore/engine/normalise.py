@@ -40,13 +40,15 @@ def mapping(raw: pd.Series, rule: ScoreRule) -> np.ndarray:
 
 
 def _key(value: object) -> object:
-    """Match map keys loosely: `yes`/True, 1/1.0 and ' Gold ' / 'gold' are the same."""
+    """Match map keys loosely: `yes`/`on`/True, 1/1.0 and ' Gold ' / 'gold' are the same
+    (YAML 1.1 reads unquoted yes/no/on/off keys as booleans, so the data's words must too)."""
     if isinstance(value, bool | np.bool_):
         return bool(value)
     if isinstance(value, int | float | np.integer | np.floating):
         return float(value)
     text = str(value).strip().lower()
-    return {"true": True, "false": False, "yes": True, "no": False}.get(text, text)
+    return {"true": True, "false": False, "yes": True, "no": False, "on": True,
+            "off": False}.get(text, text)
 
 
 def percentile(x: np.ndarray, reference: np.ndarray, lower_is_better: bool) -> np.ndarray:

@@ -143,3 +143,15 @@ def _to_number(values: pd.Series) -> tuple[pd.Series, np.ndarray]:
     converted = pd.to_numeric(text, errors="coerce").astype("float64")
     bad = np.flatnonzero((converted.isna() & text.notna()).to_numpy())
     return converted, bad
+
+
+def table_warnings(columns: list[str], wf: WeightFile, file: str | None = None
+                   ) -> list[Problem]:
+    """Things that do not stop a run but change what it means."""
+    warnings = []
+    if wf.priority != "risk" and "arr" not in columns:
+        warnings.append(Problem(
+            f"no `arr` column, so the outreach priority `{wf.priority}` falls back to risk "
+            "(100 − score); add an `arr` column or set `priority: risk`", file=file,
+            key="priority", severity="warning"))
+    return warnings

@@ -13,7 +13,8 @@ def rollup(scored: pd.DataFrame, wf: WeightFile) -> pd.DataFrame | None:
     """One row per parent id: score, tier, children, children with a score, total ARR.
 
     Children without a score (insufficient data) are left out of the mean; with the
-    ARR-weighted method, children without ARR count with weight 0.
+    ARR-weighted method, children without ARR count with weight 0, and a parent none of whose
+    scored children has ARR gets the plain mean.
     """
     if wf.rollup is None or wf.rollup.parent not in scored.columns:
         return None
@@ -36,8 +37,13 @@ def rollup(scored: pd.DataFrame, wf: WeightFile) -> pd.DataFrame | None:
     agg = frame.groupby("parent_id", sort=True).agg(
         wscore=("wscore", "sum"), weight=("weight", "sum"), children=("scored", "size"),
         scored_children=("scored", "sum"), arr=("arr", "sum"))
+    mean = (pd.DataFrame({"parent_id": frame["parent_id"],
+                          "score": children["score"].to_numpy()})
+            .groupby("parent_id", sort=True)["score"].mean())
     with np.errstate(invalid="ignore", divide="ignore"):
-        score = np.where(agg["weight"] > 0, agg["wscore"] / agg["weight"], np.nan)
+        # ARR-weighted, or the plain mean when no scored child has ARR
+        score = np.where(agg["weight"] > 0, agg["wscore"] / agg["weight"],
+                         mean.reindex(agg.index).to_numpy())
     out = pd.DataFrame({"parent_id": agg.index, "score": score,
                         "children": agg["children"].to_numpy(),
                         "scored_children": agg["scored_children"].to_numpy().astype(int),

@@ -15,8 +15,9 @@ from pathlib import Path
 import pandas as pd
 
 from healthscore.engine.kernel import make_plan, score_frame
-from healthscore.engine.prepare import check_table
+from healthscore.engine.prepare import SOURCE_ATTR, check_table, table_warnings
 from healthscore.engine.rollup import rollup
+from healthscore.errors import Problem
 from healthscore.io.tables import read_table
 from healthscore.weights.load import load_weights
 from healthscore.weights.model import WeightFile
@@ -31,6 +32,7 @@ class ScoreRun:
     as_of: date
     rollups: pd.DataFrame | None = None
     inputs: dict[str, str] = field(default_factory=dict)   # role → path or description
+    warnings: list[Problem] = field(default_factory=list)
     run_id: str = field(default_factory=lambda: uuid.uuid4().hex[:12])
     created_at: datetime = field(default_factory=lambda: datetime.now(UTC))
 
@@ -65,8 +67,9 @@ def score_run(customers: pd.DataFrame | str | Path, weights: WeightFile | str | 
     table = check_table(customers, wf)
     plan = make_plan(wf, pd.Timestamp(day), table, explain=explain)
     frame = score_frame(table, plan).reset_index(drop=True)
+    file = (customers.attrs.get(SOURCE_ATTR) or {}).get("file")
     return ScoreRun(frame=frame, weights=wf, as_of=day, rollups=rollup(frame, wf),
-                    inputs=inputs)
+                    inputs=inputs, warnings=table_warnings(list(customers.columns), wf, file))
 
 
 def score(customers: pd.DataFrame | str | Path, weights: WeightFile | str | Path, *,

@@ -20,7 +20,13 @@ import pandas as pd
 import pyarrow.parquet as pq
 
 from healthscore.engine.kernel import make_plan, score_frame
-from healthscore.engine.prepare import CARRIED, all_signals, check_table, column_of
+from healthscore.engine.prepare import (
+    CARRIED,
+    all_signals,
+    check_table,
+    column_of,
+    table_warnings,
+)
 from healthscore.engine.rollup import rollup
 from healthscore.errors import DataError, Problem
 from healthscore.io.atomic import atomic_dir
@@ -42,6 +48,7 @@ class RunSummary:
     outreach: pd.DataFrame = field(default_factory=pd.DataFrame)
     rollups: pd.DataFrame | None = None
     written: list[Path] = field(default_factory=list)
+    warnings: list[Problem] = field(default_factory=list)
 
 
 def needed_columns(wf: WeightFile, available: list[str]) -> list[str]:
@@ -64,8 +71,9 @@ def _is_parquet(source: pd.DataFrame | str | Path) -> bool:
 
 
 def _chunks(source: pd.DataFrame | Path, wf: WeightFile, rows: int
-            ) -> tuple[Iterator[pd.DataFrame], pd.DataFrame, int]:
-    """(chunk iterator, narrow whole-table frame for the pre-pass, row count)."""
+            ) -> tuple[Iterator[pd.DataFrame], pd.DataFrame, int, list[str]]:
+    """(chunk iterator, narrow whole-table frame for the pre-pass, row count, the table's
+    column names)."""
     if not _is_parquet(source):
         table = source if isinstance(source, pd.DataFrame) else read_table(source)
         attrs = dict(table.attrs.get(SOURCE_ATTR) or {})
@@ -76,7 +84,7 @@ def _chunks(source: pd.DataFrame | Path, wf: WeightFile, rows: int
                 part.attrs[SOURCE_ATTR] = {**attrs, "row_offset": start}
                 yield part
 
-        return slices(), table, len(table)
+        return slices(), table, len(table), list(table.columns)
     path = Path(source)
     try:
         dataset = pq.ParquetDataset(path) if path.is_dir() else None
@@ -116,7 +124,7 @@ def _chunks(source: pd.DataFrame | Path, wf: WeightFile, rows: int
             yield part
 
     narrow.attrs[SOURCE_ATTR] = {"file": str(path)}
-    return frames(), narrow, total
+    return frames(), narrow, total, list(names)
 
 
 def _check_ids(narrow: pd.DataFrame, wf: WeightFile, file: str | None) -> None:
@@ -138,10 +146,11 @@ def score_to_files(source: pd.DataFrame | str | Path, wf: WeightFile, out_dir: s
                    chunk_rows: int = CHUNK_ROWS,
                    progress: Callable[[int, int], None] | None = None) -> RunSummary:
     """Score `source` chunk by chunk into `out_dir` (scores.*, outreach.*, parents.*)."""
-    from healthscore.outputs import OUTREACH_COLUMNS, rank_outreach
+    from healthscore.outputs import OUTREACH_COLUMNS, OWNED, rank_outreach
 
-    chunks, narrow, total = _chunks(source if isinstance(source, pd.DataFrame) else Path(source),
-                                    wf, chunk_rows)
+    if not isinstance(source, pd.DataFrame):
+        source = Path(source)
+    chunks, narrow, total, available = _chunks(source, wf, chunk_rows)
     file = (narrow.attrs.get(SOURCE_ATTR) or {}).get("file")
     if total == 0:
         raise DataError(Problem("the customer table has no rows; nothing to score", file=file))
@@ -154,13 +163,14 @@ def score_to_files(source: pd.DataFrame | str | Path, wf: WeightFile, out_dir: s
     plan = make_plan(wf, pd.Timestamp(as_of), reference, explain=columns == "full",
                      columns=columns)
     summary = RunSummary(weights=wf, as_of=as_of, customers=total)
+    summary.warnings = table_warnings(available, wf, file)
     problems: list[Problem] = []
     tier_parts, outreach_parts, parent_parts = [], [], []
     parent_col = wf.rollup.parent if wf.rollup and wf.rollup.parent in narrow else None
     parent_ids = pd.unique(narrow[parent_col].dropna()) if parent_col else []
     done = 0
     out_dir = Path(out_dir)
-    with atomic_dir(out_dir) as tmp:
+    with atomic_dir(out_dir, owns=OWNED) as tmp:
         scores = TableWriter(tmp, "scores", formats)
         try:
             for chunk in chunks:

@@ -32,21 +32,28 @@ def atomic_file(path: str | Path) -> Iterator[Path]:
 
 
 @contextlib.contextmanager
-def atomic_dir(target: str | Path) -> Iterator[Path]:
+def atomic_dir(target: str | Path, owns: tuple[str, ...] = ()) -> Iterator[Path]:
     """Yield a fresh temporary folder; on success its files replace those in `target`.
 
-    Files in `target` that this run does not produce are kept; each produced file is moved in
-    with an atomic rename only after the whole run succeeded.
+    Each produced file is moved in with an atomic rename only after the whole run succeeded.
+    Files named in `owns` (this writer's outputs) that the run did not produce are removed
+    then, so an old `parents.csv` cannot outlive the roll-up that made it; anything else in
+    `target` is the user's and is kept.
     """
     target = Path(target)
     target.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=".healthscore-", dir=target))
     try:
         yield tmp
+        produced = set()
         for src in sorted(tmp.rglob("*")):
             if src.is_file():
                 dest = target / src.relative_to(tmp)
                 dest.parent.mkdir(parents=True, exist_ok=True)
                 os.replace(src, dest)
+                produced.add(str(src.relative_to(tmp)))
+        for name in owns:
+            if name not in produced and (target / name).is_file():
+                (target / name).unlink()
     finally:
         shutil.rmtree(tmp, ignore_errors=True)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from functools import lru_cache
 from datetime import date
 
 from markupsafe import Markup, escape
@@ -216,8 +217,20 @@ def score_color(score: float | None, tiers: Sequence[TierInfo], none: str = MUTE
     return tiers[-1].color
 
 
+@lru_cache(maxsize=256)
+def _css_color(color: str) -> str:
+    return str(escape(color))
+
+
 def bar(value: float | None, color: str, max_value: float = 100.0) -> Markup:
-    """A horizontal CSS bar filled to value/max_value (prints: colours are kept)."""
-    share = 0.0 if _missing(value) or not max_value else min(max(value / max_value, 0.0), 1.0)
+    """A horizontal CSS bar filled to value/max_value (prints: colours are kept).
+
+    Drawn for every signal of every scorecard, hence the plain arithmetic and cached colour.
+    """
+    if value is None or value != value or not max_value:
+        share = 0.0
+    else:
+        share = value / max_value
+        share = 0.0 if share < 0 else 1.0 if share > 1 else share
     return Markup(f'<div class="bar"><span style="width:{share * 100:.1f}%;'
-                  f'background:{escape(color)}"></span></div>')
+                  f'background:{_css_color(color)}"></span></div>')

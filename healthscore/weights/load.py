@@ -86,6 +86,11 @@ def _read_chain(path: Path, problems: list[Problem], stack: tuple[Path, ...] = (
                                 file=display, line=1))
         return None
     parent = located.data.get("extends")
+    if (parent is not None or stack) and "version" not in located.data:
+        # merged data would inherit the version; every file must state its own
+        problems.append(Problem("this key is required but missing (every file states its "
+                                "format version, also one that extends another)",
+                                file=display, line=1, key="version"))
     if parent is None:
         return located
     file, line = located.where(("extends",))
@@ -149,8 +154,8 @@ def _load_one(path: Path, problems: list[Problem], *, for_segment: bool = False
     for seg_name, seg in wf.segments.items():
         if seg.use is None:
             continue
-        seg_path = Path(path).resolve().parent / seg.use
         file, line = located.where(("segments", seg_name, "use"))
+        seg_path = Path(file).parent / seg.use  # relative to the file that names it
         if not seg_path.exists():
             problems.append(Problem(f"the file `{seg.use}` does not exist (looked for "
                                     f"{_display(seg_path)})", file=file, line=line,

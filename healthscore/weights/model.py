@@ -232,8 +232,11 @@ class WeightFile(Strict):
         return self._base_dir
 
     def signal_label(self, name: str) -> str:
+        """The signal's label, also for a signal only a segment's `use:` file defines."""
         spec = self.signals.get(name)
-        return (spec.label if spec and spec.label else name)
+        for seg_wf in self._segment_files.values():
+            spec = spec or seg_wf.signals.get(name)
+        return spec.label if spec and spec.label else name
 
     def profiles(self):  # -> list[Profile]; imported lazily to keep the model module small
         from healthscore.weights.profiles import build_profiles

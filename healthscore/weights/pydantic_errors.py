@@ -71,6 +71,10 @@ def _message(err: dict, root: type[BaseModel]) -> str:
         hint = f"; did you mean `{close[0]}`?" if close else ""
         choices = f" Valid keys here: {', '.join(valid)}." if valid else ""
         return f"unknown key `{key}`{hint}{choices}"
+    if kind == "invalid_key":
+        return ("a key here was read as true/false, not text: YAML turns unquoted on, off, "
+                "yes and no into booleans. Quote it, or use the documented key (a segment "
+                "switches signals off with `disable:`)")
     if kind == "missing":
         return "this key is required but missing"
     if kind == "literal_error":
@@ -105,6 +109,8 @@ def translate(exc: ValidationError, located: Located, root: type[BaseModel] | No
     problems = []
     for err in exc.errors(include_url=False):
         loc = tuple(p for p in err["loc"] if not (isinstance(p, str) and p.startswith("function-")))
+        if err["type"] == "invalid_key" and loc:  # pydantic reports the key False as 0
+            loc = (*loc[:-1], err.get("input"))
         file, line = located.where(loc)
         problems.append(Problem(_message(err, root), file=file, line=line,
                                 key=dotted(loc) or None))

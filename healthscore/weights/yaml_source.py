@@ -70,6 +70,8 @@ def _construct(node: yaml.Node, loader: _Loader, path: KeyPath, file: str,
 def _dotted(path: KeyPath) -> str:
     out = ""
     for part in path:
+        if isinstance(part, bool):  # an unquoted on/off/yes/no key
+            part = str(part).lower()
         out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
     return out
 

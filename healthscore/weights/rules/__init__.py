@@ -8,11 +8,11 @@ from __future__ import annotations
 
 from healthscore.errors import Problem
 from healthscore.weights.model import WeightFile
-from healthscore.weights.rules import groups, segments, sources, tiers
+from healthscore.weights.rules import groups, segments, sources, staleness, tiers
 from healthscore.weights.rules._context import RuleContext
 from healthscore.weights.yaml_source import Located
 
-RULES = [groups, segments, tiers, sources]
+RULES = [groups, segments, tiers, staleness, sources]
 
 
 def run_rules(wf: WeightFile, located: Located) -> list[Problem]:
