@@ -66,12 +66,17 @@ def money_full(value: float | None, currency: str = "$") -> str:
     return "—" if _missing(value) else f"{currency}{float(value):,.0f}"
 
 
+_FIXED = {0: "{:.0f}".format, 1: "{:.1f}".format, 2: "{:.2f}".format}
+
+
 def score(value: float | None, digits: int = 0) -> str:
     """`62`; `—` when missing. Called ~60 times per scorecard, so kept to the bone."""
     if value is None or value != value:
         return "—"
-    text = f"{value:.{digits}f}"
-    return text[1:] if text[0] == "-" and not text.strip("-0.") else text  # no "-0"
+    text = _FIXED[digits](value) if digits in _FIXED else f"{value:.{digits}f}"
+    if text[0] == "-" and not text.strip("-0."):
+        return text[1:]  # no "-0" for tiny negatives
+    return text
 
 
 def pct(value: float | None, digits: int = 0) -> str:

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from functools import lru_cache
 from datetime import date
+from functools import lru_cache
 
 from markupsafe import Markup, escape
 
