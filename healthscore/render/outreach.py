@@ -9,9 +9,11 @@ because missing data is not bad health and must not be ranked as if it were.
 from __future__ import annotations
 
 import csv
+import difflib
 import io
 from collections.abc import Iterable
 
+from healthscore.errors import DataError, Problem
 from healthscore.render.context import (
     CustomerSummary,
     OutreachContext,
@@ -42,6 +44,10 @@ def owner_lists(customers: list[CustomerSummary], owners: Iterable[str] | None
                 ) -> list[OwnerList]:
     """One list per owner (all owners, or the ones asked for), in name order."""
     present = sorted({c.owner for c in customers if c.owner})
+    if owners is not None:
+        unknown = [o for o in owners if o not in present]
+        if unknown:
+            raise DataError([Problem(_no_such_owner(o, present), key="owner") for o in unknown])
     chosen = present if owners is None else [o for o in present if o in set(owners)]
     out = []
     for owner in chosen:
@@ -51,6 +57,12 @@ def owner_lists(customers: list[CustomerSummary], owners: Iterable[str] | None
         out.append(OwnerList(owner=owner, count=count, href=f"{stem}.html", md_href=f"{stem}.md",
                              csv_href=f"{stem}.csv"))
     return out
+
+
+def _no_such_owner(owner: str, present: list[str]) -> str:
+    close = difflib.get_close_matches(owner, present, n=1)
+    hint = f"; did you mean `{close[0]}`?" if close else f"; owners are: {', '.join(present)}"
+    return f"no customer is owned by `{owner}`{hint}"
 
 
 def outreach_contexts(run: RunInfo, customers: list[CustomerSummary], priority_rule: str,

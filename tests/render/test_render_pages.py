@@ -137,8 +137,16 @@ def test_outreach_per_owner(rendered, run):
     assert md.startswith("## Outreach list — everyone")
 
 
+def test_unknown_owner_is_an_error_with_a_suggestion(run, tmp_path):
+    from healthscore.errors import DataError
+
+    with pytest.raises(DataError, match="did you mean `Chen Wu`"):
+        render_run(run, tmp_path / "r", owners=["Chen Wo"], jobs=1)
+    assert not (tmp_path / "r").exists()
+
+
 def test_owner_filter_writes_only_chosen_lists(run, tmp_path):
-    result = render_run(run, tmp_path / "r", owners=["Chen Wu", "Nobody"], jobs=1)
+    result = render_run(run, tmp_path / "r", owners=["Chen Wu"], jobs=1)
     names = sorted(p.name for p in result.outreach)
     assert names == sorted(["index.html", "index.md", "index.csv",
                             *(f"owner-{safe_stem('Chen Wu')}{s}" for s in (".html", ".md",
