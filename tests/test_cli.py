@@ -133,3 +133,12 @@ def test_outputs_of_an_earlier_run_do_not_outlive_it(cli, tmp_path, weights):
         check_code=0)
     assert sorted(p.name for p in (tmp_path / "out").iterdir()) == [
         "notes.txt", "outreach.csv", "scores.csv"]
+
+
+@pytest.mark.parametrize("args", [["score", "--bogus"], [], ["score", "-w", "x.yaml",
+                                                                 "--as-of", "31/10/2026"]])
+def test_command_line_mistakes_print_usage_and_exit_2(cli, args):
+    proc = cli(*args)
+    assert proc.returncode == 2
+    assert "Usage: healthscore" in proc.stdout + proc.stderr
+    assert "Traceback" not in proc.stderr

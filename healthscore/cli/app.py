@@ -52,7 +52,7 @@ def main() -> None:
     """Entry point. Click's standalone mode handles usage errors (exit 2 with a usage line)
     and `typer.Exit`; a user mistake found by healthscore is printed without a traceback."""
     try:
-        app()
+        app(prog_name="healthscore")
     except HealthscoreError as exc:
         report_problems(exc)
         sys.exit(2)
