@@ -14,6 +14,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import pandas as pd
+
 from healthscore.errors import Problem
 from healthscore.signals.asof import AsOf, sql_ts
 from healthscore.signals.filters import condition
@@ -74,24 +76,24 @@ def plan(signal: str, alias: str, spec: MetricSpec, table: Table, asof: AsOf, ke
     if m in _AGG:
         a["v"] = agg(_AGG[m].format(v=v))
         a["n"] = agg("count(*)" if v is None else f"count({v})")
-        value = "t.{v}"
+        value = "{T}.{v}"
     elif m == "last":
         a["v"] = agg(f"arg_max({v}, {q(ts)})", f"{v} IS NOT NULL")
         a["n"] = agg(f"count({v})")
-        value = "t.{v}"
+        value = "{T}.{v}"
     elif m in ("days_since", "days_until"):
         pick = "min" if m == "days_until" or spec.since == "first" else "max"
         a["v"] = agg(f"{pick}({q(ts)})")
         a["n"] = agg(f"count({q(ts)})")
         day = f"DATE '{asof.day.isoformat()}'"
-        value = (f"date_diff('day', CAST(t.{{v}} AS DATE), {day})" if m == "days_since"
-                 else f"date_diff('day', {day}, CAST(t.{{v}} AS DATE))")
+        value = (f"date_diff('day', CAST({{T}}.{{v}} AS DATE), {day})" if m == "days_since"
+                 else f"date_diff('day', {day}, CAST({{T}}.{{v}} AS DATE))")
     elif m == "duration":
         per = 3600.0 if (spec.unit or "hours") == "hours" else 86400.0
         s, e = q(spec.start), q(spec.end)
         a["v"] = agg(f"avg(epoch({e}) - epoch({s}))", f"{s} IS NOT NULL AND {e} IS NOT NULL")
         a["n"] = agg("count(*)", f"{s} IS NOT NULL AND {e} IS NOT NULL")
-        value = f"t.{{v}} / {per}"
+        value = f"{{T}}.{{v}} / {per}"
     elif m == "trend":
         base = spec.of or "count"
         prev_start, prev_end = asof.previous(spec.window)
@@ -104,27 +106,27 @@ def plan(signal: str, alias: str, spec: MetricSpec, table: Table, asof: AsOf, ke
         a["n"] = f"count(*) FILTER (WHERE ({where}) OR ({prev_where}))"
         start_ts = prev_start  # the table prefilter must keep the previous window
         zero = "0" if base in ZERO_WHEN_EMPTY else "NULL"
-        value = (f"(coalesce(t.{{v}}, {zero}) - t.{{p}}) / "
-                 f"NULLIF(CAST(t.{{p}} AS DOUBLE), 0)")
+        value = (f"(coalesce({{T}}.{{v}}, {zero}) - {{T}}.{{p}}) / "
+                 f"NULLIF(CAST({{T}}.{{p}} AS DOUBLE), 0)")
     elif m == "share":
         match = condition(spec.match, table, f"{key}.match", file, problems)
         a["v"] = agg("count(*)", f"({match})")
         a["n"] = agg("count(*)")
-        value = "CAST(t.{v} AS DOUBLE) / t.{n}"
+        value = "CAST({T}.{v} AS DOUBLE) / {T}.{n}"
     else:  # csat, nps, ces
         a["n"] = agg(f"count({v})")
-        value = "100.0 * t.{v} / t.{n}"
+        value = "100.0 * {T}.{v} / {T}.{n}"
         if m == "nps":
             a["v"] = agg("count(*)", f"{v} >= 9") + " - " + agg("count(*)", f"{v} <= 6")
         elif spec.rating_method() == "mean":
             a["v"] = agg(f"avg({v})")
-            value = "t.{v}"
+            value = "{T}.{v}"
         elif m == "csat":
             a["v"] = agg("count(*)", f"{v} >= {spec.rating_threshold()!r}")
         else:  # ces low_effort
             a["v"] = agg("count(*)", f"{v} <= {spec.rating_threshold()!r}")
     names = {k: f"{alias}__{k}" for k in a}
-    value = value.format(**{k: q(n) for k, n in names.items()}).replace("t.", f"{AGG}.")
+    value = value.format(T=AGG, **{k: q(n) for k, n in names.items()})
     n = f"{AGG}.{q(names['n'])}"
     empty = spec.empty if spec.empty is not None else (0.0 if m in ZERO_WHEN_EMPTY else None)
     empty_sql = "NULL" if empty is None else repr(float(empty))
@@ -145,7 +147,5 @@ def plan(signal: str, alias: str, spec: MetricSpec, table: Table, asof: AsOf, ke
                    ts if bounded else None, start_ts if bounded else None, invalid, distinct)
 
 
-def _day_start(asof: AsOf):
-    import pandas as pd
-
+def _day_start(asof: AsOf) -> pd.Timestamp:
     return pd.Timestamp(asof.day)
