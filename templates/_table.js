@@ -45,7 +45,7 @@
       tbody.appendChild(frag);
       var shown = Math.min(limit, matching.length);
       if (counter) {
-        counter.textContent = (shown < matching.length ? shown + " shown of " : "") +
+        counter.textContent = (shown < matching.length ? shown + " shown · " : "") +
           matching.length + " of " + rows.length;
       }
       if (more) {

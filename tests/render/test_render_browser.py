@@ -236,7 +236,7 @@ def test_large_table_pages_sorts_and_filters_over_all_rows(page, big_site):
     watch = Watch(page)
     page.goto((out / "index.html").as_uri())
     assert visible_rows(page).count() == 250
-    assert page.locator("[data-count]").inner_text() == "250 shown of 900 of 900"
+    assert page.locator("[data-count]").inner_text() == "250 shown · 900 of 900"
     page.click("[data-more]")
     assert visible_rows(page).count() == 500
 
