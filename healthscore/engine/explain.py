@@ -37,36 +37,32 @@ def drivers(weights: dict[str, np.ndarray], scores: dict[str, np.ndarray], k: in
             no_score: np.ndarray) -> Drivers:
     """Per-signal effective weights and scores in; the k signals losing most points out.
 
-    Customers without a score have no drivers. A running top-k (insertion over the signals,
-    vectorised over customers, in place) costs signals × k array passes and never sorts a
-    row; on ties the signal listed first in the weight file comes first.
+    Customers without a score have no drivers. Points lost are quantised to a millionth of
+    a point and packed with the signal's position into one integer key per signal, so the
+    top k is k element-wise max reductions over the signals (no per-row sort); on ties the
+    signal listed first in the weight file comes first.
     """
     names = list(weights)
     n = no_score.size
     k = min(k, len(names))
-    best = np.zeros((k, n))                      # points lost, largest first; 0 = no driver
-    order = np.zeros((k, n), dtype=np.int16)
-    value, spare = np.empty(n), np.empty(n)
-    index, spare_index = np.empty(n, dtype=np.int16), np.empty(n, dtype=np.int16)
-    better = np.empty(n, dtype=bool)
+    slots = 1 << max(1, (len(names) - 1).bit_length())  # room for the signal position
+    keys = np.empty((len(names), n), dtype=np.int64)
     for i, name in enumerate(names):
-        np.subtract(100.0, scores[name], out=value)
-        np.multiply(value, weights[name], out=value)
-        np.copyto(value, 0.0, where=np.isnan(value))  # missing or absent: loses nothing
-        if not value.any():
-            continue
-        index.fill(i)
-        for j in range(k):
-            np.greater(value, best[j], out=better)
-            spare[:] = best[j]
-            np.copyto(best[j], value, where=better)
-            np.copyto(value, spare, where=better)     # the displaced value moves down a slot
-            spare_index[:] = order[j]
-            np.copyto(order[j], index, where=better)
-            np.copyto(index, spare_index, where=better)
-    present = best > 1e-9
-    present[:, no_score] = False
-    return Drivers(order.T.astype(np.intp), present.T, names)
+        with np.errstate(invalid="ignore"):
+            lost = weights[name] * (100.0 - scores[name])
+        lost = np.nan_to_num(lost, nan=0.0, copy=False)  # missing or absent: loses nothing
+        np.multiply(np.rint(lost * 1e6).astype(np.int64), slots, out=keys[i])
+        keys[i] += slots - 1 - i
+    order = np.zeros((n, k), dtype=np.intp)
+    present = np.zeros((n, k), dtype=bool)
+    top = keys.max(axis=0)
+    for j in range(k):
+        if j:
+            top = np.where(keys < top, keys, -1).max(axis=0)
+        order[:, j] = slots - 1 - (top % slots)
+        present[:, j] = top >= slots  # lost at least a millionth of a point
+    present[no_score] = False
+    return Drivers(order, present, names)
 
 
 def _numbers(values: np.ndarray) -> pa.Array:

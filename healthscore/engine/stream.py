@@ -11,6 +11,7 @@ accumulated from small per-chunk results.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -64,6 +65,19 @@ def needed_columns(wf: WeightFile, available: list[str]) -> list[str]:
         wanted += list(seg.match)
     # keep columns that are missing too: check_table reports them with the full listing
     return list(dict.fromkeys(c for c in wanted if c in available or c not in CARRIED))
+
+
+def _prefetch(chunks: Iterator[pd.DataFrame], pool: ThreadPoolExecutor
+              ) -> Iterator[pd.DataFrame]:
+    """Read the next chunk while the current one is scored (Arrow releases the GIL)."""
+    chunks = iter(chunks)
+    ahead = pool.submit(next, chunks, None)
+    while True:
+        chunk = ahead.result()
+        if chunk is None:
+            return
+        ahead = pool.submit(next, chunks, None)
+        yield chunk
 
 
 def _is_parquet(source: pd.DataFrame | str | Path) -> bool:
@@ -172,8 +186,10 @@ def score_to_files(source: pd.DataFrame | str | Path, wf: WeightFile, out_dir: s
     out_dir = Path(out_dir)
     with atomic_dir(out_dir, owns=OWNED) as tmp:
         scores = TableWriter(tmp, "scores", formats)
+        io = ThreadPoolExecutor(max_workers=2, thread_name_prefix="healthscore-io")
+        pending: Future | None = None
         try:
-            for chunk in chunks:
+            for chunk in _prefetch(chunks, io):
                 try:
                     checked = check_table(chunk, wf, check_ids=False)
                 except DataError as exc:  # keep checking the rest: report everything at once
@@ -182,7 +198,9 @@ def score_to_files(source: pd.DataFrame | str | Path, wf: WeightFile, out_dir: s
                 if problems:
                     continue
                 scored = score_frame(checked, plan)
-                scores.write(scored)
+                if pending is not None:
+                    pending.result()  # one chunk in flight: order kept, memory bounded
+                pending = io.submit(scores.write, scored)
                 arr = scored["arr"] if "arr" in scored else pd.Series(0.0, index=scored.index)
                 tier_parts.append(pd.DataFrame({"tier": scored["tier"], "arr": arr})
                                   .groupby("tier", observed=False)["arr"]
@@ -197,7 +215,10 @@ def score_to_files(source: pd.DataFrame | str | Path, wf: WeightFile, out_dir: s
                 done += len(chunk)
                 if progress:
                     progress(done, total)
+            if pending is not None:
+                pending.result()
         finally:
+            io.shutdown(wait=True)
             scores.close()
         if problems:
             raise DataError(problems)
