@@ -187,6 +187,10 @@ def _spine(con: duckdb.DuckDBPyConnection, acc: Table) -> None:
     con.execute(f"CREATE TEMP TABLE acc AS SELECT *, {pos} AS __pos "
                 f"FROM {q(acc.view)}").fetchall()
     idc = q(acc.spec.id)
+    (rows,) = con.execute("SELECT count(*) FROM acc").fetchall()[0]
+    if not rows:
+        raise DataError(Problem("the accounts table has no rows: nothing to compute",
+                                file=acc.where))
     nulls = con.execute(f"SELECT {q(ROW) if ROW in acc.types else 'NULL'} FROM acc "
                         f"WHERE {idc} IS NULL ORDER BY __pos LIMIT 3").fetchall()
     dups = con.execute(f"SELECT {idc}, count(*) FROM acc GROUP BY {idc} HAVING count(*) > 1 "

@@ -216,3 +216,12 @@ def test_unreadable_tables(tmp_path, spec, message):
                       SIGNALS, AS_OF, base_dir=tmp_path, tables={"accounts": ACCOUNTS})
     assert message in str(err.value)
     assert "Traceback" not in str(err.value)
+
+
+def test_accounts_with_a_header_and_no_rows(tmp_path):
+    (tmp_path / "accounts.csv").write_text("Account,Seats\n")
+    TICKETS.to_csv(tmp_path / "tickets.csv", index=False)
+    with pytest.raises(DataError, match="the accounts table has no rows"):
+        compute_table(_sources({"kind": "csv", "path": "accounts.csv"},
+                               {"kind": "csv", "path": "tickets.csv"}),
+                      SIGNALS, AS_OF, base_dir=tmp_path)
