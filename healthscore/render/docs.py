@@ -46,6 +46,19 @@ Rules that hold for every template:
 - Pages must work opened from disk: inline your CSS and JavaScript, load nothing from the
   network.
 
+A complete Markdown scorecard of your own, e.g. for a CRM that wants one line per customer:
+
+```jinja
+{# my-templates/scorecard.md.j2 #}
+{% set c = customer %}
+{{ c.name | md }}: {{ c.score | score }}/100 ({{ c.tier }}), owner {{ c.owner or "none" }}.
+{% for d in drivers %}- {{ d.text | md }} (−{{ d.lost_points | score(1) }} points)
+{% endfor %}
+{% if trend and trend.change_month is not none %}
+Since last month: {{ trend.change_month | signed }}.
+{% endif %}
+```
+
 This file is generated from the context models (`healthscore/render/context.py`) by
 `python -m healthscore.render.docs`; a test fails when the two differ.
 

@@ -166,3 +166,21 @@ def test_parent_accounts_from_rollups(run, rendered):
     child = next(c for c in summaries if c.parent_id == "P-GLOBAL")
     card = (rendered.out_dir / child.href).read_text(encoding="utf-8")
     assert "part of P-GLOBAL" in card
+
+
+def test_docs_example_template_renders(run, history, tmp_path):
+    import re
+
+    from healthscore.render import render_run
+
+    example = re.search(r"```jinja\n(.*?)```", DOCS.read_text(encoding="utf-8"), re.S).group(1)
+    mine = tmp_path / "mine"
+    mine.mkdir()
+    (mine / "scorecard.md.j2").write_text(example, encoding="utf-8")
+    result = render_run(run, tmp_path / "out", template_dir=mine, history=history, jobs=1)
+    row = run.frame[run.frame["score"].notna()].iloc[0]
+    from healthscore.render import safe_stem
+
+    md = (result.out_dir / "customers" / f"{safe_stem(row['customer_id'])}.md").read_text()
+    assert md.startswith(f"{row['name']}: {row['score']:.0f}/100 ({row['tier']})")
+    assert "Since last month: " in md

@@ -194,3 +194,13 @@ def test_pages_link_to_existing_files(rendered):
                  *sorted(out.glob("customers/*.html"))[:5]]:
         for href in re.findall(r'href="([^"#]+)"', page.read_text(encoding="utf-8")):
             assert (page.parent / href).resolve().is_file(), (page, href)
+
+
+def test_stale_survey_is_reported_not_used(rendered, run):
+    frame = run.frame
+    stale = frame[frame["csat.status"] == "stale"]
+    assert len(stale) > 0, "the sample should have survey answers older than 180 days"
+    html = _card(rendered, stale.iloc[0]["customer_id"])
+    coverage = html.split("Data coverage", 1)[1]
+    assert "CSAT data is older than 180d, so it was not used" in coverage
+    assert '<span class="tag status">stale</span>' in html
