@@ -115,7 +115,7 @@ def _surveys(rng, ids, seg, health, end) -> pd.DataFrame:
         count = rng.poisson(rate)
         who = np.repeat(np.arange(ids.size), count)
         mood = sign * health[who] + rng.normal(0, 0.9, who.size)
-        share = 0.35 if kind == "ces" else 0.8  # where the typical answer sits on the scale
+        share = 0.35 if kind == "ces" else 0.85  # where the typical answer sits on the scale
         centre = lo + share * (hi - lo) + mood * (hi - lo) / 5
         rating = np.clip(np.round(centre), lo, hi).astype(int)
         parts.append(pd.DataFrame({"customer_id": ids[who], "kind": kind, "rating": rating,
@@ -138,7 +138,7 @@ def _usage(rng, ids, seats, health, end) -> pd.DataFrame:
         who = np.repeat(np.arange(cust.size), count)
         start = end - pd.Timedelta(days=30 * (month + 1))
         ts = start + pd.to_timedelta(rng.integers(0, 30 * 86400, who.size), unit="s")
-        feature_p = np.clip(0.25 + 0.12 * health[cust[who]], 0.02, 0.8)
+        feature_p = np.clip(0.5 + 0.15 * health[cust[who]], 0.02, 0.95)
         kind = np.where(rng.random(who.size) < feature_p,
                         rng.choice(EVENTS[2:], who.size), rng.choice(EVENTS[:2], who.size))
         frames.append(pd.DataFrame({"customer_id": ids[cust[who]],
@@ -154,6 +154,8 @@ def _tickets(rng, ids, seats, health, end) -> pd.DataFrame:
     who = np.repeat(np.arange(ids.size), count)
     opened = _times(rng, end, 365, who.size).floor("s")
     hours = np.exp(rng.normal(np.log(20) - 0.5 * health[who], 1.2))
+    stuck = rng.random(who.size) < _sigmoid(-2.0 - 1.2 * health[who])  # a backlog builds up
+    hours = np.where(stuck, hours * 20, hours)
     closed = opened + pd.to_timedelta(np.round(hours * 3600), unit="s")
     closed = pd.Series(closed).where(closed < end)
     priority = np.array(["low", "normal", "high", "urgent"])[
@@ -171,7 +173,7 @@ def _invoices(rng, ids, arr, health, end) -> pd.DataFrame:
     months = 12
     who = np.repeat(np.arange(ids.size), months)
     age = np.tile(np.arange(months)[::-1], ids.size)  # months before the latest invoice
-    drift = 0.01 + 0.04 * health[who] + rng.normal(0, 0.01, who.size)
+    drift = 0.025 + 0.04 * health[who] + rng.normal(0, 0.01, who.size)
     amount = np.round(arr[who] / 12 * np.exp(-drift * age), 2)
     issued = (end.normalize() - pd.Timedelta(days=5)) - pd.to_timedelta(age * 30, unit="D")
     due = issued + pd.Timedelta(days=30)
