@@ -178,7 +178,7 @@ def test_docs_example_template_renders(run, history, tmp_path):
     mine.mkdir()
     (mine / "scorecard.md.j2").write_text(example, encoding="utf-8")
     result = render_run(run, tmp_path / "out", template_dir=mine, history=history, jobs=1)
-    row = run.frame[run.frame["score"].notna()].iloc[0]
+    row = run.frame[run.frame["score"].notna()].iloc[5]  # (row 0 is the <script> name)
     from healthscore.render import safe_stem
 
     md = (result.out_dir / "customers" / f"{safe_stem(row['customer_id'])}.md").read_text()
