@@ -36,6 +36,18 @@ def _cpu_seconds() -> float:
     return me.ru_utime + me.ru_stime + kids.ru_utime + kids.ru_stime
 
 
+def _file_create_cost(folder: Path, n: int = 500) -> float:
+    """µs to create and write one 10 kB file here: the floor under any renderer's speed."""
+    probe = Path(tempfile.mkdtemp(prefix=".bench-probe-", dir=folder))
+    try:
+        started = time.perf_counter()
+        for i in range(n):
+            (probe / f"{i}.html").write_bytes(b"x" * 10_000)
+        return (time.perf_counter() - started) / n * 1e6
+    finally:
+        shutil.rmtree(probe, ignore_errors=True)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--customers", type=int, default=10_000)
@@ -62,6 +74,8 @@ def main() -> None:
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     print(f"customers      {result.scorecards:,}")
+    print(f"file system    {_file_create_cost(Path(args.parent)):,.0f} µs to create one file in "
+          f"{Path(args.parent).resolve()}")
     print(f"jobs           {jobs}")
     print(f"history        {'6 months' if history is not None else 'none'}")
     print(f"files          {result.files:,} ({size / 1e6:,.0f} MB)")
