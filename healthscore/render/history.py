@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 from datetime import date
+from functools import lru_cache
 
 import pandas as pd
 
@@ -48,6 +49,7 @@ def past_points(history: pd.DataFrame | None, as_of: date,
     return out
 
 
+@lru_cache(maxsize=64)
 def month_before(as_of: date) -> date:
     """Same day one calendar month earlier (31 March → 28/29 February)."""
     return (pd.Timestamp(as_of) - pd.DateOffset(months=1)).date()

@@ -22,6 +22,12 @@ INK = "#1f2937"
 SUBTLE = "#6b7280"
 
 
+@lru_cache(maxsize=1024)
+def _esc(text: str) -> str:
+    """Escaped text for SVG/CSS; cached because the same tier names and colours recur."""
+    return str(escape(text))
+
+
 def _f(x: float) -> str:
     """Short coordinates keep 10,000 scorecards small."""
     return f"{x:.1f}".rstrip("0").rstrip(".")
@@ -44,32 +50,43 @@ def _arc(cx: float, cy: float, r: float, start: float, end: float) -> str:
 
 def gauge(score: float | None, color: str, tiers: Sequence[TierInfo] = (),
           width: int = 200) -> Markup:
-    """Half-circle gauge: tier bands as a faint track, the score as a coloured arc."""
+    """Half-circle gauge: tier bands as a faint track, the score as a coloured arc.
+
+    Cached on the score to 0.1 point (an invisible difference in the arc; the label shows
+    whole points), since thousands of scorecards share a few hundred distinct gauges.
+    """
+    key = None if _missing(score) else round(float(score), 1)
+    return _gauge(key, color, tuple((t.below, t.color) for t in tiers), width)
+
+
+@lru_cache(maxsize=8192)
+def _gauge(score: float | None, color: str, bands: tuple[tuple[float | None, str], ...],
+           width: int) -> Markup:
     h = width * 0.64
     cx, cy, r = width / 2, width * 0.52, width * 0.4
     stroke = width * 0.09
     parts = [f'<svg class="gauge" viewBox="0 0 {width} {_f(h)}" width="{width}" '
              f'height="{_f(h)}" role="img" aria-label="score gauge">']
     lo = 0.0
-    for tier in tiers:
-        hi = 100.0 if tier.below is None else min(max(tier.below, 0.0), 100.0)
+    for below, band_color in bands:
+        hi = 100.0 if below is None else min(max(below, 0.0), 100.0)
         if hi > lo:
             parts.append(f'<path d="{_arc(cx, cy, r, lo / 100, hi / 100)}" fill="none" '
-                         f'stroke="{escape(tier.color)}" stroke-opacity=".18" '
+                         f'stroke="{_esc(band_color)}" stroke-opacity=".18" '
                          f'stroke-width="{_f(stroke)}"/>')
         lo = hi
-    if not tiers:
+    if not bands:
         parts.append(f'<path d="{_arc(cx, cy, r, 0, 1)}" fill="none" stroke="{MUTED}" '
                      f'stroke-width="{_f(stroke)}"/>')
-    if _missing(score):
+    if score is None:
         label = "–"
     else:
-        frac = min(max(float(score), 0.0), 100.0) / 100
+        frac = min(max(score, 0.0), 100.0) / 100
         if frac > 0:
             parts.append(f'<path d="{_arc(cx, cy, r, 0, frac)}" fill="none" '
-                         f'stroke="{escape(color)}" stroke-width="{_f(stroke)}" '
+                         f'stroke="{_esc(color)}" stroke-width="{_f(stroke)}" '
                          f'stroke-linecap="round"/>')
-        label = f"{float(score):.0f}"
+        label = f"{score:.0f}"
     parts.append(f'<text x="{_f(cx)}" y="{_f(cy - r * 0.12)}" text-anchor="middle" '
                  f'font-size="{_f(width * 0.2)}" font-weight="700" fill="{INK}">{label}</text>')
     parts.append(f'<text x="{_f(cx - r)}" y="{_f(cy + width * 0.1)}" text-anchor="middle" '
@@ -79,17 +96,54 @@ def gauge(score: float | None, color: str, tiers: Sequence[TierInfo] = (),
     return Markup("".join(parts))
 
 
+TREND_PAD = (26, 10, 8, 18)  # left, right, top, bottom
+
+
 def trend_chart(points: Sequence[TrendPoint], tiers: Sequence[TierInfo] = (),
                 width: int = 320, height: int = 96) -> Markup:
     """Score over time on a fixed 0–100 axis with tier bands behind it; scoreless runs gap."""
-    pad_l, pad_r, pad_t, pad_b = 26, 10, 8, 18
+    pad_l, pad_r, pad_t, pad_b = TREND_PAD
     iw, ih = width - pad_l - pad_r, height - pad_t - pad_b
     days = [p.as_of.toordinal() for p in points]
-    d0, d1 = (min(days), max(days)) if days else (0, 1)
-    span = max(d1 - d0, 1)
+    d0 = min(days) if days else 0
+    span = max((max(days) if days else 1) - d0, 1)
+    single = len(points) < 2
+    # each point once: (x, y) text, or None for a run without a score
+    xy = [None if _missing(p.score) else
+          (_f(pad_l + (iw / 2 if single else iw * (d - d0) / span)),
+           _f(pad_t + ih * (1 - min(max(p.score, 0.0), 100.0) / 100)))
+          for d, p in zip(days, points, strict=True)]
+    out = [_trend_frame(tuple((t.below, t.color) for t in tiers), width, height)]
+    segment: list[str] = []
+    for pos in [*xy, None]:
+        if pos is None:
+            if segment:
+                out.append(f'<polyline points="{" ".join(segment)}" fill="none" '
+                           f'stroke="{INK}" stroke-width="1.6" stroke-linejoin="round"/>')
+            segment = []
+        else:
+            segment.append(f"{pos[0]},{pos[1]}")
+    for pos, p in zip(xy, points, strict=True):
+        if pos is not None:
+            out.append(f'<circle cx="{pos[0]}" cy="{pos[1]}" r="2.6" '
+                       f'fill="{_esc(p.tier_color)}" stroke="#fff" stroke-width="1">'
+                       f'<title>{p.as_of.isoformat()}: {p.score:.0f} '
+                       f'({_esc(p.tier)})</title></circle>')
+    if points:
+        out.append(f'<text x="{pad_l}" y="{height - 4}" font-size="9" fill="{SUBTLE}">'
+                   f'{_month(points[0].as_of)}</text>')
+        if len(points) > 1:
+            out.append(f'<text x="{width - pad_r}" y="{height - 4}" text-anchor="end" '
+                       f'font-size="9" fill="{SUBTLE}">{_month(points[-1].as_of)}</text>')
+    out.append("</svg>")
+    return Markup("".join(out))
 
-    def x(d: int) -> float:
-        return pad_l + (iw * (d - d0) / span if len(points) > 1 else iw / 2)
+
+@lru_cache(maxsize=64)
+def _trend_frame(bands: tuple[tuple[float | None, str], ...], width: int, height: int) -> str:
+    """The part of a trend chart every customer shares: the svg tag, tier bands, ticks."""
+    pad_l, pad_r, pad_t, pad_b = TREND_PAD
+    iw, ih = width - pad_l - pad_r, height - pad_t - pad_b
 
     def y(s: float) -> float:
         return pad_t + ih * (1 - min(max(s, 0.0), 100.0) / 100)
@@ -97,47 +151,20 @@ def trend_chart(points: Sequence[TrendPoint], tiers: Sequence[TierInfo] = (),
     out = [f'<svg class="trend" viewBox="0 0 {width} {height}" width="{width}" '
            f'height="{height}" role="img" aria-label="score trend">']
     lo = 0.0
-    for tier in tiers:
-        hi = 100.0 if tier.below is None else min(max(tier.below, 0.0), 100.0)
+    for below, color in bands:
+        hi = 100.0 if below is None else min(max(below, 0.0), 100.0)
         if hi > lo:
             out.append(f'<rect x="{pad_l}" y="{_f(y(hi))}" width="{iw}" '
-                       f'height="{_f(y(lo) - y(hi))}" fill="{escape(tier.color)}" '
+                       f'height="{_f(y(lo) - y(hi))}" fill="{_esc(color)}" '
                        f'fill-opacity=".08"/>')
         lo = hi
     for tick in (0, 50, 100):
         out.append(f'<text x="{pad_l - 5}" y="{_f(y(tick) + 3.5)}" text-anchor="end" '
                    f'font-size="9" fill="{SUBTLE}">{tick}</text>')
-    segment: list[str] = []
-    segments: list[list[str]] = []
-    for d, p in zip(days, points, strict=True):
-        if _missing(p.score):
-            if segment:
-                segments.append(segment)
-            segment = []
-            continue
-        segment.append(f"{_f(x(d))},{_f(y(p.score))}")
-    if segment:
-        segments.append(segment)
-    for seg in segments:
-        out.append(f'<polyline points="{" ".join(seg)}" fill="none" stroke="{INK}" '
-                   f'stroke-width="1.6" stroke-linejoin="round"/>')
-    for d, p in zip(days, points, strict=True):
-        if not _missing(p.score):
-            out.append(f'<circle cx="{_f(x(d))}" cy="{_f(y(p.score))}" r="2.6" '
-                       f'fill="{escape(p.tier_color)}" stroke="#fff" stroke-width="1">'
-                       f'<title>{p.as_of.isoformat()}: {p.score:.0f} '
-                       f'({escape(p.tier)})</title></circle>')
-    if points:
-        first, last = points[0].as_of, points[-1].as_of
-        out.append(f'<text x="{pad_l}" y="{height - 4}" font-size="9" fill="{SUBTLE}">'
-                   f'{_month(first)}</text>')
-        if len(points) > 1:
-            out.append(f'<text x="{width - pad_r}" y="{height - 4}" text-anchor="end" '
-                       f'font-size="9" fill="{SUBTLE}">{_month(last)}</text>')
-    out.append("</svg>")
-    return Markup("".join(out))
+    return "".join(out)
 
 
+@lru_cache(maxsize=512)
 def _month(d: date) -> str:
     return d.strftime("%b %Y")
 
@@ -217,11 +244,6 @@ def score_color(score: float | None, tiers: Sequence[TierInfo], none: str = MUTE
     return tiers[-1].color
 
 
-@lru_cache(maxsize=256)
-def _css_color(color: str) -> str:
-    return str(escape(color))
-
-
 def bar(value: float | None, color: str, max_value: float = 100.0) -> Markup:
     """A horizontal CSS bar filled to value/max_value (prints: colours are kept).
 
@@ -233,4 +255,4 @@ def bar(value: float | None, color: str, max_value: float = 100.0) -> Markup:
         share = value / max_value
         share = 0.0 if share < 0 else 1.0 if share > 1 else share
     return Markup(f'<div class="bar"><span style="width:{share * 100:.1f}%;'
-                  f'background:{_css_color(color)}"></span></div>')
+                  f'background:{_esc(color)}"></span></div>')
