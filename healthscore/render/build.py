@@ -175,4 +175,5 @@ def scorecard_contexts(frame: pd.DataFrame, summaries: list[CustomerSummary], me
             ungrouped=[views[k] for k in meta.ungrouped], signals=list(views.values()),
             drivers=drivers,
             missing=[v for v in views.values() if v.status in ("missing", "stale", "future")],
+            off=[v for v in views.values() if v.status == "off"],
             trend=trend)

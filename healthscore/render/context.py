@@ -155,6 +155,8 @@ class ScorecardContext(Model):
     drivers: list[DriverView] = Field(description="what pulls the score down, worst first")
     missing: list[SignalView] = Field(description="signals without usable data (missing, "
                                       "stale, future); `off` signals are not listed")
+    off: list[SignalView] = Field(
+        description="signals switched off for this customer's segment (profile)")
     trend: Trend | None = Field(description="None without history")
 
 

@@ -105,6 +105,9 @@ cannot leave the output folder and two ids never share a file.
 | `stacked_bar(parts)` | one bar from `(label, value, colour)` tuples |
 | `score_color(score, tiers)` | colour of the tier a 0–100 score falls in |
 | `ink_on(color)` | `#111827` or `#ffffff`, whichever reads better on `color` |
+| `bar(value, color, max=100)` | a horizontal bar filled to value/max |
+| `max_of(items, attribute)` | largest value of an attribute: `max_of(signals, "max_points")` |
+| `static(name)` | a partial's text as is (CSS, JavaScript), read once |
 
 ## Context models
 """

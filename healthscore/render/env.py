@@ -110,6 +110,12 @@ def md_cell(value: Any) -> str:
     return "" if value is None else str(value).translate(_MD_SPECIAL)
 
 
+def max_of(items: Any, attribute: str, default: float = 0.0) -> float:
+    """Largest value of one attribute over items (None ignored), e.g. the widest bar."""
+    values = [v for v in (getattr(i, attribute) for i in items) if v is not None]
+    return max(values, default=default)
+
+
 def make_env(template_dir: str | Path | None = None) -> Environment:
     """The environment every page is rendered with; user folder first when given."""
     loaders = []
@@ -129,7 +135,7 @@ def make_env(template_dir: str | Path | None = None) -> Environment:
                        signed=signed, day=day, md=md_cell, num=fmt_number)
     env.globals.update(gauge=svg.gauge, trend_chart=svg.trend_chart, histogram_chart=svg.histogram,
                        stacked_bar=svg.stacked_bar, ink_on=svg.ink_on,
-                       score_color=svg.score_color, bar=svg.bar)
+                       score_color=svg.score_color, bar=svg.bar, max_of=max_of)
     env.globals["static"] = _static_loader(env)
     return env
 
