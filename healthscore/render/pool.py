@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from healthscore.errors import Problem, TemplateError
@@ -92,6 +93,22 @@ def _raise(error: Any) -> None:
     raise RuntimeError(f"a render worker failed:\n{detail}")
 
 
+def plain_columns(frame: pd.DataFrame) -> pd.DataFrame:
+    """Text and categorical columns as plain Python objects before forking.
+
+    pandas keeps text in Arrow arrays whose C++ thread pool must not be relied on in a forked
+    child; with object columns the workers only run Python and NumPy code.
+    """
+    arrowish = [c for c in frame.columns if not isinstance(frame[c].dtype, np.dtype)
+                or frame[c].dtype.kind not in "fiub"]
+    if not arrowish:
+        return frame
+    out = frame.copy(deep=False)
+    for c in arrowish:
+        out[c] = frame[c].astype(object)
+    return out
+
+
 def default_jobs() -> int:
     try:
         return max(len(os.sched_getaffinity(0)), 1)
@@ -124,7 +141,7 @@ def render_scorecards(job: ScorecardJob, jobs: int | None = None,
             if progress and count:
                 progress(done, total)
         return done
-    _JOB = job
+    _JOB = ScorecardJob(**{**job.__dict__, "frame": plain_columns(job.frame)})
     try:
         with multiprocessing.get_context("fork").Pool(processes=jobs) as pool:
             for count, error in pool.imap_unordered(_work, tasks):
