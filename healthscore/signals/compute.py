@@ -10,6 +10,7 @@ interface.
 
 from __future__ import annotations
 
+import contextlib
 import difflib
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -140,30 +141,19 @@ def _run(con, sources, accounts, signals, computed, asof: AsOf, base_dir, tables
     return SignalTable(frame, warnings, methods)
 
 
-def _table_signals(con, prefix: str, table: Table, acc: Table, plans: list[Planned],
+def _table_signals(con, name: str, table: Table, acc: Table, plans: list[Planned],
                    specs: dict[str, MetricSpec], asof: AsOf, file: str | None,
                    finals: dict[str, str], joins: list[str], problems: list[Problem],
                    warnings: list[Problem]) -> None:
-    """Aggregate one table (one scan, plus one per distinct-counted column), check it, and
-    add each signal's final expression and the joins it needs."""
-    columns = {p.distinct[0] for p in plans if p.distinct}
-    if len(columns) == 1 and all(p.distinct for p in plans):
-        agg = None  # the distinct pass also counts the rows per customer: one scan
-    else:
-        agg = _aggregate(con, prefix, table, acc, plans, asof, file)
-        problems += _out_of_scale(con, agg, table, plans, specs)
-    aggs = {p.signal: agg for p in plans}
-    for column in sorted(columns):
-        group = [p for p in plans if p.distinct and p.distinct[0] == column]
-        name = _distinct(con, f"{prefix}_{column}", table, acc, column, group, asof, file)
-        aggs.update({p.signal: name for p in group})
-        agg = agg or name
+    """Aggregate one table in one scan, check it, and add each signal's final expression and
+    the join it needs."""
+    agg = _aggregate(con, name, table, acc, plans, asof, file)
+    problems += _out_of_scale(con, agg, table, plans, specs)
     warnings += _unknown_customers(con, agg, table, acc)
-    for name in dict.fromkeys(aggs.values()):
-        joins.append(f"LEFT JOIN {q(name)} AS {q(name)} ON "
-                     f"{_join_key(acc, table, 'a')} = {q(name)}.__id")
+    joins.append(f"LEFT JOIN {q(agg)} AS {q(agg)} ON "
+                 f"{_join_key(acc, table, 'a')} = {q(agg)}.__id")
     for p in plans:
-        finals[p.signal] = p.value.replace(f"{AGG}.", f"{q(aggs[p.signal])}.")
+        finals[p.signal] = p.value.replace(f"{AGG}.", f"{q(agg)}.")
 
 
 def _key(signal: str, sub: str) -> str:
@@ -182,10 +172,12 @@ def _accounts_source(sources: dict[str, SourceSpec], file: str | None,
 
 def _spine(con: duckdb.DuckDBPyConnection, acc: Table) -> None:
     """Materialise the accounts table in input order; ids must be present and unique."""
-    # the accounts table is always read through pandas, so ROW is its position
+    # every reader of the accounts table provides ROW, its position in the export
     pos = q(ROW) if ROW in acc.types else "row_number() OVER () - 1"
     con.execute(f"CREATE TEMP TABLE acc AS SELECT *, {pos} AS __pos "
                 f"FROM {q(acc.view)}").fetchall()
+    with contextlib.suppress(duckdb.Error):  # a pandas export is copied now: let it go
+        con.unregister(f"raw__{acc.name}")
     idc = q(acc.spec.id)
     (rows,) = con.execute("SELECT count(*) FROM acc").fetchall()[0]
     if not rows:
@@ -256,8 +248,7 @@ def _aggregate(con, name: str, table: Table, acc: Table, plans: list[Planned], a
     idc = q(table.spec.id) if same else f"CAST({q(table.spec.id)} AS VARCHAR)"
     cols = [f"{idc} AS __id", "count(*) AS __rows"]
     for p in plans:
-        if not p.distinct:
-            cols += [f"{e} AS {q(a)}" for a, e in p.aggregates.items()]
+        cols += [f"{e} AS {q(a)}" for a, e in p.aggregates.items()]
         if p.invalid:
             cols.append(f"count(*) FILTER (WHERE {p.invalid}) AS {q(p.signal + '__bad')}")
     where = _prefilter(plans, asof)
@@ -269,30 +260,6 @@ def _aggregate(con, name: str, table: Table, acc: Table, plans: list[Planned], a
         raise DataError(Problem(
             f"computing {signals} from source `{table.name}` failed: "
             f"{str(exc).splitlines()[0]}", file=file)) from None
-    return name
-
-
-def _distinct(con, name: str, table: Table, acc: Table, column: str, plans: list[Planned],
-              asof: AsOf, file: str | None) -> str:
-    """Distinct counts of one column: distinct (customer, value) pairs with, per signal, the
-    number of qualifying rows; then per customer the values that qualified at least once."""
-    same = acc.types.get(acc.spec.id) == table.types.get(table.spec.id)
-    idc = q(table.spec.id) if same else f"CAST({q(table.spec.id)} AS VARCHAR)"
-    inner = [f"{idc} AS __id", f"{q(column)} AS __value", "count(*) AS __c"]
-    outer = ["__id", "sum(__c) AS __rows"]
-    for k, p in enumerate(plans):
-        v, n = (a for a in p.aggregates)  # the plan's aliases: value first, then count
-        inner.append(f"count(*) FILTER (WHERE {p.distinct[1]}) AS __n{k}")
-        outer += [f"count(*) FILTER (WHERE __n{k} > 0) AS {q(v)}", f"sum(__n{k}) AS {q(n)}"]
-    where = _prefilter(plans, asof) or "WHERE TRUE"
-    try:
-        con.execute(f"CREATE TEMP TABLE {q(name)} AS SELECT {', '.join(outer)} FROM ("
-                    f"SELECT {', '.join(inner)} FROM {q(table.view)} {where} "
-                    f"AND {q(column)} IS NOT NULL GROUP BY ALL) GROUP BY __id").fetchall()
-    except duckdb.Error as exc:
-        raise DataError(Problem(
-            f"computing {', '.join(p.signal for p in plans)} from source `{table.name}` "
-            f"failed: {str(exc).splitlines()[0]}", file=file)) from None
     return name
 
 

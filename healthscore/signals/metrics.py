@@ -38,7 +38,6 @@ class Planned:
     time: str | None  # timestamp column bounded by the as-of instant (for the table prefilter)
     start: object | None  # earliest window start on `time`, None when unbounded below
     invalid: str | None = None  # condition of rows whose rating is outside the scale
-    distinct: tuple[str, str] | None = None  # (column, condition): counted in a separate pass
 
 
 def plan(signal: str, alias: str, spec: MetricSpec, table: Table, asof: AsOf, key: str,
@@ -140,11 +139,8 @@ def plan(signal: str, alias: str, spec: MetricSpec, table: Table, asof: AsOf, ke
     if spec.rating_scale():
         lo, hi = spec.rating_scale()
         invalid = f"{where} AND {v} IS NOT NULL AND ({v} < {lo!r} OR {v} > {hi!r})"
-    # count(DISTINCT) inside a GROUP BY is DuckDB's slow path; distinct (customer, value)
-    # pairs first, then a count per customer, is 2-3x faster on 44M events
-    distinct = (spec.value_column(), where) if m == "distinct" else None
     return Planned(signal, {names[k]: e for k, e in a.items()}, final,
-                   ts if bounded else None, start_ts if bounded else None, invalid, distinct)
+                   ts if bounded else None, start_ts if bounded else None, invalid)
 
 
 def _day_start(asof: AsOf) -> pd.Timestamp:

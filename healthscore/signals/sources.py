@@ -183,13 +183,11 @@ def _register_raw(con: duckdb.DuckDBPyConnection, raw: str, name: str, spec: Sou
         return f"table `{name}` (in memory)", None, list(frame.columns)
     location = _display(spec, base_dir)
     try:
-        if spec.kind == "parquet" and not all_columns:
-            header = _register_parquet(con, raw, name, spec, base_dir, wanted)
+        if spec.kind == "parquet":
+            header = _register_parquet(con, raw, name, spec, base_dir, wanted,
+                                       ordered=all_columns)
             return location, None, header
-        if spec.kind == "parquet":  # the accounts table: read whole, so its order is kept
-            df = _read_parquet(_path(spec, base_dir), name)
-            offset = None
-        elif spec.kind == "csv":
+        if spec.kind == "csv":
             df = _read_csv(_path(spec, base_dir), spec, wanted)
             offset = 2  # header is line 1
         elif spec.kind == "excel":
@@ -252,7 +250,9 @@ def _booleans(df: pd.DataFrame) -> pd.DataFrame:
 
 
 def _register_parquet(con: duckdb.DuckDBPyConnection, raw: str, name: str, spec: SourceSpec,
-                      base_dir: Path, wanted: list[str] | None) -> list[str]:
+                      base_dir: Path, wanted: list[str] | None, ordered: bool) -> list[str]:
+    """A view over the Parquet scan (no copy). `ordered` adds ROW, the position of each row
+    (files in name order), so the accounts table keeps its order."""
     path = _path(spec, base_dir)
     if path.is_dir():
         files = sorted(path.rglob("*.parquet"))
@@ -264,18 +264,17 @@ def _register_parquet(con: duckdb.DuckDBPyConnection, raw: str, name: str, spec:
         glob = str(path)
     else:
         raise FileNotFoundError(path)
-    scan = f"read_parquet({lit(glob)})"
-    have = _types(con, f"SELECT * FROM {scan} LIMIT 0")
-    cols = "*" if wanted is None else ", ".join(q(c) for c in wanted if c in have) or "*"
+    have = list(_types(con, f"SELECT * FROM read_parquet({lit(glob)}) LIMIT 0"))
+    cols = ", ".join(q(c) for c in (have if wanted is None else wanted) if c in have) or "*"
+    if ordered:
+        scan = f"read_parquet({lit(glob)}, filename = true, file_row_number = true)"
+        row = ("file_row_number" if path.is_file() else
+               "row_number() OVER (ORDER BY filename, file_row_number) - 1")
+        cols += f", {row} AS {q(ROW)}"
+    else:
+        scan = f"read_parquet({lit(glob)})"
     con.execute(f"CREATE OR REPLACE TEMP VIEW {q(raw)} AS SELECT {cols} FROM {scan}").fetchall()
-    return list(have)
-
-
-def _read_parquet(path: Path, name: str) -> pd.DataFrame:
-    if path.is_dir() and not any(path.rglob("*.parquet")):
-        raise DataError(Problem(f"source `{name}`: the folder holds no .parquet files",
-                                file=str(path)))
-    return pd.read_parquet(path)
+    return have
 
 
 def _read_sql(spec: SourceSpec, base_dir: Path, wanted: list[str] | None) -> _Read:

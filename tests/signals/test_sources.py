@@ -225,3 +225,23 @@ def test_accounts_with_a_header_and_no_rows(tmp_path):
         compute_table(_sources({"kind": "csv", "path": "accounts.csv"},
                                {"kind": "csv", "path": "tickets.csv"}),
                       SIGNALS, AS_OF, base_dir=tmp_path)
+
+
+def test_parquet_accounts_keep_their_order(tmp_path):
+    """The result follows the accounts export row by row, also for a folder of files (taken in
+    name order) large enough to be scanned in parallel."""
+    import numpy as np
+
+    ids = np.random.default_rng(5).permutation(300_000).astype("int64")
+    folder = tmp_path / "accounts"
+    folder.mkdir()
+    pd.DataFrame({"customer_id": ids[:200_000]}).to_parquet(folder / "a.parquet")
+    pd.DataFrame({"customer_id": ids[200_000:]}).to_parquet(folder / "b.parquet")
+    events = pd.DataFrame({"customer_id": ids[:3], "ts": pd.to_datetime(["2026-03-01"] * 3)})
+    result = compute_table(
+        {"accounts": SourceSpec(kind="parquet", path="accounts"),
+         "events": SourceSpec(kind="csv", path="x", time="ts")},
+        {"n": ("n", MetricSpec(table="events", metric="count"))}, AS_OF, base_dir=tmp_path,
+        tables={"events": events})
+    assert (result.frame["customer_id"].to_numpy() == ids).all()
+    assert result.frame["n"].sum() == 3 and (result.frame["n"].iloc[:3] == 1).all()
