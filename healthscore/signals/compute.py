@@ -179,8 +179,8 @@ def _spine(con: duckdb.DuckDBPyConnection, acc: Table) -> None:
     with contextlib.suppress(duckdb.Error):  # a pandas export is copied now: let it go
         con.unregister(f"raw__{acc.name}")
     idc = q(acc.spec.id)
-    (rows,) = con.execute("SELECT count(*) FROM acc").fetchall()[0]
-    if not rows:
+    (count,) = con.execute("SELECT count(*) FROM acc").fetchall()[0]
+    if not count:
         raise DataError(Problem("the accounts table has no rows: nothing to compute",
                                 file=acc.where))
     nulls = con.execute(f"SELECT {q(ROW) if ROW in acc.types else 'NULL'} FROM acc "
@@ -216,7 +216,6 @@ def _open_events(con, name: str, spec: SourceSpec, specs: dict[str, MetricSpec],
     for sig, m in specs.items():
         ts = time_column(m, spec)
         need(ts, _key(sig, "time") if m.time else f"sources.{name}.time")
-        stamps.add(ts) if ts else None
         need(m.value_column(), _key(sig, "column"))
         if m.metric in NUMERIC_METRICS or (m.metric == "trend" and m.of not in (None, "count",
                                                                                  "distinct")):
@@ -225,27 +224,31 @@ def _open_events(con, name: str, spec: SourceSpec, specs: dict[str, MetricSpec],
             need(col, _key(sig, f"filter.{col}"))
         for col in filter_columns(m.match):
             need(col, _key(sig, f"match.{col}"))
-        for col, sub in ((m.open and m.open.from_, "open.from"), (m.open and m.open.until,
-                         "open.until"), (m.start, "start"), (m.end, "end")):
+        spans = ((ts, "time"), (m.open and m.open.from_, "open.from"),
+                 (m.open and m.open.until, "open.until"), (m.start, "start"), (m.end, "end"))
+        for col, sub in spans[1:]:
             need(col, _key(sig, sub))
-            stamps.add(col) if col else None
+        stamps |= {col for col, _ in spans if col}
     stamps &= set(needed)
     return open_table(con, name, spec, needed, timestamps=stamps, numeric=numeric,
                       base_dir=base_dir, frame=tables.get(name))
 
 
-def _join_key(acc: Table, table: Table, alias: str) -> str:
+def _same_id_type(acc: Table, table: Table) -> bool:
     """Ids of different types (text in one export, numbers in another) are compared as text."""
+    return acc.types.get(acc.spec.id) == table.types.get(table.spec.id)
+
+
+def _join_key(acc: Table, table: Table, alias: str) -> str:
     col = f"{alias}.{q(acc.spec.id)}"
-    same = acc.types.get(acc.spec.id) == table.types.get(table.spec.id)
-    return col if same else f"CAST({col} AS VARCHAR)"
+    return col if _same_id_type(acc, table) else f"CAST({col} AS VARCHAR)"
 
 
 def _aggregate(con, name: str, table: Table, acc: Table, plans: list[Planned], asof: AsOf,
                file: str | None) -> str:
     """One GROUP BY customer over the table, every signal's aggregates side by side."""
-    same = acc.types.get(acc.spec.id) == table.types.get(table.spec.id)
-    idc = q(table.spec.id) if same else f"CAST({q(table.spec.id)} AS VARCHAR)"
+    idc = q(table.spec.id)
+    idc = idc if _same_id_type(acc, table) else f"CAST({idc} AS VARCHAR)"
     cols = [f"{idc} AS __id", "count(*) AS __rows"]
     for p in plans:
         cols += [f"{e} AS {q(a)}" for a, e in p.aggregates.items()]
