@@ -245,3 +245,15 @@ def test_parquet_accounts_keep_their_order(tmp_path):
         tables={"events": events})
     assert (result.frame["customer_id"].to_numpy() == ids).all()
     assert result.frame["n"].sum() == 3 and (result.frame["n"].iloc[:3] == 1).all()
+
+
+def test_ids_of_different_types_are_compared_as_text():
+    """Numbers in the accounts export, text in the events export: 1 and "1" are one customer."""
+    accounts = pd.DataFrame({"customer_id": [1, 2]})
+    events = pd.DataFrame({"customer_id": ["1", "2", "2", "9"],
+                           "ts": ["2026-03-01", "2026-03-02", "2026-03-03", "2026-03-04"]})
+    result = compute_table({"events": SourceSpec(kind="csv", path="x", time="ts")},
+                           {"n": ("n", MetricSpec(table="events", metric="count"))}, AS_OF,
+                           tables={"accounts": accounts, "events": events})
+    assert list(result.frame["n"]) == [1.0, 2.0]
+    assert "1 row(s) of source `events` name 1 customer id(s)" in str(result.warnings[0])
