@@ -145,9 +145,12 @@ def _check_ids(narrow: pd.DataFrame, wf: WeightFile, file: str | None) -> None:
     if wf.id_column not in narrow:
         return
     ids = narrow[wf.id_column]
-    dup = ids[ids.duplicated(keep=False) & ids.notna()]
-    if len(dup):
-        values = pd.unique(dup)
+    if pd.api.types.is_integer_dtype(ids):  # a sort needs far less memory than a hash table
+        ordered = np.sort(ids.to_numpy())
+        values = np.unique(ordered[1:][ordered[1:] == ordered[:-1]])
+    else:
+        values = pd.unique(ids[ids.duplicated(keep=False) & ids.notna()])
+    if len(values):
         shown = ", ".join(map(str, values[:10]))
         more = f" and {len(values) - 10} more" if len(values) > 10 else ""
         raise DataError(Problem(f"duplicate customer ids: {shown}{more}; each customer must "
@@ -179,7 +182,8 @@ def score_to_files(source: pd.DataFrame | str | Path, wf: WeightFile, out_dir: s
     summary = RunSummary(weights=wf, as_of=as_of, customers=total)
     summary.warnings = table_warnings(available, wf, file)
     problems: list[Problem] = []
-    tier_parts, outreach_parts, parent_parts = [], [], []
+    tier_parts, parent_parts = [], []
+    leaders: pd.DataFrame | None = None  # the running outreach top list
     parent_col = wf.rollup.parent if wf.rollup and wf.rollup.parent in narrow else None
     parent_ids = pd.unique(narrow[parent_col].dropna()) if parent_col else []
     done = 0
@@ -206,7 +210,9 @@ def score_to_files(source: pd.DataFrame | str | Path, wf: WeightFile, out_dir: s
                                   .groupby("tier", observed=False)["arr"]
                                   .agg(["size", "sum"]))
                 cols = [c for c in OUTREACH_COLUMNS if c in scored.columns]
-                outreach_parts.append(rank_outreach(scored[cols], top))
+                ranked = rank_outreach(scored[cols], top)
+                leaders = ranked if leaders is None else rank_outreach(
+                    pd.concat([leaders, ranked], ignore_index=True), top)
                 if parent_col and len(parent_ids):  # children, and parents for their names
                     keep = scored[scored[parent_col].notna()
                                   | scored["customer_id"].isin(parent_ids)]
@@ -225,7 +231,7 @@ def score_to_files(source: pd.DataFrame | str | Path, wf: WeightFile, out_dir: s
         summary.written = [out_dir / p.name for p in scores.paths.values()]
         tiers = sum(tier_parts[1:], tier_parts[0])
         summary.tiers = tiers.rename(columns={"size": "customers", "sum": "arr"})
-        summary.outreach = rank_outreach(pd.concat(outreach_parts, ignore_index=True), top)
+        summary.outreach = leaders
         summary.outreach.insert(0, "rank", np.arange(1, len(summary.outreach) + 1))
         write_whole(summary.outreach, tmp, "outreach", formats)
         summary.written += [out_dir / f"outreach.{f}" for f in formats]
