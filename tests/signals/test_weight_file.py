@@ -86,6 +86,16 @@ def test_source_mistakes(tmp_path, sources, expected):
     assert any(expected in p for p in problems), problems
 
 
+def test_naming_a_renamed_export_header_is_caught(tmp_path):
+    sources = {"accounts": SOURCES["accounts"],
+               "events": {"kind": "csv", "path": "e.csv", "time": "ts",
+                          "columns": {"kind": "Survey Type"}}}
+    problems = _problems(tmp_path, {"table": "events", "metric": "count",
+                                    "filter": {"Survey Type": "csat"}}, sources)
+    assert any("signals.usage.compute.filter.Survey Type: `Survey Type` is renamed to `kind` "
+               "in sources.events.columns; use our name `kind`" in p for p in problems), problems
+
+
 def test_missing_time_column_is_caught_without_data(tmp_path):
     problems = _problems(tmp_path, {"table": "events", "metric": "count", "window": "30d"},
                          {"accounts": SOURCES["accounts"],

@@ -3,8 +3,9 @@
 What can be known without reading any data: the table a `compute:` block names is declared
 under `sources:`; exactly one source is the accounts table; a metric that must leave out rows
 dated after the as-of date has a timestamp column (its own `time:` or the source's); two of our
-column names do not map to the same export header. Columns inside the exports are checked when
-the data is read (healthscore.signals), with the columns that exist listed.
+column names do not map to the same export header; a signal does not name an export header that
+`columns:` renames (after renaming, only our name exists). Columns inside the exports are
+checked when the data is read (healthscore.signals), with the columns that exist listed.
 """
 
 from __future__ import annotations
@@ -43,6 +44,25 @@ def check(wf: WeightFile, ctx: RuleContext) -> Iterator[Problem]:
             yield ctx.problem(path, f"metric `{spec.metric}` needs a timestamp column to leave "
                                     "out rows dated after the as-of date: set `time:` here or "
                                     f"on source `{spec.table}`")
+        renamed = {theirs: ours for ours, theirs in source.columns.items() if ours != theirs}
+        for key, column in _columns(spec):
+            if column in renamed and column not in source.columns:
+                yield ctx.problem((*path, *key), f"`{column}` is renamed to `{renamed[column]}` "
+                                                 f"in sources.{spec.table}.columns; use our "
+                                                 f"name `{renamed[column]}`")
+
+
+def _columns(spec) -> Iterator[tuple[tuple[str, ...], str]]:
+    """(key path under `compute`, column) for every column a compute block names."""
+    for key in ("column", "time", "start", "end"):
+        if getattr(spec, key):
+            yield (key,), getattr(spec, key)
+    if spec.open:
+        yield ("open", "from"), spec.open.from_
+        yield ("open", "until"), spec.open.until
+    for part in ("filter", "match"):
+        for column in getattr(spec, part) or {}:
+            yield (part, column), column
 
 
 def _accounts(sources: dict, ctx: RuleContext) -> Iterator[Problem]:
