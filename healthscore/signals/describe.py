@@ -73,7 +73,16 @@ def _filter(filt: dict | None) -> str:
             out.append(f"{col} in {', '.join(map(str, value))}")
         elif hasattr(value, "model_dump"):
             ops = value.model_dump(by_alias=True, exclude_unset=True)
-            out.append(" and ".join(f"{col} {k.replace('_', ' ')} {v}" for k, v in ops.items()))
+            out.append(" and ".join(f"{col} {k.replace('_', ' ')} {_value(v)}"
+                                    for k, v in ops.items()))
         else:
-            out.append(f"{col} = {value}")
+            out.append(f"{col} = {_value(value)}")
     return " and ".join(out)
+
+
+def _value(value) -> str:
+    if value is None:
+        return "empty"
+    if isinstance(value, list):
+        return ", ".join(map(str, value))
+    return str(value)
