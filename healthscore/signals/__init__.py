@@ -17,10 +17,10 @@ from healthscore.signals.spec import MetricSpec, SourceSpec
 
 if TYPE_CHECKING:
     from healthscore.signals.compute import SignalTable, compute_signals, compute_table
-    from healthscore.signals.describe import describe
+    from healthscore.signals.wording import describe
 
 _LAZY = {"SignalTable": "compute", "compute_signals": "compute", "compute_table": "compute",
-         "describe": "describe"}
+         "describe": "wording"}
 
 __all__ = ["MetricSpec", "SignalTable", "SourceSpec", "compute_signals", "compute_table",
            "describe"]

@@ -22,7 +22,6 @@ import pandas as pd
 
 from healthscore.errors import DataError, Problem
 from healthscore.signals.asof import AsOf, as_of_instant, sql_ts
-from healthscore.signals.describe import describe
 from healthscore.signals.filters import filter_columns
 from healthscore.signals.metrics import AGG, Planned, plan
 from healthscore.signals.sources import ROW, Table, open_table, q
@@ -33,6 +32,7 @@ from healthscore.signals.spec import (
     accounts_tables,
     time_column,
 )
+from healthscore.signals.wording import describe
 
 if TYPE_CHECKING:
     from healthscore.weights.model import WeightFile

@@ -73,8 +73,9 @@ def _filter(filt: dict | None) -> str:
             out.append(f"{col} in {', '.join(map(str, value))}")
         elif hasattr(value, "model_dump"):
             ops = value.model_dump(by_alias=True, exclude_unset=True)
-            out.append(" and ".join(f"{col} {k.replace('_', ' ')} {_value(v)}"
-                                    for k, v in ops.items()))
+            out.append(" and ".join(
+                f"{col} {'not in' if isinstance(v, list) else k.replace('_', ' ')} {_value(v)}"
+                for k, v in ops.items()))
         else:
             out.append(f"{col} = {_value(value)}")
     return " and ".join(out)
