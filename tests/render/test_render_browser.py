@@ -33,7 +33,11 @@ def browser():
     if not (Path(CHROMIUM).is_file() or shutil.which(CHROMIUM)):
         pytest.fail(f"Chromium not found at {CHROMIUM}: install Debian's `chromium` package "
                     "(apt-get install chromium) or set HEALTHSCORE_CHROMIUM to its path")
-    from playwright.sync_api import sync_playwright
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        pytest.fail("the Python package `playwright` is missing: pip install '.[test]' "
+                    "(the browser itself is Debian's chromium; never `playwright install`)")
 
     with sync_playwright() as p:
         b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
