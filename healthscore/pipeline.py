@@ -69,6 +69,7 @@ def monthly_job(wf: WeightFile, out: str | Path, *, as_of: date,
             table.to_csv(tmp, index=False)
     run = score_run(table, wf, as_of=as_of)
     run.inputs.update({"data": str(data_dir)} if data_dir else {})
+    run.methods = methods
     result = JobResult(run=run, signals=result_signals, warnings=warnings, methods=methods)
     result.scores = write_outputs(run, out / "scores")
     if render:

@@ -33,6 +33,7 @@ class ScoreRun:
     rollups: pd.DataFrame | None = None
     inputs: dict[str, str] = field(default_factory=dict)   # role → path or description
     warnings: list[Problem] = field(default_factory=list)
+    methods: dict[str, str] = field(default_factory=dict)  # signal → how it was computed
     run_id: str = field(default_factory=lambda: uuid.uuid4().hex[:12])
     created_at: datetime = field(default_factory=lambda: datetime.now(UTC))
 
