@@ -127,7 +127,7 @@ def render_run(run: Any, out_dir: str | Path, *, template_dir: str | Path | None
         def portfolio_page() -> None:
             parents = parent_views(getattr(run, "rollups", None), summaries, meta.tier_colors)
             ctx = portfolio_context(info, summaries, past, f"{OUTREACH_DIR}/index.html",
-                                    parents)
+                                    parents, {c.owner for _, c in outreach if c.owner})
             _write(tmp / "index.html", templates.render("portfolio.html.j2", ctx))
 
         def outreach_page(stem: str, ctx: OutreachContext) -> Callable[[], None]:

@@ -202,6 +202,20 @@ class ParentView(Model):
     href: str | None = Field(description="the parent's own scorecard, when it is a customer too")
 
 
+class OwnerSummary(Model):
+    """One owner's (CSM's) book of business."""
+
+    owner: str = Field(description="the owner's name")
+    customers: int = Field(description="customers they own")
+    scored: int = Field(description="of which have a score")
+    lowest_tier: int = Field(description="customers in the lowest tier (e.g. at risk)")
+    arr: float = Field(description="total ARR they own")
+    arr_lowest_tier: float = Field(description="ARR in the lowest tier")
+    mean_score: float | None = Field(description="mean score of their scored customers")
+    outreach_href: str | None = Field(
+        description="their outreach list, relative to the root (None when not written)")
+
+
 class PortfolioTotals(Model):
     """Headline numbers of the portfolio."""
 
@@ -227,6 +241,8 @@ class PortfolioContext(Model):
         description="parent accounts, lowest score first (empty without roll-ups)")
     customers: list[CustomerSummary] = Field(description="all customers, lowest score first")
     owners: list[str] = Field(description="distinct owners, sorted")
+    owner_summaries: list[OwnerSummary] = Field(
+        description="per owner, most ARR in the lowest tier first")
     segments: list[str] = Field(description="distinct segments, sorted")
     outreach_href: str = Field(description="the outreach list, relative to the root")
 

@@ -9,6 +9,7 @@ from healthscore.render.context import (
     CustomerSummary,
     HistogramBin,
     Mover,
+    OwnerSummary,
     ParentView,
     PortfolioContext,
     PortfolioTotals,
@@ -19,6 +20,7 @@ from healthscore.render.context import (
 )
 from healthscore.render.history import month_before
 from healthscore.render.meta import UNKNOWN_TIER_COLOR
+from healthscore.render.outreach import owner_stem
 
 BINS = 10
 MOVERS = 5
@@ -54,9 +56,31 @@ def parent_views(rollups: pd.DataFrame | None, customers: list[CustomerSummary],
     return sorted(out, key=lambda p: (p.score is None, p.score or 0.0, p.name))
 
 
+def owner_summaries(customers: list[CustomerSummary], lowest: str | None,
+                    listed: set[str] | None = None) -> list[OwnerSummary]:
+    """Each owner's book: counts, ARR and ARR in the lowest tier (biggest exposure first)."""
+    books: dict[str, list[CustomerSummary]] = {}
+    for c in customers:
+        if c.owner:
+            books.setdefault(c.owner, []).append(c)
+    out = []
+    for owner, book in books.items():
+        scores = [c.score for c in book if c.score is not None]
+        low = [c for c in book if c.tier == lowest]
+        out.append(OwnerSummary(
+            owner=owner, customers=len(book), scored=len(scores), lowest_tier=len(low),
+            arr=sum(c.arr or 0.0 for c in book),
+            arr_lowest_tier=sum(c.arr or 0.0 for c in low),
+            mean_score=sum(scores) / len(scores) if scores else None,
+            outreach_href=(f"outreach/{owner_stem(owner)}.html"
+                           if listed is None or owner in listed else None)))
+    return sorted(out, key=lambda o: (-o.arr_lowest_tier, o.owner))
+
+
 def portfolio_context(run: RunInfo, customers: list[CustomerSummary],
                       past: dict[str, list[TrendPoint]], outreach_href: str,
-                      parents: list[ParentView] | None = None) -> PortfolioContext:
+                      parents: list[ParentView] | None = None,
+                      listed_owners: set[str] | None = None) -> PortfolioContext:
     total_arr = sum(c.arr or 0.0 for c in customers)
     n = len(customers)
     tiers = []
@@ -95,10 +119,11 @@ def portfolio_context(run: RunInfo, customers: list[CustomerSummary],
         arr_at_risk=sum(c.arr or 0.0 for c in customers if c.tier == lowest))
 
     ordered = sorted(customers, key=lambda c: (c.score is None, c.score or 0.0, c.name))
+    owners = sorted({c.owner for c in customers if c.owner})
     return PortfolioContext(
         root="", run=run, totals=totals, tiers=tiers, histogram=histogram,
         movers_up=up[:MOVERS], movers_down=down[:MOVERS], parents=parents or [],
         customers=ordered,
-        owners=sorted({c.owner for c in customers if c.owner}),
+        owners=owners, owner_summaries=owner_summaries(customers, lowest, listed_owners),
         segments=sorted({c.segment for c in customers if c.segment}),
         outreach_href="outreach/index.html")

@@ -184,3 +184,22 @@ def test_docs_example_template_renders(run, history, tmp_path):
     md = (result.out_dir / "customers" / f"{safe_stem(row['customer_id'])}.md").read_text()
     assert md.startswith(f"{row['name']}: {row['score']:.0f}/100 ({row['tier']})")
     assert "Since last month: " in md
+
+
+def test_owner_summaries(run):
+    from healthscore.render.portfolio import owner_summaries
+
+    meta, past, summaries, info = _contexts(run)
+    books = {o.owner: o for o in owner_summaries(summaries, "at risk")}
+    frame = run.frame
+    ann = frame[frame["owner"] == "Ann Lee"]
+    assert books["Ann Lee"].customers == len(ann)
+    assert books["Ann Lee"].arr == pytest.approx(ann["arr"].sum())
+    at_risk = ann[ann["tier"] == "at risk"]
+    assert books["Ann Lee"].lowest_tier == len(at_risk)
+    assert books["Ann Lee"].arr_lowest_tier == pytest.approx(at_risk["arr"].sum())
+    assert books["Ann Lee"].mean_score == pytest.approx(ann["score"].mean())
+    exposure = [o.arr_lowest_tier for o in owner_summaries(summaries, "at risk")]
+    assert exposure == sorted(exposure, reverse=True)
+    only = owner_summaries(summaries, "at risk", listed={"Ann Lee"})
+    assert [o.owner for o in only if o.outreach_href] == ["Ann Lee"]
