@@ -109,7 +109,7 @@ def render_run(run: Any, out_dir: str | Path, *, template_dir: str | Path | None
         raise DataError(Problem(f"duplicate customer ids: {', '.join(dupes[:10])}"))
 
     templates = Templates(template_dir)  # compile errors surface before any file is touched
-    meta = read_meta(run.weights, frame)
+    meta = read_meta(run.weights, frame, getattr(run, "methods", None))
     past = past_points(history, as_of, meta.tier_colors)
     info = run_info(meta, as_of, len(frame), history is not None and len(history) > 0,
                     currency, generated_at)

@@ -149,6 +149,7 @@ def scorecard_contexts(frame: pd.DataFrame, summaries: list[CustomerSummary], me
                 raw = raw.item()  # numpy scalar → Python
             views[key] = SignalView(
                 key=key, label=sm.label, unit=sm.unit, description=sm.description,
+                method=sm.method,
                 group=sm.group, raw=raw, raw_text=fmt_raw(raw, sm.unit), score=score,
                 weight=weight, points=points, max_points=weight * 100,
                 lost_points=max(weight * 100 - (points or 0.0), 0.0), status=status,

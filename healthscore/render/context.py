@@ -87,6 +87,9 @@ class SignalView(Model):
     label: str = Field(description="name shown to people")
     unit: str | None = Field(description="unit of the raw value, e.g. `%`")
     description: str | None = Field(description="what the signal measures")
+    method: str | None = Field(
+        description="how the raw value was computed from the exports, in words (None when "
+                    "it was read from the customer table)")
     group: str | None = Field(description="key of the group it belongs to (None: top level)")
     raw: float | str | bool | None = Field(description="raw value read; None when missing")
     raw_text: str = Field(description="raw value formatted with its unit; `—` when missing")

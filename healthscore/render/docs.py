@@ -94,6 +94,7 @@ cannot leave the output folder and two ids never share a file.
 | `num` | `{{ 1234.5 \\| num }}` | `1,234` (2 decimals under 10, 1 under 100) |
 | `day(fmt="%-d %b %Y")` | `{{ run.as_of \\| day }}` | `1 Nov 2026` |
 | `md` | `{{ customer.name \\| md }}` | text safe inside a Markdown table cell |
+| `ticks` | `{{ signal.method \\| ticks }}` | HTML: `` `x` `` becomes `<code>x</code>` |
 
 ## Functions (inline SVG charts and colours)
 

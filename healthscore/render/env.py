@@ -11,6 +11,7 @@ instead of silently rendering an empty string.
 from __future__ import annotations
 
 import math
+import re
 import sys
 from datetime import date, datetime
 from pathlib import Path
@@ -19,7 +20,7 @@ from typing import Any
 
 import jinja2
 from jinja2 import ChoiceLoader, Environment, FileSystemLoader, StrictUndefined
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 from healthscore.errors import Problem, TemplateError
 from healthscore.render import svg
@@ -110,6 +111,14 @@ def md_cell(value: Any) -> str:
     return "" if value is None else str(value).translate(_MD_SPECIAL)
 
 
+_TICKS = re.compile(r"`([^`]+)`")
+
+
+def ticks(text: Any) -> Markup:
+    """`name` in plain-words text (e.g. how a signal was computed) as <code>name</code>."""
+    return Markup(_TICKS.sub(r"<code>\1</code>", str(escape("" if text is None else text))))
+
+
 def max_of(items: Any, attribute: str, default: float = 0.0) -> float:
     """Largest value of one attribute over items (None ignored), e.g. the widest bar."""
     values = [v for v in (getattr(i, attribute) for i in items) if v is not None]
@@ -132,7 +141,8 @@ def make_env(template_dir: str | Path | None = None) -> Environment:
         undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True,
         keep_trailing_newline=True, auto_reload=False, cache_size=-1)
     env.filters.update(money=money, compact=compact, money_full=money_full, score=score, pct=pct,
-                       signed=signed, day=day, md=md_cell, num=fmt_number)
+                       signed=signed, day=day, md=md_cell, num=fmt_number,
+                       ticks=ticks)
     env.globals.update(gauge=svg.gauge, trend_chart=svg.trend_chart, histogram_chart=svg.histogram,
                        stacked_bar=svg.stacked_bar, ink_on=svg.ink_on,
                        score_color=svg.score_color, bar=svg.bar, max_of=max_of)

@@ -33,6 +33,7 @@ class SignalMeta:
     group: str | None
     max_age: str | None
     rule: Any  # ScoreRule of the default profile (None when unknown)
+    method: str | None = None  # how a computed signal was computed, in words
 
 
 @dataclass(frozen=True)
@@ -87,8 +88,10 @@ def frame_groups(frame: pd.DataFrame, signals: list[str]) -> list[str]:
             if c.endswith(".score") and c[: -len(".score")] not in known]
 
 
-def read_meta(weights: Any, frame: pd.DataFrame) -> RenderMeta:
-    """Labels, tree, tiers and rules from a `WeightFile`, restricted to the frame's columns."""
+def read_meta(weights: Any, frame: pd.DataFrame,
+              methods: dict[str, str] | None = None) -> RenderMeta:
+    """Labels, tree, tiers and rules from a `WeightFile`, restricted to the frame's columns;
+    `methods` (from the run) says how computed signals were computed."""
     in_frame = frame_signals(frame)
     group_keys = frame_groups(frame, in_frame)
     specs: dict[str, Any] = dict(getattr(weights, "signals", {}) or {})
@@ -130,7 +133,7 @@ def read_meta(weights: Any, frame: pd.DataFrame) -> RenderMeta:
             label=(spec.label if spec is not None and spec.label else _words(key)),
             unit=getattr(spec, "unit", None), description=getattr(spec, "description", None),
             group=owner.get(key), max_age=getattr(spec, "max_age", None),
-            rule=getattr(spec, "score", None))
+            rule=getattr(spec, "score", None), method=(methods or {}).get(key))
     ungrouped = tuple(k for k in ordered if k not in owner)
 
     return RenderMeta(

@@ -204,3 +204,20 @@ def test_stale_survey_is_reported_not_used(rendered, run):
     coverage = html.split("Data coverage", 1)[1]
     assert "CSAT data is older than 180d, so it was not used" in coverage
     assert '<span class="tag status">stale</span>' in html
+
+
+def test_how_computed_signals_were_computed(run, tmp_path):
+    import dataclasses
+
+    with_methods = dataclasses.replace(run, methods={
+        "nps": "NPS: % promoters minus % detractors, from `surveys`, last 180d",
+        "csat": "<b>sneaky</b> from `x<y`"})
+    result = render_run(with_methods, tmp_path / "out", jobs=1)
+    row = run.frame.iloc[6]
+    html = (result.out_dir / "customers" / f"{safe_stem(row['customer_id'])}.html").read_text()
+    assert "How the values were computed" in html
+    assert "from <code>surveys</code>, last 180d" in html
+    assert "&lt;b&gt;sneaky&lt;/b&gt; from <code>x&lt;y</code>" in html
+    plain = render_run(run, tmp_path / "plain", jobs=1)
+    html = (plain.out_dir / "customers" / f"{safe_stem(row['customer_id'])}.html").read_text()
+    assert "How the values were computed" not in html
