@@ -31,7 +31,7 @@ from healthscore.render.env import Templates
 from healthscore.render.history import past_points
 from healthscore.render.meta import RenderMeta, read_meta
 from healthscore.render.names import safe_stems
-from healthscore.render.output import staged_dir
+from healthscore.render.output import staged_dir, write_file
 from healthscore.render.outreach import OUTREACH_DIR, outreach_contexts, outreach_csv
 from healthscore.render.pool import Progress, ScorecardJob, render_scorecards
 from healthscore.render.portfolio import parent_views, portfolio_context
@@ -54,11 +54,6 @@ class RenderResult:
     @property
     def files(self) -> int:
         return 1 + 2 * self.scorecards + len(self.outreach)
-
-
-def _write(path: Path, text: str) -> None:
-    with open(path, "w", encoding="utf-8") as fh:
-        fh.write(text)
 
 
 def _version() -> str:
@@ -128,13 +123,13 @@ def render_run(run: Any, out_dir: str | Path, *, template_dir: str | Path | None
             parents = parent_views(getattr(run, "rollups", None), summaries, meta.tier_colors)
             ctx = portfolio_context(info, summaries, past, f"{OUTREACH_DIR}/index.html",
                                     parents, {c.owner for _, c in outreach if c.owner})
-            _write(tmp / "index.html", templates.render("portfolio.html.j2", ctx))
+            write_file(tmp / "index.html", templates.render("portfolio.html.j2", ctx))
 
         def outreach_page(stem: str, ctx: OutreachContext) -> Callable[[], None]:
             def write() -> None:
-                _write(tmp / f"{stem}.html", templates.render("outreach.html.j2", ctx))
-                _write(tmp / f"{stem}.md", templates.render("outreach.md.j2", ctx))
-                _write(tmp / f"{stem}.csv", outreach_csv(ctx))
+                write_file(tmp / f"{stem}.html", templates.render("outreach.html.j2", ctx))
+                write_file(tmp / f"{stem}.md", templates.render("outreach.md.j2", ctx))
+                write_file(tmp / f"{stem}.csv", outreach_csv(ctx))
             return write
 
         pages = [portfolio_page, *(outreach_page(stem, ctx) for stem, ctx in outreach)]

@@ -27,6 +27,7 @@ from healthscore.render.build import scorecard_contexts
 from healthscore.render.context import CustomerSummary, RunInfo, TrendPoint
 from healthscore.render.env import Templates
 from healthscore.render.meta import RenderMeta
+from healthscore.render.output import write_file
 
 PARALLEL_MIN = 400  # below this, starting processes costs more than it saves
 Progress = Callable[[int, int], None]
@@ -55,10 +56,8 @@ class ScorecardJob:
             stem = self.folder / ctx.customer.stem
             html = self.templates.render("scorecard.html.j2", ctx)
             md = self.templates.render("scorecard.md.j2", ctx)
-            with open(f"{stem}.html", "w", encoding="utf-8") as fh:
-                fh.write(html)
-            with open(f"{stem}.md", "w", encoding="utf-8") as fh:
-                fh.write(md)
+            write_file(f"{stem}.html", html)
+            write_file(f"{stem}.md", md)
             n += 1
         return n
 
