@@ -51,6 +51,31 @@ def customer_table(wf: WeightFile, customers: pd.DataFrame | str | Path | None, 
     return table.frame, list(table.warnings), dict(table.methods)
 
 
+def month_ends_before(as_of: date, months: int) -> list[date]:
+    """The last days of the `months` calendar months before `as_of`'s month, oldest first."""
+    first = pd.Timestamp(as_of).to_period("M").to_timestamp()
+    return [(first - pd.DateOffset(months=m) + pd.offsets.MonthEnd(0)).date()
+            for m in range(months, 0, -1)]
+
+
+def backfill_history(wf: WeightFile, as_of: date, months: int,
+                     data_dir: str | Path | None = None) -> pd.DataFrame:
+    """Score earlier month-ends from the same raw exports: `customer_id, as_of, score, tier`.
+
+    Reproducible because signals never read data dated after their as-of date, so the
+    exports pulled today give the scores those months would have had.
+    """
+    frames = []
+    for day in month_ends_before(as_of, months):
+        table, _, _ = customer_table(wf, None, day, data_dir)
+        run = score_run(table, wf, as_of=day, explain=False)
+        frames.append(pd.DataFrame({"customer_id": run.frame["customer_id"], "as_of": day,
+                                    "score": run.frame["score"],
+                                    "tier": run.frame["tier"].astype(str)}))
+    columns = ["customer_id", "as_of", "score", "tier"]
+    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=columns)
+
+
 def monthly_job(wf: WeightFile, out: str | Path, *, as_of: date,
                 customers: pd.DataFrame | str | Path | None = None,
                 data_dir: str | Path | None = None, template_dir: str | Path | None = None,

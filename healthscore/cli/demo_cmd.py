@@ -20,27 +20,36 @@ def register(app: typer.Typer) -> None:
             "healthscore-demo"),
         customers: Annotated[int, typer.Option(help="portfolio size")] = 300,
         seed: Annotated[int, typer.Option(help="random seed of the sample data")] = 7,
+        history_months: Annotated[int, typer.Option(
+            help="earlier month-ends to score from the same exports, for trends")] = 5,
     ) -> None:
         """Generate raw sample exports, compute the signals, score and render every report."""
         from rich.progress import BarColumn, MofNCompleteColumn, Progress
 
         from healthscore.cli.summary import lowest_table, tier_table
+        from healthscore.io.atomic import atomic_file
         from healthscore.outputs import summarize
-        from healthscore.pipeline import monthly_job
+        from healthscore.pipeline import backfill_history, monthly_job
         from healthscore.resources import bundled_weights
         from healthscore.sample.raw import generate_raw
         from healthscore.weights.load import load_weights
 
         if customers < 1:
             raise typer.BadParameter("must be at least 1", param_hint="--customers")
+        if history_months < 0:
+            raise typer.BadParameter("must be 0 or more", param_hint="--history-months")
         generate_raw(out / "raw", n_customers=customers, seed=seed, as_of=DEMO_AS_OF)
         weights = bundled_weights() / "from-exports.yaml"
         wf = load_weights(weights)
+        with console.status(f"scoring {history_months} earlier month-ends for the trends"):
+            history = backfill_history(wf, DEMO_AS_OF, history_months, data_dir=out)
+        with atomic_file(out / "history.csv") as tmp:
+            history.to_csv(tmp, index=False)
         columns = ["[progress.description]{task.description}", BarColumn(),
                    MofNCompleteColumn()]
         with Progress(*columns, console=console, transient=True) as bar:
             task = bar.add_task("rendering scorecards", total=customers)
-            job = monthly_job(wf, out, as_of=DEMO_AS_OF, data_dir=out,
+            job = monthly_job(wf, out, as_of=DEMO_AS_OF, data_dir=out, history=history,
                               progress=lambda done, total: bar.update(
                                   task, completed=done, total=total))
         for warning in [*job.warnings, *job.run.warnings]:
@@ -52,6 +61,8 @@ def register(app: typer.Typer) -> None:
         console.print(f"[green]demo written to {out}/[/] (as of {DEMO_AS_OF:%Y-%m-%d})")
         console.print(f"  raw exports   {out / 'raw'}/")
         console.print(f"  signals       {job.signals}")
+        console.print(f"  history       {out / 'history.csv'} ({history_months} earlier "
+                      "month-ends, for trends)")
         console.print(f"  scores        {out / 'scores'}/ (scores, outreach, parents: CSV + "
                       "Parquet)")
         console.print(f"  portfolio     {reports.portfolio}")

@@ -71,9 +71,16 @@ _FIXED = {0: "{:.0f}".format, 1: "{:.1f}".format, 2: "{:.2f}".format}
 
 
 def score(value: float | None, digits: int = 0) -> str:
-    """`62`; `—` when missing. Called ~60 times per scorecard, so kept to the bone."""
+    """`62`; `—` when missing. Called ~60 times per scorecard, so kept to the bone.
+
+    Whole points are truncated, not rounded (49.9 shows as 49): with whole-number tier limits
+    a headline score is then never in a higher tier than the real one ("at risk with a score
+    of 50" cannot occur). With decimals (points, breakdowns) it rounds as usual.
+    """
     if value is None or value != value:
         return "—"
+    if digits == 0:
+        value = math.floor(value + 1e-9)
     text = _FIXED[digits](value) if digits in _FIXED else f"{value:.{digits}f}"
     if text[0] == "-" and not text.strip("-0."):
         return text[1:]  # no "-0" for tiny negatives

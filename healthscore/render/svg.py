@@ -52,10 +52,11 @@ def gauge(score: float | None, color: str, tiers: Sequence[TierInfo] = (),
           width: int = 200) -> Markup:
     """Half-circle gauge: tier bands as a faint track, the score as a coloured arc.
 
-    Cached on the score to 0.1 point (an invisible difference in the arc; the label shows
-    whole points), since thousands of scorecards share a few hundred distinct gauges.
+    Cached on the score to 0.1 point, truncated (an invisible difference in the arc; the
+    label shows whole points, truncated as everywhere), since thousands of scorecards share
+    a few hundred distinct gauges.
     """
-    key = None if _missing(score) else round(float(score), 1)
+    key = None if _missing(score) else math.floor(float(score) * 10 + 1e-9) / 10
     return _gauge(key, color, tuple((t.below, t.color) for t in tiers), width)
 
 
@@ -86,7 +87,7 @@ def _gauge(score: float | None, color: str, bands: tuple[tuple[float | None, str
             parts.append(f'<path d="{_arc(cx, cy, r, 0, frac)}" fill="none" '
                          f'stroke="{_esc(color)}" stroke-width="{_f(stroke)}" '
                          f'stroke-linecap="round"/>')
-        label = f"{score:.0f}"
+        label = f"{math.floor(score + 1e-9):d}"  # truncated like every shown score
     parts.append(f'<text x="{_f(cx)}" y="{_f(cy - r * 0.12)}" text-anchor="middle" '
                  f'font-size="{_f(width * 0.2)}" font-weight="700" fill="{INK}">{label}</text>')
     parts.append(f'<text x="{_f(cx - r)}" y="{_f(cy + width * 0.1)}" text-anchor="middle" '

@@ -69,7 +69,10 @@ def test_display_filters():
     assert money(4_120_000, "€") == "€4.1M"
     assert money(None) == "—"
     assert pct(0.833) == "83%"
-    assert score(-0.0) == "0" and score(-0.3) == "0" and score(61.72655) == "62"
+    assert score(-0.0) == "0" and score(61.72655) == "61"
+    # truncated, never rounded up into the next tier: 49.93 is "at risk", so it shows 49
+    assert score(49.93) == "49" and score(74.999) == "74" and score(75.0) == "75"
+    assert score(58 - 1e-12) == "58"  # float noise is not truncated away
     assert signed(4.24) == "+4.2" and signed(-3.0) == "−3.0" and signed(0.01) == "0.0"
 
 

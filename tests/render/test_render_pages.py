@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import math
 import re
 from pathlib import Path
 
@@ -70,7 +71,7 @@ def _card(rendered, customer_id: str) -> str:
 def test_scorecard_shows_the_engine_numbers(rendered, run):
     row = run.frame[run.frame["score"].notna()].iloc[5]
     html = _card(rendered, row["customer_id"])
-    assert f"<b>{row['score']:.0f}</b>" in html
+    assert f"<b>{math.floor(row['score'])}</b>" in html  # whole points: truncated
     assert f"{row['score']:.1f}</b> <span class=\"muted\">/ 100" in html
     assert f">{row['tier']}</span>" in html
     assert row["owner"] in html

@@ -34,7 +34,7 @@ def test_trend_escapes_tier_names():
 
 
 def test_gauge():
-    assert ">62<" in gauge(61.7, "#e8a317", TIERS)
+    assert ">61<" in gauge(61.7, "#e8a317", TIERS)  # truncated like every shown score
     assert ">–<" in gauge(None, "#9ca3af", TIERS)
     assert ">–<" in gauge(float("nan"), "#9ca3af", TIERS)
     assert gauge(0.0, "#d64545", TIERS).count("<path") == 3  # tier bands only, no value arc
