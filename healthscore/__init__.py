@@ -13,8 +13,29 @@ from healthscore.weights import WeightFile, check_files, load_weights
 
 __version__ = "0.1.0"
 
+
+def __getattr__(name: str):
+    """The signal and render stages load on first use (DuckDB, Jinja): `import healthscore`
+    stays quick for scoring a ready table."""
+    if name in ("compute_signals", "SignalTable"):
+        from healthscore import signals
+
+        return getattr(signals, name)
+    if name in ("render_run", "RenderResult"):
+        from healthscore import render
+
+        return getattr(render, name)
+    if name == "monthly_job":
+        from healthscore.pipeline import monthly_job
+
+        return monthly_job
+    raise AttributeError(f"module 'healthscore' has no attribute {name!r}")
+
+
 __all__ = [
     "DataError",
+    "RenderResult",
+    "SignalTable",
     "HealthscoreError",
     "Problem",
     "ScoreRun",
@@ -23,7 +44,10 @@ __all__ = [
     "bundled_templates",
     "bundled_weights",
     "check_files",
+    "compute_signals",
     "load_weights",
+    "monthly_job",
+    "render_run",
     "score",
     "score_run",
 ]

@@ -142,3 +142,17 @@ def test_command_line_mistakes_print_usage_and_exit_2(cli, args):
     assert proc.returncode == 2
     assert "Usage: healthscore" in proc.stdout + proc.stderr
     assert "Traceback" not in proc.stderr
+
+
+def test_render_from_raw_exports_with_history(cli, tmp_path):
+    """`render` computes the signals when the weight file declares sources, like `score`."""
+    cli("demo", "--out", "demo", "--customers", "40", "--history-months", "2", check_code=0)
+    history = pd.read_csv(tmp_path / "demo" / "history.csv")
+    assert sorted(history["as_of"].unique()) == ["2026-08-31", "2026-09-30"]
+    assert len(history) == 80
+    weights = ROOT / "weights" / "from-exports.yaml"
+    proc = cli("render", "-w", weights, "--data", "demo", "--as-of", "2026-10-31", "-o", "r",
+               "--history", "demo/history.csv", "-q", check_code=0)
+    assert "rendered 40 scorecards" in proc.stdout
+    page = next((tmp_path / "r" / "customers").glob("*.html")).read_text()
+    assert "since 30 Sep" in page  # the change since last month, from the history

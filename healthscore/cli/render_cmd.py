@@ -15,8 +15,13 @@ def register(app: typer.Typer) -> None:
     @app.command()
     def render(
         weights: Annotated[Path, typer.Option("--weights", "-w", help="weight file (YAML)")],
-        customers: Annotated[Path, typer.Option(
-            "--customers", "-c", help="customer table: CSV, Parquet or .xlsx")],
+        customers: Annotated[Path | None, typer.Option(
+            "--customers", "-c", help="customer table: CSV, Parquet or .xlsx; omit it to "
+                                      "compute the signals from the raw exports the weight "
+                                      "file's `sources:` declare")] = None,
+        data: Annotated[Path | None, typer.Option(
+            "--data", help="folder the weight file's source paths are relative to "
+                           "(default: the weight file's folder)")] = None,
         out: Annotated[Path, typer.Option("--out", "-o", help="output folder (replaced as a "
                                           "whole when every page rendered)")] = Path("report"),
         as_of: Annotated[datetime | None, typer.Option(
@@ -39,11 +44,20 @@ def register(app: typer.Typer) -> None:
         """Score the customers and render every scorecard, the portfolio and outreach lists."""
         from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
 
+        from healthscore.cli.app import err_console
         from healthscore.engine.run import as_date, score_run
         from healthscore.io.tables import read_table
+        from healthscore.pipeline import customer_table
         from healthscore.render import render_run
+        from healthscore.weights.load import load_weights
 
-        run = score_run(customers, weights, as_of=as_date(as_of))
+        wf = load_weights(weights)
+        day = as_date(as_of)
+        table, warnings, methods = customer_table(wf, customers, day, data)
+        run = score_run(table, wf, as_of=day)
+        run.methods = methods
+        for warning in [*warnings, *run.warnings]:
+            err_console.print(f"[yellow]•[/] {warning}", soft_wrap=True)
         past = read_table(history) if history is not None else None
         columns = ["[progress.description]{task.description}", BarColumn(),
                    MofNCompleteColumn(), TimeRemainingColumn()]
