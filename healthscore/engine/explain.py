@@ -27,10 +27,13 @@ class Drivers:
     present: np.ndarray   # (rows × k) bool: that slot names a driver (it lost points)
     names: list[str]
 
-    def column(self, j: int) -> pd.Categorical:
-        """Slot j as signal names (missing where there is no driver)."""
+    def column(self, j: int, dtype: pd.CategoricalDtype | None = None) -> pd.Categorical:
+        """Slot j as signal names (missing where there is no driver); `dtype`, the
+        categorical of `names`, saves validating the names again for every slot."""
         codes = np.where(self.present[:, j], self.order[:, j], -1)
-        return pd.Categorical.from_codes(codes, categories=self.names)
+        if dtype is None:
+            return pd.Categorical.from_codes(codes, categories=self.names)
+        return pd.Categorical.from_codes(codes, dtype=dtype)
 
 
 def drivers(weights: dict[str, np.ndarray], scores: dict[str, np.ndarray], k: int,
@@ -38,31 +41,48 @@ def drivers(weights: dict[str, np.ndarray], scores: dict[str, np.ndarray], k: in
     """Per-signal effective weights and scores in; the k signals losing most points out.
 
     Customers without a score have no drivers. Points lost are quantised to a millionth of
-    a point and packed with the signal's position into one integer key per signal, so the
-    top k is k element-wise max reductions over the signals (no per-row sort); on ties the
-    signal listed first in the weight file comes first.
+    a point and packed with the signal's position into one key per signal (an integer held
+    exactly in a float64), so on ties the signal listed first in the weight file comes first.
+    The k largest keys per row are kept by a running insertion over the signals: a few
+    element-wise min/max passes per signal, no per-row sort and no signals × rows matrix.
     """
     names = list(weights)
     n = no_score.size
     k = min(k, len(names))
     slots = 1 << max(1, (len(names) - 1).bit_length())  # room for the signal position
-    keys = np.empty((len(names), n), dtype=np.int64)
+    top = [np.full(n, -np.inf) for _ in range(k)]  # top[0] is the largest key so far
+    key, scratch = np.empty(n), np.empty(n)
     for i, name in enumerate(names):
-        with np.errstate(invalid="ignore"):
-            lost = weights[name] * (100.0 - scores[name])
-        lost = np.nan_to_num(lost, nan=0.0, copy=False)  # missing or absent: loses nothing
-        np.multiply(np.rint(lost * 1e6).astype(np.int64), slots, out=keys[i])
-        keys[i] += slots - 1 - i
-    order = np.zeros((n, k), dtype=np.intp)
-    present = np.zeros((n, k), dtype=bool)
-    top = keys.max(axis=0)
-    for j in range(k):
-        if j:
-            top = np.where(keys < top, keys, -1).max(axis=0)
-        order[:, j] = slots - 1 - (top % slots)
-        present[:, j] = top >= slots  # lost at least a millionth of a point
+        _packed_key(weights[name], scores[name], slots, slots - 1 - i, out=key)
+        for j in range(k - 1, 0, -1):  # top[j] = max(top[j], min(key, top[j-1]))
+            np.minimum(key, top[j - 1], out=scratch)
+            np.maximum(top[j], scratch, out=top[j])
+        np.maximum(top[0], key, out=top[0])
+    order = np.empty((n, k), dtype=np.intp)
+    present = np.empty((n, k), dtype=bool)
+    for j, best in enumerate(top):
+        order[:, j] = slots - 1 - np.remainder(best, slots).astype(np.intp)
+        present[:, j] = best >= slots  # lost at least a millionth of a point
     present[no_score] = False
     return Drivers(order, present, names)
+
+
+def _packed_key(weight: np.ndarray, score: np.ndarray, slots: int, position: int,
+                out: np.ndarray) -> np.ndarray:
+    """rint(points lost × 1e6) × slots + position, computed in place into `out`.
+
+    Points lost = weight × (100 − score); missing (NaN) loses nothing. Every step is exact
+    in float64 for keys below 2**53 (100 points × 1e6 × slots is far below).
+    """
+    np.subtract(100.0, score, out=out)
+    with np.errstate(invalid="ignore"):
+        out *= weight
+    np.copyto(out, 0.0, where=np.isnan(out))
+    out *= 1e6
+    np.rint(out, out=out)
+    out *= slots
+    out += position
+    return out
 
 
 def _numbers(values: np.ndarray) -> pa.Array:

@@ -53,11 +53,12 @@ def assign_profiles(df: pd.DataFrame, profiles: list[Profile]) -> np.ndarray:
     return codes
 
 
-def _age_status(df: pd.DataFrame, spec: SignalSpec, as_of: pd.Timestamp) -> np.ndarray:
-    """OK / STALE / FUTURE per row from the signal's `measured_at` column and `max_age`."""
-    status = np.full(len(df), OK, dtype=np.int8)
+def _age_status(df: pd.DataFrame, spec: SignalSpec, as_of: pd.Timestamp) -> np.ndarray | None:
+    """OK / STALE / FUTURE per row from the signal's `measured_at` column and `max_age`;
+    None when the signal has no date column (every value counts as fresh)."""
     if not spec.measured_at:
-        return status
+        return None
+    status = np.full(len(df), OK, dtype=np.int8)
     when = pd.to_datetime(df[spec.measured_at], errors="coerce")
     status[(when > as_of).to_numpy()] = FUTURE
     if spec.max_age:  # an undated value cannot be shown to be fresh enough: stale too
@@ -67,11 +68,12 @@ def _age_status(df: pd.DataFrame, spec: SignalSpec, as_of: pd.Timestamp) -> np.n
 
 
 def usable_raw(df: pd.DataFrame, name: str, spec: SignalSpec, as_of: pd.Timestamp
-               ) -> tuple[pd.Series, np.ndarray]:
-    """The raw values and their age status; stale or future values are blanked."""
+               ) -> tuple[pd.Series, np.ndarray | None]:
+    """The raw values and their age status (None: undated); stale or future values are
+    blanked."""
     raw = df[column_of(name, spec)]
     age = _age_status(df, spec, as_of)
-    if (age != OK).any():
+    if age is not None and (age != OK).any():
         raw = raw.mask(age != OK)
     return raw, age
 
@@ -99,74 +101,113 @@ def make_plan(wf: WeightFile, as_of, df: pd.DataFrame, explain: bool = True,
     return plan
 
 
+class _PerRow:
+    """Output arrays of one kind (signal scores, weights, ...) filled profile by profile.
+
+    When one profile covers the whole chunk (the usual case) its arrays are kept as they are:
+    no chunk-long fill and scatter per signal; otherwise rows are scattered into arrays
+    pre-filled with the value of "not scored by this profile".
+    """
+
+    def __init__(self, n: int, fill: float | int, dtype: str | type = "float64"):
+        self.n, self.fill, self.dtype = n, fill, dtype
+        self.arrays: dict[str, np.ndarray] = {}
+
+    def put(self, name: str, rows: np.ndarray | None, values: np.ndarray) -> None:
+        if rows is None:
+            self.arrays[name] = values
+            return
+        if name not in self.arrays:
+            self.arrays[name] = np.full(self.n, self.fill, dtype=self.dtype)
+        self.arrays[name][rows] = values
+
+    def __getitem__(self, name: str) -> np.ndarray:
+        if name not in self.arrays:
+            self.arrays[name] = np.full(self.n, self.fill, dtype=self.dtype)
+        return self.arrays[name]
+
+
+def _rows_of(codes: np.ndarray, i: int, profiles: int) -> np.ndarray | None:
+    """Positions of the rows profile `i` scores; None when it scores them all."""
+    if profiles == 1:
+        return None
+    rows = np.flatnonzero(codes == i)
+    return None if rows.size == codes.size and rows.size else rows
+
+
+def _signal_status(present: np.ndarray, age: np.ndarray | None) -> np.ndarray:
+    """OK with a score; otherwise why not: stale/future from the age check, else missing."""
+    if age is None:
+        return np.where(present, OK, MISSING).astype(np.int8)
+    return np.where(present, OK, np.where(age != OK, age, MISSING)).astype(np.int8)
+
+
 def score_frame(df: pd.DataFrame, plan: Plan) -> pd.DataFrame:
     """Score one chunk of a checked customer table."""
     wf = plan.wf
     n = len(df)
     names = list(plan.signals)
+    full = plan.columns != "summary"
     codes = assign_profiles(df, plan.profiles)
-    raw_cols: dict[str, pd.Series] = {}
-    sig_score = {s: np.full(n, np.nan) for s in names}
-    sig_weight = {s: np.zeros(n) for s in names}
-    sig_status = {s: np.full(n, OFF, dtype=np.int8) for s in names}
-    grp_score = {g: np.full(n, np.nan) for g in plan.groups}
-    grp_weight = {g: np.zeros(n) for g in plan.groups}
-    total = np.full(n, np.nan)
-    coverage = np.zeros(n)
-
-    for name, spec in plan.signals.items():
-        raw_cols[name] = df[column_of(name, spec)]
+    raw_cols = {name: df[column_of(name, spec)] for name, spec in plan.signals.items()}
+    sig_score, sig_weight = _PerRow(n, np.nan), _PerRow(n, 0.0)
+    sig_status = _PerRow(n, OFF, np.int8)
+    grp_score, grp_weight = _PerRow(n, np.nan), _PerRow(n, 0.0)
+    total, coverage = _PerRow(n, np.nan), _PerRow(n, 0.0)
 
     for i, profile in enumerate(plan.profiles):
-        rows = np.flatnonzero(codes == i)
-        if rows.size == 0:
+        where = _rows_of(codes, i, len(plan.profiles))
+        if where is not None and where.size == 0:
             continue
-        part = df.iloc[rows] if rows.size < n else df
+        part = df if where is None else df.iloc[where]
         values: dict[str, np.ndarray] = {}
         has_data: dict[str, np.ndarray] = {}
         for name, spec in profile.signals.items():
             raw, age = usable_raw(part, name, spec, plan.as_of)
             scored = score_values(raw, spec.score, plan.references.get((profile.name, name)))
             present = ~np.isnan(scored)
-            status = np.where(present, OK, np.where(age != OK, age, MISSING)).astype(np.int8)
+            if full:
+                sig_status.put(name, where, _signal_status(present, age))
             policy, substitute = profile.signal_policy(name)
             if policy != "redistribute":
                 scored = np.where(present, scored, substitute)
             values[name], has_data[name] = scored, present
-            sig_status[name][rows] = status
-        result = combine(profile.root, values, has_data, rows.size)
+        result = combine(profile.root, values, has_data, len(part))
         for name in profile.signals:
-            sig_score[name][rows] = values[name]
-            sig_weight[name][rows] = result.weight[name]
+            sig_score.put(name, where, values[name])
+            sig_weight.put(name, where, result.weight[name])
         for node in profile.groups():
-            grp_score[node.name][rows] = result.value[node.name]
-            grp_weight[node.name][rows] = result.weight[node.name]
-        total[rows] = result.value[""]
-        coverage[rows] = result.coverage[""]
+            grp_score.put(node.name, where, result.value[node.name])
+            grp_weight.put(node.name, where, result.weight[node.name])
+        total.put("", where, result.value[""])
+        coverage.put("", where, result.coverage[""])
 
-    coverage = np.round(coverage, 9)  # 0.15+0.15+0.1+0.1 is 0.5, whatever the order of addition
+    coverage = np.round(coverage[""], 9)  # 0.15+0.15+0.1+0.1 is 0.5, whatever the order
+    total = total[""]
     total[coverage < round(wf.min_coverage, 9)] = np.nan
     no_score = np.isnan(total)
 
-    out: dict[str, object] = {"customer_id": df[wf.id_column].to_numpy()}
+    out: dict[str, object] = {"customer_id": _carried(df[wf.id_column])}
     for column in CARRIED + ((wf.rollup.parent,) if wf.rollup else ()):
         if column in df.columns and column != wf.id_column:
-            out[column] = df[column].to_numpy()
+            out[column] = _carried(df[column])
     out["profile"] = pd.Categorical.from_codes(codes, [p.name for p in plan.profiles])
     out["score"] = total
     out["tier"] = tiers.assign(total, wf)
     out["coverage"] = coverage
     out["priority"] = _priority(total, df, wf)
     k = wf.drivers
-    found = None
     if k:
-        found = explain.drivers(sig_weight, sig_score, k, no_score)
+        weights = {s: sig_weight[s] for s in names}
+        scores = {s: sig_score[s] for s in names}
+        found = explain.drivers(weights, scores, k, no_score)
+        dtype = pd.CategoricalDtype(names)
         for j in range(k):  # always k columns, so the output shape does not depend on the file
-            out[f"driver_{j + 1}"] = (found.column(j) if j < found.order.shape[1] else
-                                      pd.Categorical.from_codes(np.full(n, -1), names))
+            out[f"driver_{j + 1}"] = (found.column(j, dtype) if j < found.order.shape[1] else
+                                      pd.Categorical.from_codes(np.full(n, -1), dtype=dtype))
         if plan.explain:
-            out["reasons"] = explain.reasons(found, raw_cols, sig_score, wf).to_numpy()
-    if plan.columns == "summary":
+            out["reasons"] = explain.reasons(found, raw_cols, scores, wf).to_numpy()
+    if not full:
         return pd.DataFrame(out, index=df.index)
     for g in plan.groups:
         out[f"{g}.score"] = grp_score[g]
@@ -181,6 +222,20 @@ def score_frame(df: pd.DataFrame, plan: Plan) -> pd.DataFrame:
         out[f"{s}.points"] = _points(sig_weight[s], sig_score[s], no_score)
         out[f"{s}.status"] = pd.Categorical.from_codes(sig_status[s], STATUSES)
     return pd.DataFrame(out, index=df.index)
+
+
+def _carried(column: pd.Series) -> object:
+    """A carried-through column for the output frame.
+
+    A text column (pandas `str`, Arrow-backed) is handed over as it is: going through a
+    NumPy object array and back costs two passes over every string per chunk. The frame
+    constructor would infer `str` again from such an array exactly when the column holds
+    some text; otherwise (all missing, other dtypes) the plain array keeps that inference.
+    """
+    if isinstance(column.dtype, pd.StringDtype) and column.dtype.na_value is np.nan \
+            and column.notna().any():
+        return column.array
+    return column.to_numpy()
 
 
 def _points(weight: np.ndarray, score: np.ndarray, no_score: np.ndarray) -> np.ndarray:
