@@ -156,3 +156,27 @@ def test_render_from_raw_exports_with_history(cli, tmp_path):
     assert "rendered 40 scorecards" in proc.stdout
     page = next((tmp_path / "r" / "customers").glob("*.html")).read_text()
     assert "since 30 Sep" in page  # the change since last month, from the history
+
+
+def test_user_text_is_never_read_as_terminal_markup(cli, tmp_path, weights):
+    (tmp_path / "c[red].csv").write_text(
+        "customer_id,name,arr,csat_pct,nps\n1,[/x] evil,100,80,10\n2,[red]b,50,60,-20\n")
+    proc = cli("score", "-w", weights, "-c", "c[red].csv", "-o", "o[red]", check_code=0)
+    assert "[/x] evil" in proc.stdout and "[red]b" in proc.stdout
+    assert "o[red]/scores.csv" in proc.stdout.replace("\n", "")
+    proc = cli("score", "-w", weights, "-c", "x[/y].csv")
+    assert proc.returncode == 2 and "x[/y].csv: file not found" in proc.stderr
+
+
+def test_output_folder_that_is_a_file_is_a_clear_error(cli, tmp_path, weights):
+    (tmp_path / "c.csv").write_text("customer_id,csat_pct,nps\n1,95,60\n")
+    (tmp_path / "taken").write_text("not a folder")
+    proc = cli("score", "-w", weights, "-c", "c.csv", "-o", "taken")
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr
+    assert "taken: the output folder is an existing file" in proc.stderr
+
+
+def test_render_needs_at_least_one_worker(cli, tmp_path, weights):
+    (tmp_path / "c.csv").write_text("customer_id,csat_pct,nps\n1,95,60\n")
+    proc = cli("render", "-w", weights, "-c", "c.csv", "-j", "0")
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr

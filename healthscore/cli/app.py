@@ -10,6 +10,8 @@ import sys
 
 import typer
 from rich.console import Console
+from rich.markup import escape
+from rich.text import Text
 
 from healthscore.errors import HealthscoreError
 
@@ -24,13 +26,28 @@ err_console = Console(stderr=True, highlight=False)
 console = Console(highlight=False)
 
 
+def problem_line(problem, indent: str = "") -> Text:
+    """A problem as a line of plain text: file names, keys and values from the user are
+    never read as Rich markup (a customer named `[/x]` must not break the report)."""
+    colour = "yellow" if problem.severity == "warning" else "red"
+    return Text.assemble((f"{indent}• ", colour), str(problem))
+
+
+def print_warnings(problems) -> None:
+    for problem in problems:
+        err_console.print(problem_line(problem), soft_wrap=True)
+
+
 def report_problems(exc: HealthscoreError) -> None:
     errors = [p for p in exc.problems if p.severity == "error"]
     title = "error" if len(errors) == 1 else f"{len(errors)} errors"
     err_console.print(f"[bold red]{title}[/]")
     for problem in exc.problems:
-        colour = "yellow" if problem.severity == "warning" else "red"
-        err_console.print(f"  [{colour}]•[/] {problem}", markup=True, soft_wrap=True)
+        err_console.print(problem_line(problem, "  "), soft_wrap=True)
+
+
+__all__ = ["app", "console", "err_console", "escape", "main", "print_warnings",
+           "problem_line"]
 
 
 def _register() -> None:

@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from healthscore.cli.app import console, err_console
+from healthscore.cli.app import console, escape, print_warnings
 
 DEMO_AS_OF = date(2026, 10, 31)
 
@@ -52,21 +52,20 @@ def register(app: typer.Typer) -> None:
             job = monthly_job(wf, out, as_of=DEMO_AS_OF, data_dir=out, history=history,
                               progress=lambda done, total: bar.update(
                                   task, completed=done, total=total))
-        for warning in [*job.warnings, *job.run.warnings]:
-            err_console.print(f"[yellow]•[/] {warning}", soft_wrap=True)
+        print_warnings([*job.warnings, *job.run.warnings])
         summary = summarize(job.run)
         console.print(tier_table(summary))
         console.print(lowest_table(summary))
         reports = job.reports
-        console.print(f"[green]demo written to {out}/[/] (as of {DEMO_AS_OF:%Y-%m-%d})")
-        console.print(f"  raw exports   {out / 'raw'}/")
-        console.print(f"  signals       {job.signals}")
-        console.print(f"  history       {out / 'history.csv'} ({history_months} earlier "
-                      "month-ends, for trends)")
-        console.print(f"  scores        {out / 'scores'}/ (scores, outreach, parents: CSV + "
-                      "Parquet)")
-        console.print(f"  portfolio     {reports.portfolio}")
-        console.print(f"  scorecards    {reports.scorecards:,} in "
-                      f"{reports.out_dir / 'customers'}/")
-        console.print(f"  outreach      {reports.out_dir / 'outreach' / 'index.html'}")
-        console.print(f"  weights       {weights}")
+        console.print(f"[green]demo written to {escape(str(out))}/[/] "
+                      f"(as of {DEMO_AS_OF:%Y-%m-%d})")
+        lines = [("raw exports", f"{out / 'raw'}/"), ("signals", str(job.signals)),
+                 ("history", f"{out / 'history.csv'} ({history_months} earlier month-ends, "
+                             "for trends)"),
+                 ("scores", f"{out / 'scores'}/ (scores, outreach, parents: CSV + Parquet)"),
+                 ("portfolio", str(reports.portfolio)),
+                 ("scorecards", f"{reports.scorecards:,} in {reports.out_dir / 'customers'}/"),
+                 ("outreach", str(reports.out_dir / "outreach" / "index.html")),
+                 ("weights", str(weights))]
+        for label, text in lines:
+            console.print(f"  {label:<13} {escape(text)}")

@@ -37,14 +37,14 @@ def register(app: typer.Typer) -> None:
             "--owner", help="write per-owner outreach lists only for this owner "
                             "(repeatable; default: every owner)")] = None,
         jobs: Annotated[int | None, typer.Option(
-            "--jobs", "-j", help="worker processes (default: all cores)")] = None,
+            "--jobs", "-j", min=1, help="worker processes (default: all cores)")] = None,
         currency: Annotated[str, typer.Option(help="symbol before ARR amounts")] = "$",
         quiet: Annotated[bool, typer.Option("--quiet", "-q", help="no progress bar")] = False,
     ) -> None:
         """Score the customers and render every scorecard, the portfolio and outreach lists."""
         from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
 
-        from healthscore.cli.app import err_console
+        from healthscore.cli.app import escape, print_warnings
         from healthscore.engine.run import as_date, score_run
         from healthscore.io.tables import read_table
         from healthscore.pipeline import customer_table
@@ -56,8 +56,7 @@ def register(app: typer.Typer) -> None:
         table, warnings, methods = customer_table(wf, customers, day, data)
         run = score_run(table, wf, as_of=day)
         run.methods = methods
-        for warning in [*warnings, *run.warnings]:
-            err_console.print(f"[yellow]•[/] {warning}", soft_wrap=True)
+        print_warnings([*warnings, *run.warnings])
         past = read_table(history) if history is not None else None
         columns = ["[progress.description]{task.description}", BarColumn(),
                    MofNCompleteColumn(), TimeRemainingColumn()]
@@ -69,8 +68,9 @@ def register(app: typer.Typer) -> None:
                 progress=lambda done, total: bar.update(task, completed=done, total=total))
         console.print(
             f"[green]rendered {result.scorecards:,} scorecards[/] in {result.seconds:.1f}s "
-            f"({result.scorecards / max(result.seconds, 1e-9):,.0f}/s) into {result.out_dir}/")
-        console.print(f"  portfolio  {result.portfolio}")
-        console.print(f"  outreach   {result.out_dir / 'outreach' / 'index.html'} "
+            f"({result.scorecards / max(result.seconds, 1e-9):,.0f}/s) into "
+            f"{escape(str(result.out_dir))}/")
+        console.print(f"  portfolio  {escape(str(result.portfolio))}")
+        console.print(f"  outreach   {escape(str(result.out_dir / 'outreach' / 'index.html'))} "
                       f"(+ {len(result.outreach) // 3 - 1} per-owner lists, as HTML, Markdown "
                       "and CSV)")

@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from healthscore.cli.app import console, err_console
+from healthscore.cli.app import console, escape, print_warnings
 from healthscore.errors import HealthscoreError, Problem
 
 WeightsOpt = Annotated[Path, typer.Option("--weights", "-w", help="weight file (YAML)")]
@@ -67,21 +67,19 @@ def register(app: typer.Typer) -> None:
         wf = load_weights(weights)
         day = as_date(as_of)
         table, warnings, _ = customer_table(wf, customers, day, data)
-        for warning in warnings:
-            err_console.print(f"[yellow]•[/] {warning}", soft_wrap=True)
+        print_warnings(warnings)
         with Progress(console=console, transient=True, disable=quiet) as bar:
             task = bar.add_task("scoring", total=None)
             summary = score_to_files(
                 table, wf, out, as_of=day, formats=formats, columns=columns,
                 outreach_top=top, progress=lambda done, total: bar.update(
                     task, completed=done, total=total))
-        for warning in summary.warnings:
-            err_console.print(f"[yellow]•[/] {warning}", soft_wrap=True)
+        print_warnings(summary.warnings)
         if not quiet:
             console.print(tier_table(summary))
             console.print(lowest_table(summary))
         console.print(f"[green]scored {summary.customers:,} customers[/]; wrote "
-                      + ", ".join(str(p) for p in summary.written))
+                      + escape(", ".join(str(p) for p in summary.written)))
 
 
 def parse_top(text: str | None):

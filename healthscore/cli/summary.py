@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 from rich.table import Table
+from rich.text import Text
 
 from healthscore.engine.stream import RunSummary
 
@@ -20,7 +21,7 @@ def tier_table(summary: RunSummary) -> Table:
     colours = {t.name: t.color for t in [*summary.weights.tiers, summary.weights.insufficient]}
     for name, row in summary.tiers.iterrows():  # one row per tier
         count = int(row["customers"])
-        table.add_row(f"[{colours.get(name, 'white')}]■[/] {name}", f"{count:,}",
+        table.add_row(Text.assemble(("■ ", colours.get(name, "white")), str(name)), f"{count:,}",
                       f"{count / max(summary.customers, 1):.0%}", _money(row["arr"]))
     return table
 
@@ -39,7 +40,8 @@ def lowest_table(summary: RunSummary, n: int = 10) -> Table:
             str(row["customer_id"])
         why = ", ".join(wf.signal_label(row[c]) for c in ("driver_1", "driver_2", "driver_3")
                         if c in row and isinstance(row[c], str))
-        table.add_row(label, str(row.get("owner", "") or ""), f"{row['score']:.1f}",
-                      f"[{colours.get(row['tier'], 'white')}]{row['tier']}[/]",
-                      _money(row.get("arr", float("nan"))), why)
+        table.add_row(Text(label), Text(str(row.get("owner", "") or "")),
+                      f"{row['score']:.1f}",
+                      Text(str(row["tier"]), style=colours.get(row["tier"], "white")),
+                      _money(row.get("arr", float("nan"))), Text(why))
     return table

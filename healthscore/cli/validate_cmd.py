@@ -7,24 +7,25 @@ from typing import Annotated
 
 import typer
 from rich.table import Table
+from rich.text import Text
 
-from healthscore.cli.app import console, err_console
+from healthscore.cli.app import console, err_console, print_warnings
 from healthscore.weights.model import WeightFile
 
 
 def weights_table(wf: WeightFile) -> Table:
     """The share of the overall score each signal really carries, per segment profile."""
     profiles = wf.profiles()
-    table = Table(title=f"{wf.name}: effective weights when every signal has data",
+    table = Table(title=Text(f"{wf.name}: effective weights when every signal has data"),
                   title_justify="left")
     table.add_column("signal")
     for p in profiles:
-        table.add_column(p.name, justify="right")
+        table.add_column(Text(p.name), justify="right")
     shares = [p.shares() for p in profiles]
     names = list(dict.fromkeys(n for s in shares for n in s))
     for name in names:
         cells = [f"{s[name]:.1%}" if name in s else "off" for s in shares]
-        table.add_row(wf.signal_label(name), *cells)
+        table.add_row(Text(wf.signal_label(name)), *cells)
     return table
 
 
@@ -39,9 +40,7 @@ def register(app: typer.Typer) -> None:
 
         loaded, problems = check_files(files)
         errors = [p for p in problems if p.severity == "error"]
-        for problem in problems:
-            colour = "yellow" if problem.severity == "warning" else "red"
-            err_console.print(f"[{colour}]•[/] {problem}", soft_wrap=True)
+        print_warnings(problems)
         if not quiet:
             for wf in loaded.values():
                 console.print(weights_table(wf))

@@ -14,12 +14,27 @@ import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
+from healthscore.errors import HealthscoreError, Problem
+
+
+def _make_folder(folder: Path) -> None:
+    """Create the output folder, or say plainly why it cannot be one."""
+    if folder.exists() and not folder.is_dir():
+        raise HealthscoreError(Problem(
+            "the output folder is an existing file; give a folder (it is created if needed)",
+            file=str(folder)))
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise HealthscoreError(Problem(f"cannot create the output folder: {exc.strerror}",
+                                       file=str(folder))) from None
+
 
 @contextlib.contextmanager
 def atomic_file(path: str | Path) -> Iterator[Path]:
     """Yield a temporary path; on success it replaces `path`, on error it is removed."""
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
+    _make_folder(path.parent)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     os.close(fd)
     tmp_path = Path(tmp)
@@ -41,7 +56,7 @@ def atomic_dir(target: str | Path, owns: tuple[str, ...] = ()) -> Iterator[Path]
     `target` is the user's and is kept.
     """
     target = Path(target)
-    target.mkdir(parents=True, exist_ok=True)
+    _make_folder(target)
     tmp = Path(tempfile.mkdtemp(prefix=".healthscore-", dir=target))
     try:
         yield tmp

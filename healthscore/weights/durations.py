@@ -10,6 +10,8 @@ from pydantic import AfterValidator
 
 _DURATION = re.compile(r"^\s*(\d+)\s*([dwMy])\s*$")
 UNITS = {"d": "days", "w": "weeks", "M": "months", "y": "years"}
+DAYS = {"d": 1, "w": 7, "M": 31, "y": 366}
+MAX_DAYS = 100 * 365  # beyond that a date before the as-of date is not a real date
 
 
 def parse_duration(text: str) -> pd.DateOffset:
@@ -22,6 +24,9 @@ def parse_duration(text: str) -> pd.DateOffset:
     count, unit = int(match.group(1)), match.group(2)
     if count <= 0:
         raise ValueError(f"`{text}`: a duration must be longer than zero")
+    if count * DAYS[unit] > MAX_DAYS:
+        raise ValueError(f"`{text}` is longer than the {MAX_DAYS // 365} years a window or an "
+                         "age limit may span")
     return pd.DateOffset(**{UNITS[unit]: count})
 
 
