@@ -33,12 +33,10 @@ def customer_table(wf: WeightFile, customers: pd.DataFrame | str | Path | None, 
                    data_dir: str | Path | None = None
                    ) -> tuple[pd.DataFrame | Path, list[Problem], dict[str, str]]:
     """The one-row-per-customer table to score: given, or computed from the raw exports the
-    weight file's `sources:` declare. Returns (table, data warnings, signal methods)."""
+    weight file's `sources:` declare. A given table wins over `sources:`, so a stored signals
+    table can be re-scored (e.g. with changed weights) without the exports. Returns (table,
+    data warnings, signal methods)."""
     if customers is not None:
-        if wf.sources:
-            raise HealthscoreError(Problem(
-                "give either --customers (a ready table) or a weight file with `sources:` "
-                "(signals computed from raw exports), not both", key="--customers"))
         return (customers if isinstance(customers, pd.DataFrame) else Path(customers)), [], {}
     if not wf.sources:
         raise HealthscoreError(Problem(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
@@ -32,3 +33,15 @@ def cli(tmp_path):
         return proc
 
     return run
+
+
+def pytest_sessionfinish(session, exitstatus):
+    """In CI no test may be skipped: a skip there hides a missing server or browser."""
+    if not os.environ.get("CI"):
+        return
+    reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+    skipped = reporter.stats.get("skipped", []) if reporter else []
+    if skipped:
+        reporter.write_line(f"CI: {len(skipped)} test(s) skipped; every test must run in CI",
+                            red=True)
+        session.exitstatus = 1

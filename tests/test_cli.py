@@ -180,3 +180,30 @@ def test_render_needs_at_least_one_worker(cli, tmp_path, weights):
     (tmp_path / "c.csv").write_text("customer_id,csat_pct,nps\n1,95,60\n")
     proc = cli("render", "-w", weights, "-c", "c.csv", "-j", "0")
     assert proc.returncode == 2 and "Traceback" not in proc.stderr
+
+
+def test_the_bundled_ready_table_scores_with_the_issue_command(cli, tmp_path):
+    """`data/customers.csv` is the seeded sample portfolio, kept in step with its generator."""
+    from healthscore.sample import generate_customers
+
+    shipped = pd.read_csv(ROOT / "data" / "customers.csv")
+    fresh = generate_customers(300, seed=7)
+    fresh.to_csv(tmp_path / "fresh.csv", index=False)
+    pd.testing.assert_frame_equal(shipped, pd.read_csv(tmp_path / "fresh.csv"))
+    cli("score", "--weights", ROOT / "weights" / "default.yaml", "--customers",
+        ROOT / "data" / "customers.csv", "--out", "out", "--as-of", "2026-10-31", "-q",
+        check_code=0)
+    scores = pd.read_csv(tmp_path / "out" / "scores.csv")
+    assert len(scores) == 300 and scores["score"].notna().sum() > 250
+
+
+def test_stored_signals_rescore_to_the_same_numbers(cli, tmp_path):
+    """The demo's computed signals table, scored again as a ready table, gives its scores."""
+    cli("demo", "--out", "demo", "--customers", "50", "--history-months", "0", check_code=0)
+    cli("score", "-w", ROOT / "weights" / "from-exports.yaml", "-c",
+        "demo/signals/customers.csv", "-o", "again", "--as-of", "2026-10-31", "-q",
+        check_code=0)
+    first = pd.read_csv(tmp_path / "demo" / "scores" / "scores.csv")
+    again = pd.read_csv(tmp_path / "again" / "scores.csv")
+    assert (first["score"] - again["score"]).abs().max() < 1e-9
+    assert first["tier"].tolist() == again["tier"].tolist()
