@@ -56,7 +56,7 @@ def explain(label: str, unit: str | None, raw: Any, score: float | None, status:
     if status == "missing" or value == "—":
         return f"No {label} data"
     kind = getattr(rule, "kind", None) if rule is not None else None
-    scored = "" if score is None else f" (score {score:.0f})"
+    scored = "" if score is None else f" (score {_whole(score)})"
     if kind == "linear":
         return _linear(label, unit, raw, value, score, rule.linear)
     if kind == "bands" and isinstance(raw, int | float):
@@ -87,7 +87,7 @@ def _linear(label: str, unit: str | None, raw: Any, value: str, score: float | N
         return f"{label} of {value} is {side} the {z} {word}"
     if (x >= full) if higher_better else (x <= full):
         return f"{label} of {value} meets the {f} target"
-    pct = "" if score is None else f"scores {score:.0f}: "
+    pct = "" if score is None else f"scores {_whole(score)}: "
     return f"{label} of {value} {pct}0 at {z}, 100 at {f}"
 
 
@@ -133,7 +133,13 @@ def explainer(label: str, unit: str | None, rule: Any = None,
             return f"{label} of {value} is {'at' if x == zero else beyond} the {z} {word}"
         if (x >= full) if higher else (x <= full):
             return f"{label} of {value} meets the {f} target"
-        scored = "" if score is None else f"scores {score:.0f}: "
+        scored = "" if score is None else f"scores {_whole(score)}: "
         return f"{label} of {value} {scored}0 at {z}, 100 at {f}"
 
     return linear
+
+
+def _whole(score: float) -> int:
+    """Whole points, truncated like every score on the pages (the bar and the sentence must
+    show the same number)."""
+    return math.floor(score + 1e-9)
