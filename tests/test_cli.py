@@ -207,3 +207,19 @@ def test_stored_signals_rescore_to_the_same_numbers(cli, tmp_path):
     again = pd.read_csv(tmp_path / "again" / "scores.csv")
     assert (first["score"] - again["score"]).abs().max() < 1e-9
     assert first["tier"].tolist() == again["tier"].tolist()
+
+
+def test_demo_keeps_what_produced_the_run(cli, tmp_path):
+    """run.json: the as-of date, the exact weights and the inputs, as data for later runs."""
+    import json
+
+    import healthscore
+
+    cli("demo", "--out", "demo", "--customers", "20", "--history-months", "0", check_code=0)
+    record = json.loads((tmp_path / "demo" / "scores" / "run.json").read_text())
+    weights = healthscore.load_weights(ROOT / "weights" / "from-exports.yaml")
+    assert record["as_of"] == "2026-10-31"
+    assert record["weights"]["digest"] == weights.digest()
+    assert record["resolved_weights"]["signals"]["csat"]["score"]["linear"] == [60.0, 95.0]
+    assert record["customers"] == 20 and sum(record["tiers"].values()) == 20
+    assert "CES: mean effort on a 1-7 scale" in record["methods"]["ces"]

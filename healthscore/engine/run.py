@@ -6,7 +6,6 @@ store, what-if diffs and backtests (later stages) can work from it without re-sc
 
 from __future__ import annotations
 
-import hashlib
 import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
@@ -36,12 +35,6 @@ class ScoreRun:
     methods: dict[str, str] = field(default_factory=dict)  # signal → how it was computed
     run_id: str = field(default_factory=lambda: uuid.uuid4().hex[:12])
     created_at: datetime = field(default_factory=lambda: datetime.now(UTC))
-
-    @property
-    def weights_digest(self) -> str:
-        """Fingerprint of the resolved weights, to tell runs with different weights apart."""
-        text = self.weights.model_dump_json(exclude_none=True)
-        return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
 def as_date(as_of) -> date:

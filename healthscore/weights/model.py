@@ -238,6 +238,15 @@ class WeightFile(Strict):
             spec = spec or seg_wf.signals.get(name)
         return spec.label if spec and spec.label else name
 
+    def digest(self) -> str:
+        """Fingerprint of the resolved weights: two runs with equal digests used equal
+        weights, whatever files they came from."""
+        import hashlib
+        import json
+
+        resolved = self.model_dump(mode="json", exclude_none=True)
+        return hashlib.sha256(json.dumps(resolved, sort_keys=True).encode()).hexdigest()[:16]
+
     def profiles(self):  # -> list[Profile]; imported lazily to keep the model module small
         from healthscore.weights.profiles import build_profiles
 
