@@ -3,13 +3,17 @@
 Runs a fixed set of scoring scenarios (the step-A reference workload by chunks, summary and
 full; the default weight file with segments, groups, staleness and roll-ups from Parquet and
 from CSV; a weight file using percentiles, maps, nested groups and the neutral/zero policies;
-the in-memory `score_run`) and saves what each produced. Run it once before a change and once
-after, then compare:
+a portfolio full of equal priorities for the outreach order; the in-memory `score_run`) and
+saves what each produced. Run it once before a change and once after, then compare:
 
     python bench/compare_outputs.py save /tmp/before
     ... change the engine ...
     python bench/compare_outputs.py save /tmp/after
     python bench/compare_outputs.py diff /tmp/before /tmp/after
+
+To produce "before" from an older commit without touching the working tree:
+`git archive COMMIT healthscore | tar -x -C /tmp/old` and run `save` with
+`PYTHONPATH=/tmp/old`.
 
 Parquet files are compared as Arrow tables (values and schema, not bytes, so write options
 may change); CSV files byte for byte; in-memory frames with `assert_frame_equal(check_exact)`
@@ -72,6 +76,13 @@ def _sources(work: Path) -> dict[str, Path]:
         frame.to_parquet(paths["default"], row_group_size=60_000)
         frame.head(30_000).to_csv(paths["csv"], index=False)
     paths["mixed"].write_text(textwrap.dedent(MIXED_WEIGHTS))
+    paths["ties"] = work / "ties.parquet"
+    if not paths["ties"].exists():  # 200 customers repeated: equal priorities everywhere
+        frame = pd.read_parquet(paths["default"]).head(200)
+        frame = pd.concat([frame] * 100, ignore_index=True)
+        frame["customer_id"] = [f"T{i:05d}" for i in range(len(frame))]
+        frame["parent_id"] = None
+        frame.to_parquet(paths["ties"], row_group_size=4_000)
     return paths
 
 
@@ -92,7 +103,9 @@ def save(folder: Path) -> None:
         "default_summary": (paths["default"], default, dict(columns="summary")),
         "default_csv": (paths["csv"], default, dict(chunk_rows=7_000, outreach_top=None)),
         "mixed_full": (paths["default"], mixed, dict(chunk_rows=45_000)),
+        "ties": (paths["ties"], default, dict(chunk_rows=3_000, outreach_top=777)),
     }
+    print(f"engine from {Path(healthscore.__file__).parent}")
     for name, (src, wf, options) in runs.items():
         summary = score_to_files(src, wf, folder / name, as_of=AS_OF, **options)
         summary.tiers.to_pickle(folder / name / "tiers.pkl")
