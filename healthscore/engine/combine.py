@@ -36,28 +36,32 @@ def combine(root: Node, leaf_value: dict[str, np.ndarray], leaf_has_data: dict[s
     """Values and coverage bottom-up, then effective weights top-down.
 
     This runs once per chunk and profile on arrays as long as the chunk, so it sticks to
-    plain element-wise passes: NumPy's masked forms (`np.where`, `where=`) take ten times
-    as long with a scattered mask. The tricks below give exactly the bits of the formulas in
-    the module docstring because every value is a score, never negative:
+    plain element-wise passes into a reused scratch array: NumPy's masked forms (`np.where`,
+    `where=`) take ten times as long with a scattered mask, and every fresh chunk-long array
+    costs page faults. The tricks below give exactly the bits of the formulas in the module
+    docstring because every value is a score, never negative:
 
     - a child without a value adds `fmax(w·v, 0) = 0`, and a sum that starts at +0.0 is
       unchanged by adding ±0.0;
-    - a weight counts as `w × has` with `has` 1.0 or 0.0;
+    - a weight counts as `w × has`, `has` being True (1.0) or False (0.0);
     - `total / present` is NaN exactly where no child has a value (0/0), made a positive
       NaN like `np.nan` (a quotient of non-negative numbers is otherwise never negative).
+
+    A signal's coverage is its bool "has data" array as given (True counts as 1.0).
     """
     value: dict[str, np.ndarray] = {}
     coverage: dict[str, np.ndarray] = {}
-    has_value: dict[str, np.ndarray] = {}       # node → 1.0 where its value is not NaN, else 0.0
+    has_value: dict[str, np.ndarray] = {}       # node → bool: its value is not NaN
     present_weight: dict[str, np.ndarray] = {}  # group → Σ w over children with a value
+    scratch = np.empty(n)
 
     def up(node: Node) -> None:
         if node.kind == "signal":
             value[node.name] = leaf_value[node.name]
-            coverage[node.name] = leaf_has_data[node.name].astype("float64")
+            coverage[node.name] = leaf_has_data[node.name]
             has_value[node.name] = _not_nan(value[node.name])
             return
-        total, present, cov, scratch = np.zeros(n), np.zeros(n), np.zeros(n), np.empty(n)
+        total, present, cov = np.zeros(n), np.zeros(n), np.zeros(n)
         for child in node.children:
             up(child)
             np.multiply(value[child.name], child.weight, out=scratch)
@@ -78,7 +82,7 @@ def combine(root: Node, leaf_value: dict[str, np.ndarray], leaf_has_data: dict[s
 
     up(root)
 
-    weight: dict[str, np.ndarray] = {root.name: has_value[root.name]}
+    weight: dict[str, np.ndarray] = {root.name: has_value[root.name].astype("float64")}
 
     def down(node: Node) -> None:
         parent_w = weight[node.name]
@@ -97,5 +101,5 @@ def combine(root: Node, leaf_value: dict[str, np.ndarray], leaf_has_data: dict[s
 
 
 def _not_nan(values: np.ndarray) -> np.ndarray:
-    """1.0 where there is a value, 0.0 where it is NaN."""
-    return np.logical_not(np.isnan(values)).astype("float64")
+    has = np.isnan(values)
+    return np.logical_not(has, out=has)

@@ -13,9 +13,14 @@ from healthscore.weights.model import ScoreRule
 
 
 def linear(x: np.ndarray, lo: float, hi: float) -> np.ndarray:
-    """`lo` scores 0, `hi` scores 100, clipped; works for hi < lo too."""
+    """`lo` scores 0, `hi` scores 100, clipped; works for hi < lo too (computed in one
+    new array, in place: the same steps as `clip((x - lo) / (hi - lo), 0, 1) * 100`)."""
     with np.errstate(invalid="ignore"):
-        return np.clip((x - lo) / (hi - lo), 0.0, 1.0) * 100.0
+        out = np.subtract(x, lo)
+        out /= hi - lo
+        np.clip(out, 0.0, 1.0, out=out)
+        out *= 100.0
+        return out
 
 
 def bands(x: np.ndarray, rule: ScoreRule) -> np.ndarray:
