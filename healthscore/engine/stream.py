@@ -157,6 +157,24 @@ def _check_ids(narrow: pd.DataFrame, wf: WeightFile, file: str | None) -> None:
                                 "appear once", file=file, key=wf.id_column))
 
 
+def _outreach_candidates(scored: pd.DataFrame, top: int | None) -> pd.DataFrame:
+    """The rows of a chunk that can make the top list: priority at least the `top`-th
+    highest, ties included, in their chunk order.
+
+    They are exactly the rows `rank_outreach` keeps before its sort (`nlargest` with
+    `keep="all"` orders equal priorities by position too), found with one `np.partition`
+    instead of copying every outreach column of the whole chunk first.
+    """
+    if top is None:
+        return scored
+    priority = scored["priority"].to_numpy(dtype="float64", na_value=np.nan)
+    valid = priority[~np.isnan(priority)]
+    if valid.size <= top:
+        return scored
+    cut = np.partition(valid, valid.size - top)[valid.size - top]
+    return scored.iloc[np.flatnonzero(priority >= cut)]
+
+
 def score_to_files(source: pd.DataFrame | str | Path, wf: WeightFile, out_dir: str | Path, *,
                    as_of: date, formats: tuple[str, ...] = ("csv", "parquet"),
                    columns: str = "full", outreach_top: int | Callable[[int], int] | None = 100,
@@ -209,8 +227,9 @@ def score_to_files(source: pd.DataFrame | str | Path, wf: WeightFile, out_dir: s
                 tier_parts.append(pd.DataFrame({"tier": scored["tier"], "arr": arr})
                                   .groupby("tier", observed=False)["arr"]
                                   .agg(["size", "sum"]))
-                cols = [c for c in OUTREACH_COLUMNS if c in scored.columns]
-                ranked = rank_outreach(scored[cols], top)
+                candidates = _outreach_candidates(scored, top)
+                cols = [c for c in OUTREACH_COLUMNS if c in candidates.columns]
+                ranked = rank_outreach(candidates[cols], top)
                 leaders = ranked if leaders is None else rank_outreach(
                     pd.concat([leaders, ranked], ignore_index=True), top)
                 if parent_col and len(parent_ids):  # children, and parents for their names
