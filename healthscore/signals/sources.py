@@ -6,10 +6,13 @@ the rest of the signals stage sees one DuckDB view per source: columns renamed t
 zone. Parquet is scanned by DuckDB directly (no pandas copy: this is what keeps 44M events
 under 1 GiB); CSV, Excel and SQL are read with pandas / SQLAlchemy and registered.
 
-Time zones, per value: a timestamp carrying an offset (`2026-03-31T14:00:00+02:00`, `...Z`,
-or a zone-aware column in Parquet/SQL) is converted to UTC exactly; one without an offset
-(`2026-03-31 14:00`, a plain date, a naive column) is read as wall time in the source's
-`timezone:` (default UTC) and then converted.
+Time zones, per value: a timestamp carrying an offset (`2026-03-31T14:00:00+02:00`, `...Z`),
+an IANA zone name (`2026-03-31 14:00 Europe/Berlin`, `... UTC`) or stored zone-aware
+(Parquet/SQL) is converted to UTC exactly; one without (`2026-03-31 14:00`, a plain date, a
+naive column) is read as wall time in the source's `timezone:` (default UTC) and then
+converted. Anything else after the time of day (an abbreviation such as `PST`, `AM`, any other
+text) makes the value unparseable, an error: DuckDB's own cast would drop it silently and
+misdate the row, and an abbreviation names no single offset (`CST`, `IST`).
 """
 
 from __future__ import annotations
@@ -24,8 +27,15 @@ from healthscore.errors import DataError, Problem
 from healthscore.signals.spec import SourceSpec
 
 ROW = "__row"  # position of a row in a pandas-read export, for "line N" in messages
-# an offset at the end of a value that has a time of day: 14:00Z, 14:00:00+02:00, 14:00-0500
-_OFFSET_RE = r"\d:\d\d(:\d\d(\.\d*)?)? *(Z|z|[+-]\d\d(:?\d\d)?)$"
+# What a timestamp written as text may look like: a date, then optionally a time of day, then
+# (only after a time of day) a zone: an offset (14:00Z, 14:00:00+02:00, 14:00-0500) or an IANA
+# name (14:00 Europe/Berlin, 14:00 America/Argentina/Buenos_Aires, 14:00 UTC). DuckDB checks
+# the numbers and the zone name; these patterns only make sure that nothing else follows.
+_DATE = r"\d{4}[-/]\d{1,2}[-/]\d{1,2}"
+_TIME = r"\d{1,2}:\d\d(:\d\d(\.\d*)?)?"
+_ZONE = r"[A-Za-z][A-Za-z0-9_+-]*(/[A-Za-z0-9_+-]+)+|[Uu][Tt][Cc]|[Gg][Mm][Tt]"
+_ZONED_RE = rf"^{_DATE}[Tt ] *{_TIME}( *(Z|z|[+-]\d\d(:?\d\d)?)| +({_ZONE}))$"
+_NAIVE_RE = rf"^{_DATE}([Tt ] *{_TIME})?$"
 _NUMERIC = ("TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT", "UTINYINT", "USMALLINT",
             "UINTEGER", "UBIGINT", "FLOAT", "DOUBLE", "REAL", "DECIMAL")
 
@@ -131,12 +141,19 @@ def _timestamp_expr(expr: str, kind: str, zone: str, table: Table, column: str) 
         return local(expr)
     if kind.startswith(("TIMESTAMP", "DATE")):
         return local(f"CAST({expr} AS TIMESTAMP)")
-    if kind == "VARCHAR":
-        return (f"CASE WHEN regexp_matches(trim({expr}), '{_OFFSET_RE}') "
-                f"THEN timezone('UTC', TRY_CAST(trim({expr}) AS TIMESTAMPTZ)) "
-                f"ELSE {local(f'TRY_CAST(trim({expr}) AS TIMESTAMP)')} END")
+    if kind == "VARCHAR":  # anything but the two shapes is NULL: an error in _check_parsed
+        text = f"trim({expr})"
+        return (f"CASE WHEN regexp_matches({text}, '{_ZONED_RE}') "
+                f"THEN timezone('UTC', TRY_CAST({text} AS TIMESTAMPTZ)) "
+                f"WHEN regexp_matches({text}, '{_NAIVE_RE}') "
+                f"THEN {local(f'TRY_CAST({text} AS TIMESTAMP)')} END")
     raise DataError(Problem(f"source `{table.name}`: column `{column}` should hold dates or "
                             f"timestamps; it holds {kind}", file=table.where))
+
+
+_NOT_A_TIMESTAMP = ("dates or timestamps (write ISO 8601: 2026-03-31, 2026-03-31 14:00 or "
+                    "2026-03-31T14:00:00+02:00; a zone as an offset or an IANA name such as "
+                    "America/Los_Angeles, never an abbreviation such as PST)")
 
 
 def _check_parsed(con: duckdb.DuckDBPyConnection, table: Table, raw: str,
@@ -148,14 +165,14 @@ def _check_parsed(con: duckdb.DuckDBPyConnection, table: Table, raw: str,
     for ours, theirs in export.items():
         if raw_types[theirs] != "VARCHAR" or exprs[ours] == q(theirs):
             continue  # typed in the export, or text we keep as text
-        what = ("dates or timestamps (write ISO 8601: 2026-03-31, 2026-03-31 14:00 or "
-                "2026-03-31T14:00:00+02:00)") if ours in timestamps else "numbers"
+        what = _NOT_A_TIMESTAMP if ours in timestamps else "numbers"
         col = q(theirs)
         bad = (f"FROM {q(raw)} WHERE {col} IS NOT NULL AND trim({col}) <> '' "
                f"AND ({exprs[ours]}) IS NULL")
         (count,) = con.execute(f"SELECT count(*) {bad}").fetchall()[0]
         if count:
-            examples = con.execute(f"SELECT {row}, {col} {bad} ORDER BY {row} LIMIT 3").fetchall()
+            order = f"ORDER BY {row} " if table.rows_known else ""  # DuckDB refuses ORDER BY NULL
+            examples = con.execute(f"SELECT {row}, {col} {bad} {order}LIMIT 3").fetchall()
             problems.append(_bad_values(table, ours, count, examples, what))
     if problems:
         raise DataError(problems)

@@ -257,3 +257,40 @@ def test_ids_of_different_types_are_compared_as_text():
                            tables={"accounts": accounts, "events": events})
     assert list(result.frame["n"]) == [1.0, 2.0]
     assert "1 row(s) of source `events` name 1 customer id(s)" in str(result.warnings[0])
+
+
+@pytest.mark.parametrize("kind", ["csv", "parquet", "excel", "sql"])
+def test_zone_names_in_text_columns_of_every_kind(tmp_path, kind):
+    """Timestamps written as text are read alike whatever holds them: an IANA zone name is
+    converted exactly (as of 2026-03-31, 2026-03-31 17:30 America/Los_Angeles is 04-01 00:30
+    UTC, in the future), an abbreviation is an error."""
+    import sqlalchemy as sa
+
+    def write(values: list[str]) -> dict:
+        frame = pd.DataFrame({"customer_id": ["a"] * len(values), "ts": values})
+        if kind == "csv":
+            frame.to_csv(tmp_path / "t.csv", index=False)
+        elif kind == "parquet":
+            frame.to_parquet(tmp_path / "t.parquet")
+        elif kind == "excel":
+            frame.to_excel(tmp_path / "t.xlsx", index=False)
+        else:
+            engine = sa.create_engine(f"sqlite:///{tmp_path / 'crm.db'}")
+            with engine.begin() as conn:
+                frame.to_sql("t", conn, index=False, if_exists="replace")
+            engine.dispose()
+            return {"kind": "sql", "url": "sqlite:///crm.db", "table": "t"}
+        return {"kind": kind, "path": f"t.{ {'excel': 'xlsx'}.get(kind, kind)}"}
+
+    def run(values: list[str]):
+        return compute_table(
+            {"tickets": SourceSpec(time="ts", **write(values))},
+            {"n": ("n", MetricSpec(table="tickets", metric="count"))}, AS_OF,
+            base_dir=tmp_path, tables={"accounts": pd.DataFrame({"customer_id": ["a"]})})
+
+    result = run(["2026-03-31 17:30 America/Los_Angeles", "2026-03-31 16:30 America/Los_Angeles",
+                  "2026-04-01 01:30 Europe/Berlin"])
+    assert list(result.frame["n"]) == [2.0]
+    with pytest.raises(DataError, match="1 value.* of column `ts` in source `tickets` are not "
+                                        "dates or timestamps.*`2026-03-31 16:30 PST`"):
+        run(["2026-03-31 12:00", "2026-03-31 16:30 PST"])
