@@ -13,10 +13,16 @@ naive column) is read as wall time in the source's `timezone:` (default UTC) and
 converted. Anything else after the time of day (an abbreviation such as `PST`, `AM`, any other
 text) makes the value unparseable, an error: DuckDB's own cast would drop it silently and
 misdate the row, and an abbreviation names no single offset (`CST`, `IST`).
+
+Header names: a column an export has twice (after stripping whitespace), or two export columns
+that end up with one of our names after `columns:`, is an error when that column is read:
+which one is meant cannot be guessed.
 """
 
 from __future__ import annotations
 
+import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -96,7 +102,14 @@ def open_table(con: duckdb.DuckDBPyConnection, name: str, spec: SourceSpec,
     export = {c: spec.export_name(c) for c in needed}
     if all_columns:
         renamed = {v: k for k, v in spec.columns.items()}
-        export.update({renamed.get(c, c): c for c in raw_types if c != ROW})
+        for theirs in (c for c in raw_types if c != ROW):
+            ours = renamed.get(theirs, theirs)
+            mapped = spec.export_name(ours)
+            if mapped != theirs:  # `columns:` gives the name `theirs` has to another header
+                if mapped in raw_types:
+                    raise DataError(_same_name(name, where, ours, mapped, theirs))
+                continue  # that header is missing: reported below
+            export[ours] = theirs
     missing = sorted(c for c, e in export.items() if e not in raw_types)
     if missing:
         have = ", ".join(str(c) for c in header)
@@ -123,6 +136,16 @@ def open_table(con: duckdb.DuckDBPyConnection, name: str, spec: SourceSpec,
                 f"FROM {q(raw)}").fetchall()
     table.types = _types(con, f"SELECT * FROM {q(table.view)}")
     return table
+
+
+def _same_name(name: str, where: str, ours: str, mapped: str, other: str) -> Problem:
+    """Two export columns would both become our `ours`: one renamed to it in `columns:`, the
+    other already called so. Keeping either would be a guess."""
+    return Problem(
+        f"source `{name}` has a column `{other}` and a column `{mapped}` that `columns:` "
+        f"renames to `{ours}`: both would be `{ours}` and which one is meant cannot be "
+        f"guessed; rename or remove `{other}` in the export, or map it to another name in "
+        "`columns:`", file=where, key=f"columns.{ours}")
 
 
 def _types(con: duckdb.DuckDBPyConnection, sql: str) -> dict[str, str]:
@@ -196,8 +219,10 @@ def _register_raw(con: duckdb.DuckDBPyConnection, raw: str, name: str, spec: Sou
     messages), the line offset of its rows (None: not a file) and all its columns."""
     wanted = None if all_columns else sorted({spec.export_name(c) for c in needed})
     if frame is not None:
+        where = f"table `{name}` (in memory)"
+        _unique_header(name, where, list(frame.columns), wanted)
         _register_frame(con, raw, frame, wanted)
-        return f"table `{name}` (in memory)", None, list(frame.columns)
+        return where, None, list(frame.columns)
     location = _display(spec, base_dir)
     try:
         if spec.kind == "parquet":
@@ -205,13 +230,21 @@ def _register_raw(con: duckdb.DuckDBPyConnection, raw: str, name: str, spec: Sou
                                        ordered=all_columns)
             return location, None, header
         if spec.kind == "csv":
-            df = _read_csv(_path(spec, base_dir), spec, wanted)
+            path = _path(spec, base_dir)
+            written = pd.read_csv(path, sep=spec.delimiter, header=None, nrows=1, dtype=str)
+            _unique_header(name, location, written.iloc[0].tolist(), wanted, line=1)
+            df = _read_csv(path, spec, wanted)
             offset = 2  # header is line 1
         elif spec.kind == "excel":
-            df = pd.read_excel(_path(spec, base_dir), sheet_name=spec.sheet or 0)
+            path, sheet = _path(spec, base_dir), spec.sheet or 0
+            written = pd.read_excel(path, sheet_name=sheet, header=None, nrows=1)
+            _unique_header(name, location, written.iloc[0].tolist() if len(written) else [],
+                           wanted, line=1, letters=True)
+            df = pd.read_excel(path, sheet_name=sheet)
             offset = 2
         else:
-            df = _read_sql(spec, base_dir, wanted)
+            df = _read_sql(spec, base_dir, wanted,
+                           lambda written: _unique_header(name, location, written, wanted))
             offset = None  # a query result has rows, not lines
     except DataError:
         raise
@@ -223,6 +256,41 @@ def _register_raw(con: duckdb.DuckDBPyConnection, raw: str, name: str, spec: Sou
     _register_frame(con, raw, df.df if isinstance(df, _Read) else df, wanted)
     header = df.header if isinstance(df, _Read) else list(df.columns)
     return location, offset, header
+
+
+def _unique_header(name: str, where: str, header: list, wanted: list[str] | None,
+                   *, line: int | None = None, letters: bool = False) -> None:
+    """A header written twice (after stripping whitespace) is an error when that column is
+    read (`wanted`; None: all columns): pandas and DuckDB would silently keep one of them."""
+    positions: dict[str, list[int]] = {}
+    for i, cell in enumerate(header):
+        text = "" if cell is None or (isinstance(cell, float) and cell != cell) else str(cell)
+        if text.strip():
+            positions.setdefault(text.strip(), []).append(i)
+    read = None if wanted is None else {str(c).strip() for c in wanted}
+    problems = []
+    for column, where_in in positions.items():
+        if len(where_in) < 2 or (read is not None and column not in read):
+            continue
+        shown = ", ".join(
+            (_excel_column(i) if letters else str(i + 1))
+            + (f" (`{header[i]}`)" if str(header[i]) != column else "") for i in where_in)
+        problems.append(Problem(
+            f"source `{name}` has {len(where_in)} columns headed `{column}` (columns {shown}); "
+            "which one is meant cannot be guessed: rename or remove all but one",
+            file=where, line=line, key=column))
+    if problems:
+        raise DataError(problems)
+
+
+def _excel_column(index: int) -> str:
+    """0 → A, 25 → Z, 26 → AA."""
+    letters = ""
+    index += 1
+    while index:
+        index, rest = divmod(index - 1, 26)
+        letters = chr(ord("A") + rest) + letters
+    return letters
 
 
 def _register_frame(con: duckdb.DuckDBPyConnection, raw: str, df: pd.DataFrame,
@@ -282,6 +350,8 @@ def _register_parquet(con: duckdb.DuckDBPyConnection, raw: str, name: str, spec:
     else:
         raise FileNotFoundError(path)
     have = list(_types(con, f"SELECT * FROM read_parquet({lit(glob)}) LIMIT 0"))
+    for file, header in _parquet_headers(con, glob).items():
+        _unique_header(name, _shown(Path(file)), header, wanted)
     cols = ", ".join(q(c) for c in (have if wanted is None else wanted) if c in have) or "*"
     if ordered:
         scan = f"read_parquet({lit(glob)}, filename = true, file_row_number = true)"
@@ -294,7 +364,36 @@ def _register_parquet(con: duckdb.DuckDBPyConnection, raw: str, name: str, spec:
     return have
 
 
-def _read_sql(spec: SourceSpec, base_dir: Path, wanted: list[str] | None) -> _Read:
+def _parquet_headers(con: duckdb.DuckDBPyConnection, glob: str) -> dict[str, list[str]]:
+    """The top-level column names of each file as written (DuckDB renames a second `x` to
+    `x_1`). The schema lists every field depth first, nested ones included; `num_children`
+    tells which are top level."""
+    rows = con.execute(f"SELECT file_name, name, num_children FROM parquet_schema({lit(glob)})"
+                       ).fetchall()
+    by_file: dict[str, list[tuple[str, int | None]]] = {}
+    for file, field_name, children in rows:
+        by_file.setdefault(file, []).append((field_name, children))
+    headers: dict[str, list[str]] = {}
+    for file, ((_, top), *fields) in by_file.items():  # the first field is the root
+        headers[file], pending = [], [top or 0]
+        for field_name, children in fields:
+            if len(pending) == 1:
+                headers[file].append(field_name)
+            pending[-1] -= 1
+            if children:
+                pending.append(children)
+            while len(pending) > 1 and pending[-1] == 0:
+                pending.pop()
+    return headers
+
+
+_SQLITE_RENAMED = re.compile(r":\d+$")
+
+
+def _read_sql(spec: SourceSpec, base_dir: Path, wanted: list[str] | None,
+              check_header: Callable[[list[str]], None]) -> _Read:
+    """`check_header` sees the column names as the table or query returns them, before the
+    data is read."""
     import sqlalchemy as sa
 
     engine = sa.create_engine(_sql_url(spec.url, base_dir))
@@ -306,6 +405,11 @@ def _read_sql(spec: SourceSpec, base_dir: Path, wanted: list[str] | None) -> _Re
                 inner = f"({inner.strip().rstrip(';')}) AS src"
             probe = conn.execute(sa.text(f"SELECT * FROM {inner} WHERE 1 = 0"))
             have = list(probe.keys())
+            if engine.dialect.name == "sqlite":  # a subquery calls a second `x` `x:1`
+                check_header([_SQLITE_RENAMED.sub("", c) if _SQLITE_RENAMED.sub("", c) in have
+                              else c for c in have])
+            else:
+                check_header(have)
             cols = "*" if wanted is None else ", ".join(quote(c) for c in wanted if c in have)
             df = pd.read_sql_query(sa.text(f"SELECT {cols or '*'} FROM {inner}"), conn)
             return _Read(df, have)
@@ -343,7 +447,11 @@ def _display(spec: SourceSpec, base_dir: Path) -> str:
         except Exception:  # noqa: BLE001 - an unparsable URL is reported when it is opened
             url = spec.url
         return f"{url} ({spec.table or 'query'})"
-    path = _path(spec, base_dir)
+    return _shown(_path(spec, base_dir))
+
+
+def _shown(path: Path) -> str:
+    """A path relative to the working directory when it is below it."""
     try:
         return str(path.resolve().relative_to(Path.cwd().resolve()))
     except ValueError:

@@ -259,6 +259,88 @@ def test_ids_of_different_types_are_compared_as_text():
     assert "1 row(s) of source `events` name 1 customer id(s)" in str(result.warnings[0])
 
 
+def _duplicated(tmp_path, kind: str) -> dict:
+    """Tickets whose header has `opened_at` twice (the second one all in 2027), written as
+    `kind`; returns the tickets source."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+    import sqlalchemy as sa
+
+    rows = [["a", "2026-03-20 10:00", "2027-01-01 00:00"]]
+    header = ["customer_id", "opened_at", "opened_at"]
+    if kind == "excel":
+        pd.DataFrame(rows, columns=header).to_excel(tmp_path / "t.xlsx", index=False)
+        return {"kind": "excel", "path": "t.xlsx"}
+    if kind in ("parquet", "parquet folder"):
+        table = pa.table([pa.array([v]) for v in rows[0]], names=header)
+        if kind == "parquet":
+            pq.write_table(table, tmp_path / "t.parquet")
+            return {"kind": "parquet", "path": "t.parquet"}
+        (tmp_path / "t").mkdir()
+        pq.write_table(pa.table({"customer_id": ["a"], "opened_at": [rows[0][1]]}),
+                       tmp_path / "t" / "1.parquet")
+        pq.write_table(table, tmp_path / "t" / "2.parquet")
+        return {"kind": "parquet", "path": "t"}
+    engine = sa.create_engine(f"sqlite:///{tmp_path / 'crm.db'}")
+    with engine.begin() as conn:
+        pd.DataFrame(rows, columns=["customer_id", "opened_at", "later"]).to_sql(
+            "t", conn, index=False)
+    engine.dispose()
+    return {"kind": "sql", "url": "sqlite:///crm.db",
+            "query": "SELECT customer_id, opened_at, later AS opened_at FROM t"}
+
+
+@pytest.mark.parametrize(("kind", "where"), [
+    ("excel", "t.xlsx:1: opened_at: source `tickets` has 2 columns headed `opened_at` "
+              "(columns B, C)"),
+    ("parquet", "t.parquet: opened_at: source `tickets` has 2 columns headed `opened_at` "
+                "(columns 2, 3)"),
+    ("parquet folder", "2.parquet: opened_at: source `tickets` has 2 columns headed"),
+    ("sql", "(query): opened_at: source `tickets` has 2 columns headed `opened_at`"),
+])
+def test_a_header_written_twice_is_an_error(tmp_path, kind, where):
+    """Excel, Parquet (which can store two fields of one name; DuckDB would call the second
+    `opened_at_1`) and SQL (a query can return two columns of one name) as well as CSV
+    (cases/error-duplicate-header*.yaml): none of them silently keeps one of the two."""
+    spec = _duplicated(tmp_path, kind)
+    with pytest.raises(DataError) as err:
+        compute_table({"tickets": SourceSpec(time="opened_at", **spec)},
+                      {"n": ("n", MetricSpec(table="tickets", metric="count"))}, AS_OF,
+                      base_dir=tmp_path, tables={"accounts": ACCOUNTS.rename(
+                          columns={"Account": "customer_id"})})
+    assert where in str(err.value)
+    assert "which one is meant cannot be guessed" in str(err.value)
+
+
+def test_a_header_written_twice_in_memory():
+    tickets = pd.DataFrame([["a", "2026-03-20", "2027-01-01"]],
+                           columns=["customer_id", "opened_at", "opened_at"])
+    with pytest.raises(DataError, match=r"table `tickets` \(in memory\): opened_at: source "
+                                        r"`tickets` has 2 columns headed `opened_at`"):
+        compute_table({"tickets": SourceSpec(kind="csv", path="x", time="opened_at")},
+                      {"n": ("n", MetricSpec(table="tickets", metric="count"))}, AS_OF,
+                      tables={"accounts": pd.DataFrame({"customer_id": ["a"]}),
+                              "tickets": tickets})
+
+
+def test_nested_parquet_fields_are_not_headers(tmp_path):
+    """A struct field named like a top-level column is not a second header."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    pq.write_table(pa.table({
+        "customer_id": ["a", "a"],
+        "meta": [{"opened_at": "x", "inner": {"customer_id": 1}}] * 2,
+        "tags": [["p"], ["q"]],
+        "opened_at": pd.to_datetime(["2026-03-20", "2026-04-01"]),
+    }), tmp_path / "t.parquet")
+    result = compute_table(
+        {"tickets": SourceSpec(kind="parquet", path="t.parquet", time="opened_at")},
+        {"n": ("n", MetricSpec(table="tickets", metric="count"))}, AS_OF, base_dir=tmp_path,
+        tables={"accounts": pd.DataFrame({"customer_id": ["a"]})})
+    assert list(result.frame["n"]) == [1.0]
+
+
 @pytest.mark.parametrize("kind", ["csv", "parquet", "excel", "sql"])
 def test_zone_names_in_text_columns_of_every_kind(tmp_path, kind):
     """Timestamps written as text are read alike whatever holds them: an IANA zone name is
@@ -294,3 +376,16 @@ def test_zone_names_in_text_columns_of_every_kind(tmp_path, kind):
     with pytest.raises(DataError, match="1 value.* of column `ts` in source `tickets` are not "
                                         "dates or timestamps.*`2026-03-31 16:30 PST`"):
         run(["2026-03-31 12:00", "2026-03-31 16:30 PST"])
+
+
+def test_postgresql_query_with_a_header_twice():
+    """PostgreSQL returns both names of a query's result as they are: caught before reading."""
+    url = os.environ.get("HEALTHSCORE_TEST_PG_URL")
+    assert url, "HEALTHSCORE_TEST_PG_URL is not set (see test_postgresql)"
+    query = ("SELECT 'a' AS customer_id, TIMESTAMP '2026-03-20' AS opened_at, "
+             "TIMESTAMP '2027-01-01' AS opened_at")
+    with pytest.raises(DataError, match="source `tickets` has 2 columns headed `opened_at`"):
+        compute_table({"tickets": SourceSpec(kind="sql", url=url, query=query,
+                                             time="opened_at")},
+                      {"n": ("n", MetricSpec(table="tickets", metric="count"))}, AS_OF,
+                      tables={"accounts": pd.DataFrame({"customer_id": ["a"]})})
