@@ -61,8 +61,9 @@ def drivers(weights: dict[str, np.ndarray], scores: dict[str, np.ndarray], k: in
     order = np.empty((n, k), dtype=np.intp)
     present = np.empty((n, k), dtype=bool)
     for j, best in enumerate(top):
-        order[:, j] = slots - 1 - np.remainder(best, slots).astype(np.intp)
-        present[:, j] = best >= slots  # lost at least a millionth of a point
+        packed = best.astype(np.int64)  # keys are whole and non-negative: & is the cheap %
+        order[:, j] = slots - 1 - (packed & (slots - 1))
+        present[:, j] = packed >= slots  # lost at least a millionth of a point
     present[no_score] = False
     return Drivers(order, present, names)
 
