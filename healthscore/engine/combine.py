@@ -32,7 +32,7 @@ class Combined:
 
 
 def combine(root: Node, leaf_value: dict[str, np.ndarray], leaf_has_data: dict[str, np.ndarray],
-            n: int) -> Combined:
+            n: int, leaf_has_value: dict[str, np.ndarray] | None = None) -> Combined:
     """Values and coverage bottom-up, then effective weights top-down.
 
     This runs once per chunk and profile on arrays as long as the chunk, so it sticks to
@@ -48,6 +48,10 @@ def combine(root: Node, leaf_value: dict[str, np.ndarray], leaf_has_data: dict[s
       NaN like `np.nan` (a quotient of non-negative numbers is otherwise never negative).
 
     A signal's coverage is its bool "has data" array as given (True counts as 1.0).
+    `leaf_has_value` may give a signal's bool "value is not NaN" array when the caller has it
+    already; when it is the very "has data" array (missing values redistributed), a group
+    whose children are all such signals has its coverage sum equal to its present weight,
+    so that sum is not built twice.
     """
     value: dict[str, np.ndarray] = {}
     coverage: dict[str, np.ndarray] = {}
@@ -56,29 +60,39 @@ def combine(root: Node, leaf_value: dict[str, np.ndarray], leaf_has_data: dict[s
     scratch = np.empty(n)
 
     def up(node: Node) -> None:
+        name = node.name
         if node.kind == "signal":
-            value[node.name] = leaf_value[node.name]
-            coverage[node.name] = leaf_has_data[node.name]
-            has_value[node.name] = _not_nan(value[node.name])
+            value[name], coverage[name] = leaf_value[name], leaf_has_data[name]
+            known = (leaf_has_value or {}).get(name)
+            has_value[name] = _not_nan(value[name]) if known is None else known
             return
-        total, present, cov = np.zeros(n), np.zeros(n), np.zeros(n)
         for child in node.children:
             up(child)
+        total, present = np.zeros(n), np.zeros(n)
+        same = all(coverage[c.name] is has_value[c.name] for c in node.children)
+        cov = None if same else np.zeros(n)
+        for child in node.children:
             np.multiply(value[child.name], child.weight, out=scratch)
             np.fmax(scratch, 0.0, out=scratch)  # NaN → 0
             total += scratch
             np.multiply(has_value[child.name], child.weight, out=scratch)
             present += scratch
-            np.multiply(coverage[child.name], child.weight, out=scratch)
-            cov += scratch
+            if cov is not None:
+                if coverage[child.name] is not has_value[child.name]:
+                    np.multiply(coverage[child.name], child.weight, out=scratch)
+                cov += scratch
+        all_weight = sum(child.weight for child in node.children)
+        if cov is None:  # Σ w·coverage over the children is `present`, bit for bit
+            coverage[name] = present / all_weight
+        else:
+            cov /= all_weight
+            coverage[name] = cov
         with np.errstate(invalid="ignore"):
             result = np.divide(total, present, out=total)
         np.abs(result, out=result)  # 0/0 is a negative NaN
-        value[node.name] = result
-        has_value[node.name] = _not_nan(result)
-        cov /= sum(child.weight for child in node.children)
-        coverage[node.name] = cov
-        present_weight[node.name] = present
+        value[name] = result
+        has_value[name] = _not_nan(result)
+        present_weight[name] = present
 
     up(root)
 

@@ -162,6 +162,7 @@ def score_frame(df: pd.DataFrame, plan: Plan) -> pd.DataFrame:
         part = df if where is None else df.iloc[where]
         values: dict[str, np.ndarray] = {}
         has_data: dict[str, np.ndarray] = {}
+        has_value: dict[str, np.ndarray] = {}  # redistributed: no data is no value
         for name, spec in profile.signals.items():
             raw, age = usable_raw(part, name, spec, plan.as_of)
             scored = score_values(raw, spec.score, plan.references.get((profile.name, name)))
@@ -171,8 +172,10 @@ def score_frame(df: pd.DataFrame, plan: Plan) -> pd.DataFrame:
             policy, substitute = profile.signal_policy(name)
             if policy != "redistribute":
                 scored = np.where(present, scored, substitute)
+            else:
+                has_value[name] = present
             values[name], has_data[name] = scored, present
-        result = combine(profile.root, values, has_data, len(part))
+        result = combine(profile.root, values, has_data, len(part), has_value)
         for name in profile.signals:
             sig_score.put(name, where, values[name])
             sig_weight.put(name, where, result.weight[name])
