@@ -18,6 +18,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 import pyarrow.parquet as pq
 
 from healthscore.engine.kernel import make_plan, score_frame
@@ -78,6 +79,16 @@ def _prefetch(chunks: Iterator[pd.DataFrame], pool: ThreadPoolExecutor
             return
         ahead = pool.submit(next, chunks, None)
         yield chunk
+
+
+def _release_arrow_memory() -> None:
+    """Give Arrow's freed buffers back to the system after each chunk.
+
+    Arrow's allocator (mimalloc) keeps what the reader thread allocated and the main thread
+    freed; over a run that adds up to more than Arrow ever had in use at once (about 200 MiB
+    kept for 130 MiB used, 1M customers). Releasing per chunk costs a few milliseconds.
+    """
+    pa.default_memory_pool().release_unused()
 
 
 def _is_parquet(source: pd.DataFrame | str | Path) -> bool:
@@ -146,7 +157,10 @@ def _check_ids(narrow: pd.DataFrame, wf: WeightFile, file: str | None) -> None:
         return
     ids = narrow[wf.id_column]
     if pd.api.types.is_integer_dtype(ids):  # a sort needs far less memory than a hash table
-        ordered = np.sort(ids.to_numpy())
+        ordered = ids.to_numpy()
+        if (ordered[1:] > ordered[:-1]).all():  # already strictly increasing (exports often
+            return                              # are): no duplicates, no sort, no copy
+        ordered = np.sort(ordered)
         values = np.unique(ordered[1:][ordered[1:] == ordered[:-1]])
     else:
         values = pd.unique(ids[ids.duplicated(keep=False) & ids.notna()])
@@ -204,6 +218,7 @@ def score_to_files(source: pd.DataFrame | str | Path, wf: WeightFile, out_dir: s
     leaders: pd.DataFrame | None = None  # the running outreach top list
     parent_col = wf.rollup.parent if wf.rollup and wf.rollup.parent in narrow else None
     parent_ids = pd.unique(narrow[parent_col].dropna()) if parent_col else []
+    del narrow, reference  # the pre-pass is done: its whole-table columns need not stay
     done = 0
     out_dir = Path(out_dir)
     with atomic_dir(out_dir, owns=OWNED) as tmp:
@@ -238,6 +253,7 @@ def score_to_files(source: pd.DataFrame | str | Path, wf: WeightFile, out_dir: s
                     parent_parts.append(keep[[c for c in ("customer_id", "name", "arr", "score",
                                                           parent_col) if c in keep]])
                 done += len(chunk)
+                _release_arrow_memory()
                 if progress:
                     progress(done, total)
             if pending is not None:
