@@ -72,13 +72,15 @@ def _packed_key(weight: np.ndarray, score: np.ndarray, slots: int, position: int
                 out: np.ndarray) -> np.ndarray:
     """rint(points lost × 1e6) × slots + position, computed in place into `out`.
 
-    Points lost = weight × (100 − score); missing (NaN) loses nothing. Every step is exact
-    in float64 for keys below 2**53 (100 points × 1e6 × slots is far below).
+    Points lost = weight × (100 − score) is never negative (scores are at most 100);
+    missing (NaN) loses nothing: `fmax(lost, 0)` turns it into 0 without a masked pass.
+    Every step is exact in float64 for keys below 2**53 (100 points × 1e6 × slots is far
+    below).
     """
     np.subtract(100.0, score, out=out)
     with np.errstate(invalid="ignore"):
         out *= weight
-    np.copyto(out, 0.0, where=np.isnan(out))
+    np.fmax(out, 0.0, out=out)
     out *= 1e6
     np.rint(out, out=out)
     out *= slots
