@@ -94,6 +94,8 @@ def check_table(df: pd.DataFrame, wf: WeightFile, *, check_ids: bool = True,
     if "arr" in df.columns:
         numeric.add("arr")
     for column in sorted(numeric & set(df.columns)):
+        if df[column].dtype == "float64":  # already numbers (Parquet): nothing to convert,
+            continue                        # and no frame update per column and chunk
         converted, bad = _to_number(df[column])
         if bad.size:
             problems.append(Problem(

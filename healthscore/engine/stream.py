@@ -244,9 +244,10 @@ def score_to_files(source: pd.DataFrame | str | Path, wf: WeightFile, out_dir: s
                                   .agg(["size", "sum"]))
                 candidates = _outreach_candidates(scored, top)
                 cols = [c for c in OUTREACH_COLUMNS if c in candidates.columns]
-                ranked = rank_outreach(candidates[cols], top)
-                leaders = ranked if leaders is None else rank_outreach(
-                    pd.concat([leaders, ranked], ignore_index=True), top)
+                # one ranking of the running list plus this chunk's candidates: the sort is
+                # stable, so equal rows keep leaders-first, then chunk order, as before
+                leaders = rank_outreach(candidates[cols] if leaders is None else pd.concat(
+                    [leaders, candidates[cols]], ignore_index=True), top)
                 if parent_col and len(parent_ids):  # children, and parents for their names
                     keep = scored[scored[parent_col].notna()
                                   | scored["customer_id"].isin(parent_ids)]
