@@ -113,7 +113,9 @@ def _chunks(source: pd.DataFrame | Path, wf: WeightFile, rows: int
     path = Path(source)
     try:
         dataset = pq.ParquetDataset(path) if path.is_dir() else None
-        file = pq.ParquetFile(path) if dataset is None else None
+        # pre-buffering keeps every row group's column chunks cached until the file is
+        # closed: +150 MiB over 10M customers; reading page by page is as fast here
+        file = pq.ParquetFile(path, pre_buffer=False) if dataset is None else None
         names = (dataset.schema if dataset else file.schema_arrow).names
     except Exception as exc:  # corrupt or not Parquet at all
         raise DataError(Problem(f"cannot read it as parquet: {exc}", file=str(path))) from None
