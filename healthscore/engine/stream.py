@@ -196,13 +196,56 @@ def _outreach_candidates(scored: pd.DataFrame, top: int | None,
     return scored.iloc[np.flatnonzero(keep)]
 
 
+class _RunningTop:
+    """The outreach top list over the chunks seen so far.
+
+    Each chunk contributes its candidates (above the list's floor once the list is full);
+    they wait until they add up to a chunk's worth of rows, then one stable ranking merges
+    them with the list. Ranking the list with several chunks' candidates at once orders
+    equal rows as merging them chunk by chunk would (list first, then chunk order), and a row
+    cut from the list never comes back; but at 10M customers the list (top 1 %) is 100,000
+    rows, and sorting it again for every chunk took longer than the scoring.
+    """
+
+    def __init__(self, top: int | None, batch_rows: int):
+        self.top, self.batch_rows = top, batch_rows
+        self.leaders: pd.DataFrame | None = None
+        self.pending: list[pd.DataFrame] = []
+        self.pending_rows = 0
+
+    def add(self, scored: pd.DataFrame) -> None:
+        from healthscore.outputs import OUTREACH_COLUMNS
+
+        candidates = _outreach_candidates(scored, self.top, self.leaders)
+        if len(candidates) or self.leaders is None:  # the first chunk sets the columns
+            cols = [c for c in OUTREACH_COLUMNS if c in candidates.columns]
+            self.pending.append(candidates[cols])
+            self.pending_rows += len(candidates)
+        filling = self.top is None or self.leaders is None or len(self.leaders) < self.top
+        if self.pending and (filling or self.pending_rows >= self.batch_rows):
+            self._merge()
+
+    def _merge(self) -> None:
+        from healthscore.outputs import rank_outreach
+
+        frames = ([] if self.leaders is None else [self.leaders]) + self.pending
+        self.leaders = rank_outreach(frames[0] if len(frames) == 1 else
+                                     pd.concat(frames, ignore_index=True), self.top)
+        self.pending, self.pending_rows = [], 0
+
+    def result(self) -> pd.DataFrame:
+        if self.pending:
+            self._merge()
+        return self.leaders
+
+
 def score_to_files(source: pd.DataFrame | str | Path, wf: WeightFile, out_dir: str | Path, *,
                    as_of: date, formats: tuple[str, ...] = ("csv", "parquet"),
                    columns: str = "full", outreach_top: int | Callable[[int], int] | None = 100,
                    chunk_rows: int = CHUNK_ROWS,
                    progress: Callable[[int, int], None] | None = None) -> RunSummary:
     """Score `source` chunk by chunk into `out_dir` (scores.*, outreach.*, parents.*)."""
-    from healthscore.outputs import OUTREACH_COLUMNS, OWNED, rank_outreach
+    from healthscore.outputs import OWNED
 
     if not isinstance(source, pd.DataFrame):
         source = Path(source)
@@ -222,7 +265,7 @@ def score_to_files(source: pd.DataFrame | str | Path, wf: WeightFile, out_dir: s
     summary.warnings = table_warnings(available, wf, file)
     problems: list[Problem] = []
     tier_parts, parent_parts = [], []
-    leaders: pd.DataFrame | None = None  # the running outreach top list
+    outreach = _RunningTop(top, batch_rows=chunk_rows)
     parent_col = wf.rollup.parent if wf.rollup and wf.rollup.parent in narrow else None
     parent_ids = pd.unique(narrow[parent_col].dropna()) if parent_col else []
     del narrow, reference  # the pre-pass is done: its whole-table columns need not stay
@@ -249,12 +292,7 @@ def score_to_files(source: pd.DataFrame | str | Path, wf: WeightFile, out_dir: s
                 tier_parts.append(pd.DataFrame({"tier": scored["tier"], "arr": arr})
                                   .groupby("tier", observed=False)["arr"]
                                   .agg(["size", "sum"]))
-                candidates = _outreach_candidates(scored, top, leaders)
-                cols = [c for c in OUTREACH_COLUMNS if c in candidates.columns]
-                # one ranking of the running list plus this chunk's candidates: the sort is
-                # stable, so equal rows keep leaders-first, then chunk order, as before
-                leaders = rank_outreach(candidates[cols] if leaders is None else pd.concat(
-                    [leaders, candidates[cols]], ignore_index=True), top)
+                outreach.add(scored)
                 if parent_col and len(parent_ids):  # children, and parents for their names
                     keep = scored[scored[parent_col].notna()
                                   | scored["customer_id"].isin(parent_ids)]
@@ -274,7 +312,7 @@ def score_to_files(source: pd.DataFrame | str | Path, wf: WeightFile, out_dir: s
         summary.written = [out_dir / p.name for p in scores.paths.values()]
         tiers = sum(tier_parts[1:], tier_parts[0])
         summary.tiers = tiers.rename(columns={"size": "customers", "sum": "arr"})
-        summary.outreach = leaders
+        summary.outreach = outreach.result()
         summary.outreach.insert(0, "rank", np.arange(1, len(summary.outreach) + 1))
         write_whole(summary.outreach, tmp, "outreach", formats)
         summary.written += [out_dir / f"outreach.{f}" for f in formats]
