@@ -132,7 +132,7 @@ def test_outputs_of_an_earlier_run_do_not_outlive_it(cli, tmp_path, weights):
     cli("score", "-w", weights, "-c", "c.csv", "-o", "out", "--format", "csv", "-q",
         check_code=0)
     assert sorted(p.name for p in (tmp_path / "out").iterdir()) == [
-        "notes.txt", "outreach.csv", "scores.csv"]
+        "notes.txt", "outreach.csv", "run.json", "scores.csv"]
 
 
 @pytest.mark.parametrize("args", [["score", "--bogus"], [], ["score", "-w", "x.yaml",
@@ -223,3 +223,26 @@ def test_demo_keeps_what_produced_the_run(cli, tmp_path):
     assert record["resolved_weights"]["signals"]["csat"]["score"]["linear"] == [60.0, 95.0]
     assert record["customers"] == 20 and sum(record["tiers"].values()) == 20
     assert "CES: mean effort on a 1-7 scale" in record["methods"]["ces"]
+
+
+def test_data_warnings_are_reported_not_silent(cli, tmp_path):
+    weights = write_weights(tmp_path / "w.yaml", {
+        "min_coverage": 0, "rollup": {"parent": "parent_id", "method": "mean"},
+        "signals": {"s": {"score": {"linear": [0, 100]}}},
+        "segments": {"big": {"match": {"segment": "ENT"}, "weights": {"s": 2}}}})
+    (tmp_path / "c.csv").write_text(
+        "customer_id,segment,arr,parent_id,s\nA,ent,100,,50\nB,ent,,A,40\nC,smb,10,C,60\n"
+        "D,smb,10,Z,70\n")
+    proc = cli("score", "-w", weights, "-c", "c.csv", "-o", "out", "-q", check_code=0)
+    err = " ".join(proc.stderr.split())
+    assert "1 scored customers have no ARR" in err
+    assert "segment `big` matched no customer (segment = ENT)" in err
+    assert "1 accounts name themselves as their parent (C)" in err
+    assert "1 parent ids are not customers in the table (Z)" in err
+    parents = pd.read_csv(tmp_path / "out" / "parents.csv").set_index("parent_id")
+    assert sorted(parents.index) == ["A", "Z"]  # C is not its own parent
+    import json
+
+    record = json.loads((tmp_path / "out" / "run.json").read_text())
+    assert record["customers"] == 4 and len(record["warnings"]) == 4
+    assert record["inputs"]["customers"] == "c.csv"

@@ -107,3 +107,23 @@ def test_id_column_is_configurable(tmp_path):
                               weights)
     assert frame.loc[0, "customer_id"] == "x"
     assert frame.loc[0, "score"] == pytest.approx(100.0)
+
+
+def test_infinite_values_are_rejected_with_their_lines(tmp_path, weights):
+    path = _csv(tmp_path, "customer_id,csat_pct,nps\n1,80,10\n2,inf,5\n3,70,-Infinity\n")
+    with pytest.raises(DataError) as info:
+        healthscore.score(path, weights)
+    text = str(info.value)
+    assert 'expected finite numbers in column `csat_pct`; found line 3 ("inf")' in text
+    assert 'expected finite numbers in column `nps`; found line 4 ("-inf")' in text
+
+
+def test_a_header_written_twice_is_an_error(tmp_path, weights):
+    path = _csv(tmp_path, "customer_id,csat_pct,nps,nps\n1,80,10,60\n")
+    with pytest.raises(DataError, match=r"c(ustomers)?\.csv:1: columns named more than once "
+                                        r"in the header: nps"):
+        healthscore.score(path, weights)
+    frame = pd.DataFrame([[1, 80.0, 10.0, 60.0]], columns=["customer_id", "csat_pct", "nps",
+                                                           "nps"])
+    with pytest.raises(DataError, match="columns named more than once: nps"):
+        healthscore.score(frame, weights)

@@ -66,14 +66,17 @@ def register(app: typer.Typer) -> None:
         top = parse_top(outreach_top)
         wf = load_weights(weights)
         day = as_date(as_of)
-        table, warnings, _ = customer_table(wf, customers, day, data)
+        table, warnings, methods = customer_table(wf, customers, day, data)
+        inputs = {"weights": str(weights)} | (
+            {"customers": str(customers)} if customers is not None
+            else {"data": str(data or wf.base_dir)})
         print_warnings(warnings)
         with Progress(console=console, transient=True, disable=quiet) as bar:
             task = bar.add_task("scoring", total=None)
             summary = score_to_files(
                 table, wf, out, as_of=day, formats=formats, columns=columns,
-                outreach_top=top, progress=lambda done, total: bar.update(
-                    task, completed=done, total=total))
+                outreach_top=top, inputs=inputs, methods=methods,
+                progress=lambda done, total: bar.update(task, completed=done, total=total))
         print_warnings(summary.warnings)
         if not quiet:
             console.print(tier_table(summary))

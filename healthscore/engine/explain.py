@@ -121,7 +121,8 @@ def reasons(found: Drivers, raw: dict[str, pd.Series], scores: dict[str, np.ndar
                 text = pa.array(raw[name].astype("string").to_numpy(na_value=None), pa.string())
                 raw_text = pc.if_else(pa.array(slot == i), text, raw_text)
         idx = pa.array(slot.astype(np.int32))
-        score_text = _numbers(np.round(score_matrix[np.arange(rows), slot]))
+        # whole points, truncated like every score on the pages (49.9 shows as 49)
+        score_text = _numbers(np.floor(score_matrix[np.arange(rows), slot] + 1e-9))
         text = pc.binary_join_element_wise(
             pc.take(labels, idx), raw_text, pc.take(units, idx), score_text, "/100", "",
             null_handling="replace", null_replacement="?")

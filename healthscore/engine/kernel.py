@@ -60,7 +60,8 @@ def _age_status(df: pd.DataFrame, spec: SignalSpec, as_of: pd.Timestamp) -> np.n
         return None
     status = np.full(len(df), OK, dtype=np.int8)
     when = pd.to_datetime(df[spec.measured_at], errors="coerce")
-    status[(when > as_of).to_numpy()] = FUTURE
+    # the as-of date covers its whole day: measured at 15:00 on it counts, the next day not
+    status[(when >= as_of.normalize() + pd.Timedelta(days=1)).to_numpy()] = FUTURE
     if spec.max_age:  # an undated value cannot be shown to be fresh enough: stale too
         limit = as_of - parse_duration(spec.max_age)
         status[((when < limit) | when.isna()).to_numpy()] = STALE

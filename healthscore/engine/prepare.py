@@ -66,6 +66,10 @@ def check_table(df: pd.DataFrame, wf: WeightFile, *, check_ids: bool = True,
     file, first_line, _ = _where(df)
     problems: list[Problem] = []
     listing = ", ".join(map(str, df.columns)) or "none"
+    twice = sorted(set(map(str, df.columns[df.columns.duplicated()])))
+    if twice:  # every later lookup would be ambiguous
+        raise DataError(Problem(f"columns named more than once: {', '.join(twice)}; give each "
+                                "column one name", file=file))
     if len(df) == 0 and not partial:
         raise DataError(Problem("the customer table has no rows; nothing to score", file=file))
     if wf.id_column not in df.columns and not partial:
@@ -95,14 +99,21 @@ def check_table(df: pd.DataFrame, wf: WeightFile, *, check_ids: bool = True,
         numeric.add("arr")
     for column in sorted(numeric & set(df.columns)):
         if df[column].dtype == "float64":  # already numbers (Parquet): nothing to convert,
-            continue                        # and no frame update per column and chunk
-        converted, bad = _to_number(df[column])
+            converted, bad = df[column], np.array([], dtype=int)  # and no frame update
+        else:
+            converted, bad = _to_number(df[column])
+            out[column] = converted
         if bad.size:
             problems.append(Problem(
                 f"expected numbers in column `{column}`; found text in "
                 f"{_rows(df, bad, first_line, column)}. Leave a cell blank for missing data.",
                 file=file, key=column))
-        out[column] = converted
+        infinite = np.isinf(converted.to_numpy())
+        if infinite.any():
+            problems.append(Problem(
+                f"expected finite numbers in column `{column}`; found "
+                f"{_rows(df, np.flatnonzero(infinite), first_line, column)}", file=file,
+                key=column))
     if wf.id_column in df.columns:
         ids = df[wf.id_column]
         blank = np.flatnonzero(ids.isna().to_numpy())
@@ -120,9 +131,7 @@ def check_table(df: pd.DataFrame, wf: WeightFile, *, check_ids: bool = True,
     for spec in signals.values():
         if spec.measured_at and spec.measured_at in df.columns:
             column = spec.measured_at
-            parsed = pd.to_datetime(df[column], errors="coerce", format="mixed")
-            if hasattr(parsed.dt, "tz") and parsed.dt.tz is not None:
-                parsed = parsed.dt.tz_convert("UTC").dt.tz_localize(None)
+            parsed = _to_utc_dates(df[column])
             bad = np.flatnonzero((parsed.isna() & df[column].notna()
                                   & (df[column].astype(str).str.strip() != "")).to_numpy())
             if bad.size:
@@ -133,6 +142,17 @@ def check_table(df: pd.DataFrame, wf: WeightFile, *, check_ids: bool = True,
     if problems:
         raise DataError(problems)
     return out
+
+
+def _to_utc_dates(values: pd.Series) -> pd.Series:
+    """Dates as naive UTC timestamps: an offset is honoured (`…T23:30-07:00` is the next day
+    in UTC), a value without one is UTC wall time (as in docs/signals.md), and a column may mix
+    both. Unreadable cells become NaT (reported by the caller)."""
+    if pd.api.types.is_datetime64_any_dtype(values):
+        tz = getattr(values.dt, "tz", None)
+        return values.dt.tz_convert("UTC").dt.tz_localize(None) if tz else values
+    parsed = pd.to_datetime(values, errors="coerce", format="mixed", utc=True)
+    return parsed.dt.tz_localize(None)
 
 
 def _to_number(values: pd.Series) -> tuple[pd.Series, np.ndarray]:

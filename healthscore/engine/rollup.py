@@ -19,7 +19,7 @@ def rollup(scored: pd.DataFrame, wf: WeightFile) -> pd.DataFrame | None:
     if wf.rollup is None or wf.rollup.parent not in scored.columns:
         return None
     parent = scored[wf.rollup.parent]
-    children = scored[parent.notna()]
+    children = scored[parent.notna() & (parent != scored["customer_id"])]  # not itself
     if children.empty:
         return None
     arr = (children["arr"] if "arr" in children else pd.Series(0.0, index=children.index))

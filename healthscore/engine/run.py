@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from healthscore.engine.checks import Observed
 from healthscore.engine.kernel import make_plan, score_frame
 from healthscore.engine.prepare import SOURCE_ATTR, check_table, table_warnings
 from healthscore.engine.rollup import rollup
@@ -62,8 +63,13 @@ def score_run(customers: pd.DataFrame | str | Path, weights: WeightFile | str | 
     plan = make_plan(wf, pd.Timestamp(day), table, explain=explain)
     frame = score_frame(table, plan).reset_index(drop=True)
     file = (customers.attrs.get(SOURCE_ATTR) or {}).get("file")
+    observed = Observed()
+    observed.add(frame, wf)
+    family = frame if wf.rollup and wf.rollup.parent in frame else None
+    warnings = [*table_warnings(list(customers.columns), wf, file),
+                *observed.warnings(wf, family, file)]
     return ScoreRun(frame=frame, weights=wf, as_of=day, rollups=rollup(frame, wf),
-                    inputs=inputs, warnings=table_warnings(list(customers.columns), wf, file))
+                    inputs=inputs, warnings=warnings)
 
 
 def score(customers: pd.DataFrame | str | Path, weights: WeightFile | str | Path, *,

@@ -21,6 +21,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from healthscore.engine.checks import Observed
 from healthscore.engine.kernel import make_plan, score_frame
 from healthscore.engine.prepare import (
     CARRIED,
@@ -243,9 +244,11 @@ def score_to_files(source: pd.DataFrame | str | Path, wf: WeightFile, out_dir: s
                    as_of: date, formats: tuple[str, ...] = ("csv", "parquet"),
                    columns: str = "full", outreach_top: int | Callable[[int], int] | None = 100,
                    chunk_rows: int = CHUNK_ROWS,
-                   progress: Callable[[int, int], None] | None = None) -> RunSummary:
-    """Score `source` chunk by chunk into `out_dir` (scores.*, outreach.*, parents.*)."""
-    from healthscore.outputs import OWNED
+                   progress: Callable[[int, int], None] | None = None,
+                   inputs: dict | None = None, methods: dict | None = None) -> RunSummary:
+    """Score `source` chunk by chunk into `out_dir` (scores.*, outreach.*, parents.*, and
+    run.json saying what produced them: `inputs` and the signals' `methods` go there)."""
+    from healthscore.outputs import OWNED, run_record, write_record
 
     if not isinstance(source, pd.DataFrame):
         source = Path(source)
@@ -265,6 +268,7 @@ def score_to_files(source: pd.DataFrame | str | Path, wf: WeightFile, out_dir: s
     summary.warnings = table_warnings(available, wf, file)
     problems: list[Problem] = []
     tier_parts, parent_parts = [], []
+    observed = Observed()
     outreach = _RunningTop(top, batch_rows=chunk_rows)
     parent_col = wf.rollup.parent if wf.rollup and wf.rollup.parent in narrow else None
     parent_ids = pd.unique(narrow[parent_col].dropna()) if parent_col else []
@@ -293,6 +297,7 @@ def score_to_files(source: pd.DataFrame | str | Path, wf: WeightFile, out_dir: s
                                   .groupby("tier", observed=False)["arr"]
                                   .agg(["size", "sum"]))
                 outreach.add(scored)
+                observed.add(scored, wf)
                 if parent_col and len(parent_ids):  # children, and parents for their names
                     keep = scored[scored[parent_col].notna()
                                   | scored["customer_id"].isin(parent_ids)]
@@ -316,10 +321,16 @@ def score_to_files(source: pd.DataFrame | str | Path, wf: WeightFile, out_dir: s
         summary.outreach.insert(0, "rank", np.arange(1, len(summary.outreach) + 1))
         write_whole(summary.outreach, tmp, "outreach", formats)
         summary.written += [out_dir / f"outreach.{f}" for f in formats]
-        if parent_parts:
-            children = pd.concat(parent_parts, ignore_index=True)
-            summary.rollups = rollup(children, wf)
+        family = pd.concat(parent_parts, ignore_index=True) if parent_parts else None
+        if family is not None:
+            summary.rollups = rollup(family, wf)
             if summary.rollups is not None:
                 write_whole(summary.rollups, tmp, "parents", formats)
                 summary.written += [out_dir / f"parents.{f}" for f in formats]
+        summary.warnings += observed.warnings(wf, family, file)
+        write_record(run_record(weights=wf, as_of=as_of, customers=total, tiers=summary.tiers,
+                                inputs=inputs or {"customers": str(source) if isinstance(
+                                    source, Path) else "<DataFrame>"},
+                                methods=methods or {}, warnings=summary.warnings), tmp)
+        summary.written.append(out_dir / "run.json")
     return summary

@@ -54,9 +54,27 @@ def read_table(path: str | Path, columns: list[str] | None = None,
     except Exception as exc:  # pyarrow and openpyxl raise their own types for corrupt files
         raise DataError(Problem(f"cannot read it as {fmt}: {type(exc).__name__}: {exc}",
                                 file=str(path))) from None
+    header = _header(path, fmt, sheet) if fmt != "parquet" else list(map(str, df.columns))
+    twice = sorted({h for h in header if header.count(h) > 1})
+    if twice:  # pandas would rename the second `a` to `a.1` and score the wrong one
+        raise DataError(Problem(f"columns named more than once in the header: "
+                                f"{', '.join(twice)}; give each column one name",
+                                file=str(path), line=1))
     df.columns = [str(c).strip() for c in df.columns]
     df.attrs[SOURCE_ATTR] = {"file": str(path), "first_line": first_line}
     return df
+
+
+def _header(path: Path, fmt: str, sheet: str | int) -> list[str]:
+    """The header as written (before pandas renames duplicates), stripped."""
+    if fmt == "csv":
+        import csv
+
+        with open(path, newline="", encoding="utf-8", errors="replace") as fh:
+            first = next(csv.reader(fh), [])
+        return [h.strip() for h in first]
+    first = pd.read_excel(path, sheet_name=sheet, header=None, nrows=1, engine="openpyxl")
+    return [str(h).strip() for h in first.iloc[0].tolist()] if len(first) else []
 
 
 def write_table(df: pd.DataFrame, path: Path) -> None:
