@@ -49,6 +49,19 @@ def customer_table(wf: WeightFile, customers: pd.DataFrame | str | Path | None, 
     return table.frame, list(table.warnings), dict(table.methods)
 
 
+def score_customers(wf: WeightFile, customers: pd.DataFrame | str | Path | None, as_of: date,
+                    data_dir: str | Path | None = None) -> ScoreRun:
+    """`customer_table` then `score_run`, with the signals' methods, the inputs and every
+    warning (the data's and the scoring's) kept on the run."""
+    table, warnings, methods = customer_table(wf, customers, as_of, data_dir)
+    run = score_run(table, wf, as_of=as_of)
+    run.methods = methods
+    run.warnings = [*warnings, *run.warnings]
+    if customers is None:
+        run.inputs["data"] = str(data_dir or wf.base_dir)
+    return run
+
+
 def month_ends_before(as_of: date, months: int) -> list[date]:
     """The last days of the `months` calendar months before `as_of`'s month, oldest first."""
     first = pd.Timestamp(as_of).to_period("M").to_timestamp()
@@ -86,12 +99,13 @@ def monthly_job(wf: WeightFile, out: str | Path, *, as_of: date,
     out = Path(out)
     table, warnings, methods = customer_table(wf, customers, as_of, data_dir)
     result_signals = None
-    if isinstance(table, pd.DataFrame) and wf.sources:
+    if isinstance(table, pd.DataFrame) and wf.sources and customers is None:
         result_signals = out / "signals" / "customers.csv"
         with atomic_file(result_signals) as tmp:
             table.to_csv(tmp, index=False)
     run = score_run(table, wf, as_of=as_of)
-    run.inputs.update({"data": str(data_dir)} if data_dir else {})
+    if customers is None:
+        run.inputs["data"] = str(data_dir or wf.base_dir)
     run.methods = methods
     result = JobResult(run=run, signals=result_signals, warnings=warnings, methods=methods)
     result.scores = write_outputs(run, out / "scores")

@@ -2,31 +2,24 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
 from healthscore.cli.app import console
+from healthscore.cli.options import AsOfOpt, CustomersOpt, DataOpt, WeightsOpt
 
 
 def register(app: typer.Typer) -> None:
     @app.command()
     def render(
-        weights: Annotated[Path, typer.Option("--weights", "-w", help="weight file (YAML)")],
-        customers: Annotated[Path | None, typer.Option(
-            "--customers", "-c", help="customer table: CSV, Parquet or .xlsx; omit it to "
-                                      "compute the signals from the raw exports the weight "
-                                      "file's `sources:` declare")] = None,
-        data: Annotated[Path | None, typer.Option(
-            "--data", help="folder the weight file's source paths are relative to "
-                           "(default: the weight file's folder)")] = None,
+        weights: WeightsOpt,
+        customers: CustomersOpt = None,
+        data: DataOpt = None,
         out: Annotated[Path, typer.Option("--out", "-o", help="output folder (replaced as a "
                                           "whole when every page rendered)")] = Path("report"),
-        as_of: Annotated[datetime | None, typer.Option(
-            "--as-of", formats=["%Y-%m-%d"], help="score as of this date (default: today)")]
-        = None,
+        as_of: AsOfOpt = None,
         templates: Annotated[Path | None, typer.Option(
             "--templates", "-t", help="your template folder; missing templates fall back to "
                                       "the built-in ones (see docs/templates.md)")] = None,
@@ -45,18 +38,14 @@ def register(app: typer.Typer) -> None:
         from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
 
         from healthscore.cli.app import escape, print_warnings
-        from healthscore.engine.run import as_date, score_run
+        from healthscore.engine.run import as_date
         from healthscore.io.tables import read_table
-        from healthscore.pipeline import customer_table
+        from healthscore.pipeline import score_customers
         from healthscore.render import render_run
         from healthscore.weights.load import load_weights
 
-        wf = load_weights(weights)
-        day = as_date(as_of)
-        table, warnings, methods = customer_table(wf, customers, day, data)
-        run = score_run(table, wf, as_of=day)
-        run.methods = methods
-        print_warnings([*warnings, *run.warnings])
+        run = score_customers(load_weights(weights), customers, as_date(as_of), data)
+        print_warnings(run.warnings)
         past = read_table(history) if history is not None else None
         columns = ["[progress.description]{task.description}", BarColumn(),
                    MofNCompleteColumn(), TimeRemainingColumn()]

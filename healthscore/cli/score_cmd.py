@@ -2,18 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
 from healthscore.cli.app import console, escape, print_warnings
+from healthscore.cli.options import AsOfOpt, CustomersOpt, DataOpt, WeightsOpt
 from healthscore.errors import HealthscoreError, Problem
-
-WeightsOpt = Annotated[Path, typer.Option("--weights", "-w", help="weight file (YAML)")]
-AsOfOpt = Annotated[datetime | None, typer.Option(
-    "--as-of", formats=["%Y-%m-%d"], help="score as of this date (default: today)")]
 
 
 def parse_formats(text: str) -> tuple[str, ...]:
@@ -32,13 +28,8 @@ def register(app: typer.Typer) -> None:
     @app.command()
     def score(
         weights: WeightsOpt,
-        customers: Annotated[Path | None, typer.Option(
-            "--customers", "-c", help="customer table: CSV, Parquet (file or folder) or .xlsx; "
-                                      "omit it to compute the signals from the raw exports "
-                                      "the weight file's `sources:` declare")] = None,
-        data: Annotated[Path | None, typer.Option(
-            "--data", help="folder the weight file's source paths are relative to "
-                           "(default: the weight file's folder)")] = None,
+        customers: CustomersOpt = None,
+        data: DataOpt = None,
         out: Annotated[Path, typer.Option("--out", "-o", help="output folder")] = Path("out"),
         as_of: AsOfOpt = None,
         format: Annotated[str, typer.Option(help="csv, parquet or both")] = "csv,parquet",
