@@ -76,3 +76,24 @@ def test_extends_cycle_is_reported(files):
     _, problems = healthscore.check_files(["x.yaml"])
     assert any("`extends` goes round in a circle: x.yaml → y.yaml → x.yaml" in str(p)
                for p in problems)
+
+
+def test_source_paths_stay_relative_to_the_file_that_declares_them(tmp_path, monkeypatch):
+    """A team keeps its exports and `sources:` in one folder and variants elsewhere."""
+    from healthscore.sample.raw import generate_raw
+    from tests.conftest import ROOT
+
+    base = tmp_path / "base"
+    generate_raw(base / "raw", n_customers=12)
+    for name in ("default.yaml", "from-exports.yaml"):
+        (base / name).write_text((ROOT / "weights" / name).read_text())
+    (tmp_path / "variants").mkdir()
+    (tmp_path / "variants" / "lenient.yaml").write_text(
+        "version: 1\nextends: ../base/from-exports.yaml\nname: lenient\nmin_coverage: 0.3\n")
+    monkeypatch.chdir(tmp_path)
+    child = healthscore.compute_signals(healthscore.load_weights("variants/lenient.yaml"),
+                                        "2026-10-31")
+    parent = healthscore.compute_signals(healthscore.load_weights("base/from-exports.yaml"),
+                                         "2026-10-31")
+    assert len(child.frame) == 12
+    pd.testing.assert_frame_equal(child.frame, parent.frame)

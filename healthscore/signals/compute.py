@@ -56,7 +56,9 @@ def compute_signals(weights: WeightFile, as_of: date | datetime | str, *,
                     tables: dict[str, pd.DataFrame] | None = None) -> SignalTable:
     """Compute every signal that has a `compute:` block, as of `as_of`.
 
-    `base_dir`: folder that relative source paths start from (default: the weight file's).
+    `base_dir`: folder that relative source paths start from (default: the folder of the
+    weight file that declares each source, so a base file reached by `extends:` keeps its
+    own relative paths).
     `tables`: DataFrames that stand in for sources of the same name (the export as it would be
     read: mapping and timestamp parsing still apply); a name not declared under `sources:` is
     taken as a source with default settings. Signals without `compute:` are read from the
@@ -65,7 +67,14 @@ def compute_signals(weights: WeightFile, as_of: date | datetime | str, *,
     """
     signals = {name: (sig.column or name, sig.compute) for name, sig in weights.signals.items()}
     base = Path(base_dir or getattr(weights, "base_dir", None) or ".")
-    return compute_table(dict(weights.sources or {}), signals, as_of, base_dir=base,
+    sources = dict(weights.sources or {})
+    if base_dir is None:  # each relative path from the folder of the file that wrote it
+        declared = getattr(weights, "_source_dirs", {}) or {}
+        for name, spec in sources.items():
+            if spec.path and name in declared and not Path(spec.path).is_absolute():
+                sources[name] = spec.model_copy(
+                    update={"path": str(Path(declared[name]) / spec.path)})
+    return compute_table(sources, signals, as_of, base_dir=base,
                          tables=tables, file=getattr(weights, "path", None),
                          id_column=getattr(weights, "id_column", "customer_id"))
 

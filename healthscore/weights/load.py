@@ -151,6 +151,9 @@ def _load_one(path: Path, problems: list[Problem], *, for_segment: bool = False
         return None, located
     wf._path = _display(Path(path).resolve())
     wf._base_dir = str(Path(path).resolve().parent)
+    for name in wf.sources or {}:  # where each source's `path:` was written
+        file, _ = located.where(("sources", name, "path"))
+        wf._source_dirs[name] = str(Path(file).resolve().parent)
     for seg_name, seg in wf.segments.items():
         if seg.use is None:
             continue

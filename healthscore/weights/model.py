@@ -220,6 +220,7 @@ class WeightFile(Strict):
     _path: str | None = PrivateAttr(None)
     _base_dir: str | None = PrivateAttr(None)
     _segment_files: dict[str, WeightFile] = PrivateAttr(default_factory=dict)
+    _source_dirs: dict[str, str] = PrivateAttr(default_factory=dict)  # source → its file's dir
 
     @property
     def path(self) -> str | None:
