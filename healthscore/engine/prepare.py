@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 
 from healthscore.errors import DataError, Problem
+from healthscore.io.cite import cite_rows, duplicate_ids
 from healthscore.io.tables import SOURCE_ATTR
 from healthscore.weights.model import SignalSpec, WeightFile
 
@@ -37,22 +38,8 @@ def column_of(name: str, spec: SignalSpec) -> str:
     return spec.column or name
 
 
-def _where(df: pd.DataFrame) -> tuple[str | None, int | None, int]:
-    src = df.attrs.get(SOURCE_ATTR) or {}
-    return src.get("file"), src.get("first_line"), src.get("row_offset", 0)
-
-
-def _rows(df: pd.DataFrame, positions: np.ndarray, first_line: int | None, column: str,
-          limit: int = 5) -> str:
-    """`line 7 ("n/a"), line 12 ("high")`, or `row …` when line numbers are unknown."""
-    offset = (df.attrs.get(SOURCE_ATTR) or {}).get("row_offset", 0)
-    shown = []
-    for pos in positions[:limit]:
-        label = (f"line {pos + offset + first_line}" if first_line
-                 else f"row {pos + offset + 1}")
-        shown.append(f'{label} ("{df[column].iloc[pos]}")')
-    more = f" and {len(positions) - limit} more" if len(positions) > limit else ""
-    return ", ".join(shown) + more
+def _file(df: pd.DataFrame) -> str | None:
+    return (df.attrs.get(SOURCE_ATTR) or {}).get("file")
 
 
 def check_table(df: pd.DataFrame, wf: WeightFile, *, check_ids: bool = True,
@@ -63,7 +50,7 @@ def check_table(df: pd.DataFrame, wf: WeightFile, *, check_ids: bool = True,
     scoring by chunks); `partial=True` checks only the columns the frame has (a narrow
     projection read for the whole-table pre-pass).
     """
-    file, first_line, _ = _where(df)
+    file = _file(df)
     problems: list[Problem] = []
     listing = ", ".join(map(str, df.columns)) or "none"
     twice = sorted(set(map(str, df.columns[df.columns.duplicated()])))
@@ -106,28 +93,24 @@ def check_table(df: pd.DataFrame, wf: WeightFile, *, check_ids: bool = True,
         if bad.size:
             problems.append(Problem(
                 f"expected numbers in column `{column}`; found text in "
-                f"{_rows(df, bad, first_line, column)}. Leave a cell blank for missing data.",
+                f"{cite_rows(df, bad, column)}. Leave a cell blank for missing data.",
                 file=file, key=column))
         infinite = np.isinf(converted.to_numpy())
         if infinite.any():
             problems.append(Problem(
                 f"expected finite numbers in column `{column}`; found "
-                f"{_rows(df, np.flatnonzero(infinite), first_line, column)}", file=file,
+                f"{cite_rows(df, infinite, column)}", file=file,
                 key=column))
     if wf.id_column in df.columns:
         ids = df[wf.id_column]
         blank = np.flatnonzero(ids.isna().to_numpy())
         if blank.size:
             problems.append(Problem(f"{blank.size} rows have no customer id: "
-                                    f"{_rows(df, blank, first_line, wf.id_column)}",
+                                    f"{cite_rows(df, blank, wf.id_column)}",
                                     file=file, key=wf.id_column))
         dup = ids[ids.duplicated(keep=False) & ids.notna()] if check_ids else ids.iloc[:0]
         if len(dup):
-            values = pd.unique(dup)
-            shown = ", ".join(map(str, values[:10]))
-            more = f" and {len(values) - 10} more" if len(values) > 10 else ""
-            problems.append(Problem(f"duplicate customer ids: {shown}{more}; each customer "
-                                    "must appear once", file=file, key=wf.id_column))
+            problems.append(duplicate_ids(pd.unique(dup), file, wf.id_column))
     for spec in signals.values():
         if spec.measured_at and spec.measured_at in df.columns:
             column = spec.measured_at
@@ -137,7 +120,7 @@ def check_table(df: pd.DataFrame, wf: WeightFile, *, check_ids: bool = True,
             if bad.size:
                 problems.append(Problem(
                     f"expected dates in column `{column}`; found "
-                    f"{_rows(df, bad, first_line, column)}", file=file, key=column))
+                    f"{cite_rows(df, bad, column)}", file=file, key=column))
             out[column] = parsed
     if problems:
         raise DataError(problems)

@@ -33,6 +33,7 @@ from healthscore.engine.prepare import (
 from healthscore.engine.rollup import rollup
 from healthscore.errors import DataError, Problem
 from healthscore.io.atomic import atomic_dir
+from healthscore.io.cite import duplicate_ids
 from healthscore.io.tables import SOURCE_ATTR, read_table, table_format
 from healthscore.io.writers import TableWriter, write_whole
 from healthscore.weights.model import WeightFile
@@ -168,10 +169,7 @@ def _check_ids(narrow: pd.DataFrame, wf: WeightFile, file: str | None) -> None:
     else:
         values = pd.unique(ids[ids.duplicated(keep=False) & ids.notna()])
     if len(values):
-        shown = ", ".join(map(str, values[:10]))
-        more = f" and {len(values) - 10} more" if len(values) > 10 else ""
-        raise DataError(Problem(f"duplicate customer ids: {shown}{more}; each customer must "
-                                "appear once", file=file, key=wf.id_column))
+        raise DataError(duplicate_ids(values, file, wf.id_column))
 
 
 def _outreach_candidates(scored: pd.DataFrame, top: int | None,

@@ -15,23 +15,13 @@ from functools import lru_cache
 import pandas as pd
 
 from healthscore.errors import DataError, Problem
+from healthscore.io.cite import cite_rows
 from healthscore.io.tables import SOURCE_ATTR
 from healthscore.render.context import Trend, TrendPoint
 
 REQUIRED = ("customer_id", "as_of", "score", "tier")
 MONTHS_SHOWN = 12
 GREY = "#9ca3af"
-
-
-def _lines(history: pd.DataFrame, mask: pd.Series, column: str, limit: int = 5) -> str:
-    """`line 4 ("soon"), line 9 ("x")`: where the bad values are, as a user finds them."""
-    src = history.attrs.get(SOURCE_ATTR) or {}
-    first = src.get("first_line")
-    positions = [i for i, bad in enumerate(mask.to_numpy()) if bad]
-    shown = [f'{"line" if first else "row"} {i + (first or 1)} ("{history[column].iloc[i]}")'
-             for i in positions[:limit]]
-    more = f" and {len(positions) - limit} more" if len(positions) > limit else ""
-    return ", ".join(shown) + more
 
 
 def checked_history(history: pd.DataFrame) -> pd.DataFrame:
@@ -50,19 +40,19 @@ def checked_history(history: pd.DataFrame) -> pd.DataFrame:
     bad = when.isna()
     if bad.any():
         problems.append(Problem("expected dates written as YYYY-MM-DD in column `as_of`; "
-                                f"found {_lines(h, bad, 'as_of')}", file=file, key="as_of"))
+                                f"found {cite_rows(h, bad, 'as_of')}", file=file, key="as_of"))
     score = pd.to_numeric(h["score"], errors="coerce")
     bad = (score.isna() & h["score"].notna() & (h["score"].astype("string").str.strip() != ""))
     bad |= (score < 0) | (score > 100)
     if bad.any():
         problems.append(Problem("expected scores from 0 to 100 (or blank for no score) in "
-                                f"column `score`; found {_lines(h, bad, 'score')}", file=file,
+                                f"column `score`; found {cite_rows(h, bad, 'score')}", file=file,
                                 key="score"))
     h["as_of"], h["score"] = when.dt.date, score
     dup = h.duplicated(["customer_id", "as_of"], keep=False) & when.notna()
     if dup.any():
         problems.append(Problem("a customer appears twice for one date: "
-                                f"{_lines(h, dup, 'customer_id')}; keep one row per customer "
+                                f"{cite_rows(h, dup, 'customer_id')}; keep one row per customer "
                                 "and date", file=file, key="customer_id"))
     if problems:
         raise DataError(problems)
