@@ -24,7 +24,9 @@ from typing import Any
 
 import pandas as pd
 
+from healthscore.engine.run import as_date
 from healthscore.errors import DataError, Problem
+from healthscore.io.cite import duplicate_ids
 from healthscore.render.build import SCORECARD_DIR, customer_summaries
 from healthscore.render.context import OutreachContext, RunInfo
 from healthscore.render.env import Templates
@@ -63,14 +65,6 @@ def _version() -> str:
         return "dev"
 
 
-def _as_date(value: Any) -> date:
-    if isinstance(value, datetime):
-        return value.date()
-    if isinstance(value, date):
-        return value
-    return pd.Timestamp(value).date()
-
-
 def run_info(meta: RenderMeta, as_of: date, count: int, has_history: bool,
              currency: str = "$", generated_at: datetime | None = None) -> RunInfo:
     now = generated_at or datetime.now(UTC).replace(microsecond=0)
@@ -95,13 +89,13 @@ def render_run(run: Any, out_dir: str | Path, *, template_dir: str | Path | None
     """
     started = time.perf_counter()
     frame: pd.DataFrame = run.frame
-    as_of = _as_date(run.as_of)
+    as_of = as_date(run.as_of)
     if len(frame) == 0:
         raise DataError(Problem("the run has no customers; nothing to render"))
     ids = frame["customer_id"].astype(str)
     dupes = sorted(ids[ids.duplicated()].unique().tolist())
     if dupes:
-        raise DataError(Problem(f"duplicate customer ids: {', '.join(dupes[:10])}"))
+        raise DataError(duplicate_ids(dupes, None, "customer_id"))
 
     templates = Templates(template_dir)  # compile errors surface before any file is touched
     meta = read_meta(run.weights, frame, getattr(run, "methods", None))
