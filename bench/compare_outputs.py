@@ -23,6 +23,7 @@ and their float columns bit for bit.
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 import textwrap
 from datetime import date
@@ -152,6 +153,12 @@ def diff(before: Path, after: Path) -> int:
                 _same_bits(fa, fb)
             except AssertionError as exc:
                 problem = str(exc)[:500]
+        elif rel.name == "run.json":  # the run id and time differ on every run by design
+            ja, jb = (json.loads(f.read_text()) for f in (a, b))
+            for record in (ja, jb):
+                record.pop("run_id"), record.pop("created_at")
+            if ja != jb:
+                problem = "record differs (beyond run_id and created_at)"
         elif a.read_bytes() != b.read_bytes():
             problem = "bytes differ"
         print(f"{'ok  ' if problem is None else 'FAIL'} {rel}" + (f": {problem}" if problem

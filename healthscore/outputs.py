@@ -1,4 +1,4 @@
-"""A run's output tables: scores, the outreach ranking and parent roll-ups."""
+"""The files a scoring run writes: scores, the outreach ranking, parent roll-ups, run.json."""
 
 from __future__ import annotations
 
@@ -9,8 +9,9 @@ from pathlib import Path
 
 import pandas as pd
 
+from healthscore.engine.outreach import outreach
 from healthscore.engine.run import ScoreRun
-from healthscore.engine.stream import RunSummary
+from healthscore.engine.summary import tier_totals
 from healthscore.io.atomic import atomic_dir
 from healthscore.io.writers import write_whole
 
@@ -46,37 +47,6 @@ def run_record(*, weights, as_of, customers: int, tiers: pd.DataFrame, inputs: d
 def write_record(record: dict, folder: Path) -> None:
     (folder / RECORD).write_text(json.dumps(record, indent=2, ensure_ascii=False) + "\n",
                                  encoding="utf-8")
-OUTREACH_COLUMNS = ["customer_id", "name", "segment", "owner", "arr", "profile", "score", "tier",
-                    "coverage", "priority", "driver_1", "driver_2", "driver_3", "reasons"]
-
-
-def rank_outreach(frame: pd.DataFrame, top: int | None = None) -> pd.DataFrame:
-    """Customers with a score, highest priority first (ties: lower score first)."""
-    ranked = frame[frame["priority"].notna()]
-    if top is not None and len(ranked) > 4 * top:  # cheap pre-cut before the full sort
-        ranked = ranked.nlargest(top, "priority", keep="all")
-    ranked = ranked.sort_values(["priority", "score"], ascending=[False, True], kind="stable")
-    if top is not None:
-        ranked = ranked.head(top)
-    return ranked.reset_index(drop=True)
-
-
-def outreach(frame: pd.DataFrame, top: int | None = None) -> pd.DataFrame:
-    cols = [c for c in OUTREACH_COLUMNS if c in frame.columns]
-    out = rank_outreach(frame[cols], top)
-    out.insert(0, "rank", range(1, len(out) + 1))
-    return out
-
-
-def summarize(run: ScoreRun, top: int | None = 100) -> RunSummary:
-    """The terminal summary of an in-memory run."""
-    frame = run.frame
-    arr = frame["arr"] if "arr" in frame else pd.Series(0.0, index=frame.index)
-    tiers = (pd.DataFrame({"tier": frame["tier"], "arr": arr}).groupby("tier", observed=False)
-             ["arr"].agg(["size", "sum"]).rename(columns={"size": "customers", "sum": "arr"}))
-    return RunSummary(weights=run.weights, as_of=run.as_of, customers=len(frame), tiers=tiers,
-                      outreach=outreach(frame, top), rollups=run.rollups,
-                      warnings=list(run.warnings))
 
 
 def write_outputs(run: ScoreRun, out_dir: str | Path, formats: tuple[str, ...] = FORMATS,
@@ -85,9 +55,8 @@ def write_outputs(run: ScoreRun, out_dir: str | Path, formats: tuple[str, ...] =
     tables = {"scores": run.frame, "outreach": outreach(run.frame, outreach_top)}
     if run.rollups is not None:
         tables["parents"] = run.rollups
-    summary = summarize(run)
     record = run_record(weights=run.weights, as_of=run.as_of, customers=len(run.frame),
-                        tiers=summary.tiers, inputs=run.inputs, methods=run.methods,
+                        tiers=tier_totals(run.frame), inputs=run.inputs, methods=run.methods,
                         warnings=run.warnings, run_id=run.run_id, created_at=run.created_at)
     with atomic_dir(out_dir, owns=OWNED) as tmp:
         for stem, table in tables.items():

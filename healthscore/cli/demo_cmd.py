@@ -27,8 +27,8 @@ def register(app: typer.Typer) -> None:
         from rich.progress import BarColumn, MofNCompleteColumn, Progress
 
         from healthscore.cli.summary import lowest_table, tier_table
+        from healthscore.engine.summary import summarize
         from healthscore.io.atomic import atomic_file
-        from healthscore.outputs import summarize
         from healthscore.pipeline import backfill_history, monthly_job
         from healthscore.resources import bundled_weights
         from healthscore.sample.raw import generate_raw

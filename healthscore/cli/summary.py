@@ -6,7 +6,7 @@ import pandas as pd
 from rich.table import Table
 from rich.text import Text
 
-from healthscore.engine.stream import RunSummary
+from healthscore.engine.summary import RunSummary
 
 
 def _money(value: float) -> str:

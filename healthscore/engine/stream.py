@@ -12,7 +12,6 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
@@ -23,6 +22,7 @@ import pyarrow.parquet as pq
 
 from healthscore.engine.checks import Observed
 from healthscore.engine.kernel import make_plan, score_frame
+from healthscore.engine.outreach import RunningTop
 from healthscore.engine.prepare import (
     CARRIED,
     all_signals,
@@ -31,28 +31,16 @@ from healthscore.engine.prepare import (
     table_warnings,
 )
 from healthscore.engine.rollup import rollup
+from healthscore.engine.summary import RunSummary, tier_totals
 from healthscore.errors import DataError, Problem
 from healthscore.io.atomic import atomic_dir
 from healthscore.io.cite import duplicate_ids
 from healthscore.io.tables import SOURCE_ATTR, read_table, table_format
 from healthscore.io.writers import TableWriter, write_whole
+from healthscore.outputs import OWNED, RECORD, run_record, write_record
 from healthscore.weights.model import WeightFile
 
 CHUNK_ROWS = 250_000
-
-
-@dataclass
-class RunSummary:
-    """What the terminal shows after a run, accumulated without keeping the scores."""
-
-    weights: WeightFile
-    as_of: date
-    customers: int = 0
-    tiers: pd.DataFrame = field(default_factory=pd.DataFrame)   # tier → customers, arr
-    outreach: pd.DataFrame = field(default_factory=pd.DataFrame)
-    rollups: pd.DataFrame | None = None
-    written: list[Path] = field(default_factory=list)
-    warnings: list[Problem] = field(default_factory=list)
 
 
 def needed_columns(wf: WeightFile, available: list[str]) -> list[str]:
@@ -172,72 +160,6 @@ def _check_ids(narrow: pd.DataFrame, wf: WeightFile, file: str | None) -> None:
         raise DataError(duplicate_ids(values, file, wf.id_column))
 
 
-def _outreach_candidates(scored: pd.DataFrame, top: int | None,
-                         leaders: pd.DataFrame | None) -> pd.DataFrame:
-    """The rows of a chunk that can make the top list, in their chunk order: priority at
-    least the chunk's `top`-th highest and at least the lowest on a full running list,
-    ties included (an equal priority can still win on its score).
-
-    They are exactly the rows ranking would keep (`nlargest` with `keep="all"` orders equal
-    priorities by position too), found with `np.partition` and a comparison instead of
-    copying and sorting every outreach column of the chunk: at 10M customers the top 1 % is
-    100,000 rows, and most chunks then have only a few rows above the running list's floor.
-    """
-    if top is None:
-        return scored
-    priority = scored["priority"].to_numpy(dtype="float64", na_value=np.nan)
-    keep = ~np.isnan(priority)
-    valid = priority[keep]
-    if valid.size > top:
-        keep &= priority >= np.partition(valid, valid.size - top)[valid.size - top]
-    if leaders is not None and len(leaders) >= top:  # sorted: the last is the lowest
-        keep &= priority >= leaders["priority"].iloc[-1]
-    return scored.iloc[np.flatnonzero(keep)]
-
-
-class _RunningTop:
-    """The outreach top list over the chunks seen so far.
-
-    Each chunk contributes its candidates (above the list's floor once the list is full);
-    they wait until they add up to a chunk's worth of rows, then one stable ranking merges
-    them with the list. Ranking the list with several chunks' candidates at once orders
-    equal rows as merging them chunk by chunk would (list first, then chunk order), and a row
-    cut from the list never comes back; but at 10M customers the list (top 1 %) is 100,000
-    rows, and sorting it again for every chunk took longer than the scoring.
-    """
-
-    def __init__(self, top: int | None, batch_rows: int):
-        self.top, self.batch_rows = top, batch_rows
-        self.leaders: pd.DataFrame | None = None
-        self.pending: list[pd.DataFrame] = []
-        self.pending_rows = 0
-
-    def add(self, scored: pd.DataFrame) -> None:
-        from healthscore.outputs import OUTREACH_COLUMNS
-
-        candidates = _outreach_candidates(scored, self.top, self.leaders)
-        if len(candidates) or self.leaders is None:  # the first chunk sets the columns
-            cols = [c for c in OUTREACH_COLUMNS if c in candidates.columns]
-            self.pending.append(candidates[cols])
-            self.pending_rows += len(candidates)
-        filling = self.top is None or self.leaders is None or len(self.leaders) < self.top
-        if self.pending and (filling or self.pending_rows >= self.batch_rows):
-            self._merge()
-
-    def _merge(self) -> None:
-        from healthscore.outputs import rank_outreach
-
-        frames = ([] if self.leaders is None else [self.leaders]) + self.pending
-        self.leaders = rank_outreach(frames[0] if len(frames) == 1 else
-                                     pd.concat(frames, ignore_index=True), self.top)
-        self.pending, self.pending_rows = [], 0
-
-    def result(self) -> pd.DataFrame:
-        if self.pending:
-            self._merge()
-        return self.leaders
-
-
 def score_to_files(source: pd.DataFrame | str | Path, wf: WeightFile, out_dir: str | Path, *,
                    as_of: date, formats: tuple[str, ...] = ("csv", "parquet"),
                    columns: str = "full", outreach_top: int | Callable[[int], int] | None = 100,
@@ -246,8 +168,6 @@ def score_to_files(source: pd.DataFrame | str | Path, wf: WeightFile, out_dir: s
                    inputs: dict | None = None, methods: dict | None = None) -> RunSummary:
     """Score `source` chunk by chunk into `out_dir` (scores.*, outreach.*, parents.*, and
     run.json saying what produced them: `inputs` and the signals' `methods` go there)."""
-    from healthscore.outputs import OWNED, run_record, write_record
-
     if not isinstance(source, pd.DataFrame):
         source = Path(source)
     chunks, narrow, total, available = _chunks(source, wf, chunk_rows)
@@ -267,7 +187,7 @@ def score_to_files(source: pd.DataFrame | str | Path, wf: WeightFile, out_dir: s
     problems: list[Problem] = []
     tier_parts, parent_parts = [], []
     observed = Observed()
-    outreach = _RunningTop(top, batch_rows=chunk_rows)
+    outreach = RunningTop(top, batch_rows=chunk_rows)
     parent_col = wf.rollup.parent if wf.rollup and wf.rollup.parent in narrow else None
     parent_ids = pd.unique(narrow[parent_col].dropna()) if parent_col else []
     del narrow, reference  # the pre-pass is done: its whole-table columns need not stay
@@ -290,10 +210,7 @@ def score_to_files(source: pd.DataFrame | str | Path, wf: WeightFile, out_dir: s
                 if pending is not None:
                     pending.result()  # one chunk in flight: order kept, memory bounded
                 pending = io.submit(scores.write, scored)
-                arr = scored["arr"] if "arr" in scored else pd.Series(0.0, index=scored.index)
-                tier_parts.append(pd.DataFrame({"tier": scored["tier"], "arr": arr})
-                                  .groupby("tier", observed=False)["arr"]
-                                  .agg(["size", "sum"]))
+                tier_parts.append(tier_totals(scored))
                 outreach.add(scored)
                 observed.add(scored, wf)
                 if parent_col and len(parent_ids):  # children, and parents for their names
@@ -313,8 +230,7 @@ def score_to_files(source: pd.DataFrame | str | Path, wf: WeightFile, out_dir: s
         if problems:
             raise DataError(problems)
         summary.written = [out_dir / p.name for p in scores.paths.values()]
-        tiers = sum(tier_parts[1:], tier_parts[0])
-        summary.tiers = tiers.rename(columns={"size": "customers", "sum": "arr"})
+        summary.tiers = sum(tier_parts[1:], tier_parts[0])
         summary.outreach = outreach.result()
         summary.outreach.insert(0, "rank", np.arange(1, len(summary.outreach) + 1))
         write_whole(summary.outreach, tmp, "outreach", formats)
@@ -330,5 +246,5 @@ def score_to_files(source: pd.DataFrame | str | Path, wf: WeightFile, out_dir: s
                                 inputs=inputs or {"customers": str(source) if isinstance(
                                     source, Path) else "<DataFrame>"},
                                 methods=methods or {}, warnings=summary.warnings), tmp)
-        summary.written.append(out_dir / "run.json")
+        summary.written.append(out_dir / RECORD)
     return summary
