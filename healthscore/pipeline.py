@@ -21,12 +21,10 @@ from healthscore.weights.model import WeightFile
 
 @dataclass
 class JobResult:
-    run: ScoreRun
+    run: ScoreRun                                 # its warnings include the data's
     signals: Path | None = None
     scores: list[Path] = field(default_factory=list)
     reports: object | None = None                 # render.RenderResult
-    warnings: list[Problem] = field(default_factory=list)
-    methods: dict[str, str] = field(default_factory=dict)
 
 
 def customer_table(wf: WeightFile, customers: pd.DataFrame | str | Path | None, as_of: date,
@@ -54,11 +52,17 @@ def score_customers(wf: WeightFile, customers: pd.DataFrame | str | Path | None,
     """`customer_table` then `score_run`, with the signals' methods, the inputs and every
     warning (the data's and the scoring's) kept on the run."""
     table, warnings, methods = customer_table(wf, customers, as_of, data_dir)
+    return _scored(table, wf, as_of, warnings, methods,
+                   None if customers is not None else data_dir or wf.base_dir)
+
+
+def _scored(table, wf: WeightFile, as_of: date, warnings: list[Problem],
+            methods: dict[str, str], data_dir) -> ScoreRun:
     run = score_run(table, wf, as_of=as_of)
     run.methods = methods
     run.warnings = [*warnings, *run.warnings]
-    if customers is None:
-        run.inputs["data"] = str(data_dir or wf.base_dir)
+    if data_dir is not None:
+        run.inputs["data"] = str(data_dir)
     return run
 
 
@@ -103,11 +107,9 @@ def monthly_job(wf: WeightFile, out: str | Path, *, as_of: date,
         result_signals = out / "signals" / "customers.csv"
         with atomic_file(result_signals) as tmp:
             table.to_csv(tmp, index=False)
-    run = score_run(table, wf, as_of=as_of)
-    if customers is None:
-        run.inputs["data"] = str(data_dir or wf.base_dir)
-    run.methods = methods
-    result = JobResult(run=run, signals=result_signals, warnings=warnings, methods=methods)
+    run = _scored(table, wf, as_of, warnings, methods,
+                  None if customers is not None else data_dir or wf.base_dir)
+    result = JobResult(run=run, signals=result_signals)
     result.scores = write_outputs(run, out / "scores")
     if render:
         from healthscore.render import render_run

@@ -52,7 +52,7 @@ def register(app: typer.Typer) -> None:
             job = monthly_job(wf, out, as_of=DEMO_AS_OF, data_dir=out, history=history,
                               progress=lambda done, total: bar.update(
                                   task, completed=done, total=total))
-        print_warnings([*job.warnings, *job.run.warnings])
+        print_warnings(job.run.warnings)
         summary = summarize(job.run)
         console.print(tier_table(summary))
         console.print(lowest_table(summary))
