@@ -586,3 +586,22 @@ def test_documented_messages_are_reported(tmp_path, monkeypatch):
                 f"{table.where(WEIGHTS_MD)}: {message!r} is not reported for any example")
             checked += 1
     assert checked >= 20
+
+
+def test_readme_examples_run(tmp_path, monkeypatch):
+    """The README's Python tour runs as written and its weight file validates."""
+    blocks = [b for b in parse_blocks(ROOT / "README.md") if b.kind == "fence"]
+    python = [b for b in blocks if b.lang == "python"]
+    yamls = [b for b in blocks if b.lang == "yaml"]
+    assert python and yamls
+    monkeypatch.chdir(ROOT)
+    namespace = {"customers_df": pd.read_csv(ROOT / "data" / "customers.csv")}
+    for block in python:
+        exec(compile(block.text, block.where(ROOT / "README.md"), "exec"), namespace)
+    assert len(namespace["scores"]) == 300 and namespace["scores"]["score"].notna().any()
+    assert namespace["run"].rollups is not None
+    for i, block in enumerate(yamls):
+        path = tmp_path / f"readme{i}.yaml"
+        path.write_text(block.text)
+        loaded, problems = healthscore.check_files([path])
+        assert not problems, f"{block.where(ROOT / 'README.md')}: {problems}"
