@@ -60,6 +60,18 @@ def gauge(score: float | None, color: str, tiers: Sequence[TierInfo] = (),
     return _gauge(key, color, tuple((t.below, t.color) for t in tiers), width)
 
 
+def _spans(bands) -> list[tuple[float, float, str]]:
+    """Tier bands `(below, colour)` as score spans `(from, to, colour)` clipped to 0–100;
+    empty spans (a limit at or below the previous one, or outside the scale) left out."""
+    out, lo = [], 0.0
+    for below, color in bands:
+        hi = 100.0 if below is None else min(max(below, 0.0), 100.0)
+        if hi > lo:
+            out.append((lo, hi, color))
+        lo = hi
+    return out
+
+
 @lru_cache(maxsize=8192)
 def _gauge(score: float | None, color: str, bands: tuple[tuple[float | None, str], ...],
            width: int) -> Markup:
@@ -68,14 +80,10 @@ def _gauge(score: float | None, color: str, bands: tuple[tuple[float | None, str
     stroke = width * 0.09
     parts = [f'<svg class="gauge" viewBox="0 0 {width} {_f(h)}" width="{width}" '
              f'height="{_f(h)}" role="img" aria-label="score gauge">']
-    lo = 0.0
-    for below, band_color in bands:
-        hi = 100.0 if below is None else min(max(below, 0.0), 100.0)
-        if hi > lo:
-            parts.append(f'<path d="{_arc(cx, cy, r, lo / 100, hi / 100)}" fill="none" '
-                         f'stroke="{_esc(band_color)}" stroke-opacity=".18" '
-                         f'stroke-width="{_f(stroke)}"/>')
-        lo = hi
+    for lo, hi, band_color in _spans(bands):
+        parts.append(f'<path d="{_arc(cx, cy, r, lo / 100, hi / 100)}" fill="none" '
+                     f'stroke="{_esc(band_color)}" stroke-opacity=".18" '
+                     f'stroke-width="{_f(stroke)}"/>')
     if not bands:
         parts.append(f'<path d="{_arc(cx, cy, r, 0, 1)}" fill="none" stroke="{MUTED}" '
                      f'stroke-width="{_f(stroke)}"/>')
@@ -151,14 +159,9 @@ def _trend_frame(bands: tuple[tuple[float | None, str], ...], width: int, height
 
     out = [f'<svg class="trend" viewBox="0 0 {width} {height}" width="{width}" '
            f'height="{height}" role="img" aria-label="score trend">']
-    lo = 0.0
-    for below, color in bands:
-        hi = 100.0 if below is None else min(max(below, 0.0), 100.0)
-        if hi > lo:
-            out.append(f'<rect x="{pad_l}" y="{_f(y(hi))}" width="{iw}" '
-                       f'height="{_f(y(lo) - y(hi))}" fill="{_esc(color)}" '
-                       f'fill-opacity=".08"/>')
-        lo = hi
+    for lo, hi, color in _spans(bands):
+        out.append(f'<rect x="{pad_l}" y="{_f(y(hi))}" width="{iw}" '
+                   f'height="{_f(y(lo) - y(hi))}" fill="{_esc(color)}" fill-opacity=".08"/>')
     for tick in (0, 50, 100):
         out.append(f'<text x="{pad_l - 5}" y="{_f(y(tick) + 3.5)}" text-anchor="end" '
                    f'font-size="9" fill="{SUBTLE}">{tick}</text>')
