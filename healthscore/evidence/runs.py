@@ -1,0 +1,103 @@
+"""Runs as of past dates, as one long frame: the input of backtests and of `tune`.
+
+A *panel* has one row per customer per as-of date: `customer_id`, `as_of`, `score`, `tier`,
+`arr` (when known) and per signal `<signal>.score` (0–100) and, when the run kept them,
+`<signal>.raw` and `<signal>.points`. It comes from one of three places, all ending in the same
+frame so the backtest cannot tell them apart:
+
+- `backfill_runs`: recomputed from the raw exports with the public API
+  (`compute_signals(wf, as_of)` then `score`), one as-of date at a time. Signals never read
+  data dated after their as-of date, so this is what those runs would have said;
+- `score_history`: a customer table with an `as_of` column (one row per customer per date);
+- `from_store`: a frame of stored runs (`customer_id, as_of, score, tier` and per-signal
+  scores), as the run store hands them out.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date
+from pathlib import Path
+
+import pandas as pd
+
+from healthscore.engine.run import score_run
+from healthscore.errors import DataError, Problem
+from healthscore.weights.model import WeightFile
+
+KEYS = ["customer_id", "as_of", "score", "tier"]
+SUFFIXES = (".score", ".raw", ".points")
+
+
+def _panel_part(frame: pd.DataFrame, wf: WeightFile, day) -> pd.DataFrame:
+    keep = ["customer_id", "score", "tier"] + [c for c in ("arr",) if c in frame.columns]
+    keep += [c for c in frame.columns if c.endswith(SUFFIXES) and c.split(".")[0] in
+             _signal_names(wf)]
+    part = frame[keep].copy()
+    part.insert(1, "as_of", pd.Timestamp(day))
+    part["customer_id"] = part["customer_id"].astype(str)
+    part["tier"] = part["tier"].astype(str)
+    return part
+
+
+def _signal_names(wf: WeightFile) -> set[str]:
+    from healthscore.engine.prepare import all_signals
+
+    return set(all_signals(wf))
+
+
+def backfill_runs(wf: WeightFile, dates: Iterable[date],
+                  data_dir: str | Path | None = None) -> pd.DataFrame:
+    """Score each date from the raw exports the weight file's `sources:` declare."""
+    from healthscore.signals import compute_signals
+
+    if not wf.sources:
+        raise DataError(Problem(
+            "this weight file has no `sources:`, so past runs cannot be recomputed from raw "
+            "exports; pass a customer table with an `as_of` column instead (--customers)",
+            file=wf.path, key="sources"))
+    parts = []
+    for day in sorted(set(dates)):
+        table = compute_signals(wf, day, base_dir=data_dir)
+        run = score_run(table.frame, wf, as_of=day, explain=False)
+        parts.append(_panel_part(run.frame, wf, day))
+    return pd.concat(parts, ignore_index=True)
+
+
+def score_history(table: pd.DataFrame, wf: WeightFile, as_of_column: str = "as_of"
+                  ) -> pd.DataFrame:
+    """Score a customer table holding several dates (`as_of` column), each date as of itself."""
+    if as_of_column not in table.columns:
+        raise DataError(Problem(
+            f"a backtest needs scores at several dates: the customer table needs an "
+            f"`{as_of_column}` column (one row per customer per date)", key=as_of_column))
+    when = pd.to_datetime(table[as_of_column], errors="coerce")
+    if when.isna().any():
+        row = int(when.isna().to_numpy().argmax())
+        raise DataError(Problem(f"expected a date like 2026-10-31; found "
+                                f"`{table[as_of_column].iloc[row]}` on row {row + 1}",
+                                key=as_of_column))
+    parts = []
+    for day, rows in table.groupby(when.dt.normalize(), sort=True):
+        run = score_run(rows.drop(columns=[as_of_column]).reset_index(drop=True), wf,
+                        as_of=day.date(), explain=False)
+        parts.append(_panel_part(run.frame, wf, day))
+    return pd.concat(parts, ignore_index=True)
+
+
+def from_store(frame: pd.DataFrame) -> pd.DataFrame:
+    """Stored runs as a panel: checks the columns and normalises their types."""
+    missing = [c for c in KEYS if c not in frame.columns]
+    if missing:
+        raise DataError(Problem(f"stored runs need the columns {', '.join(KEYS)}; missing "
+                                f"{', '.join(missing)}"))
+    out = frame.copy()
+    out["customer_id"] = out["customer_id"].astype(str)
+    out["as_of"] = pd.to_datetime(out["as_of"]).dt.normalize()
+    out["tier"] = out["tier"].astype(str)
+    return out.reset_index(drop=True)
+
+
+def signal_columns(panel: pd.DataFrame, suffix: str = ".score") -> list[str]:
+    """Signal names with a `<signal><suffix>` column, in panel order."""
+    return [c[: -len(suffix)] for c in panel.columns if c.endswith(suffix) and c != "score"]
