@@ -29,7 +29,8 @@ def tier_table(summary: RunSummary) -> Table:
 def lowest_table(summary: RunSummary, n: int = 10) -> Table:
     ranked = summary.outreach.head(n)
     wf = summary.weights
-    what = {"risk_x_arr": "ARR at risk", "risk": "risk", "arr": "ARR"}[wf.priority]
+    what = {"risk_x_arr": "ARR at risk", "risk": "risk", "arr": "ARR",
+            "expected_loss": "expected loss"}[wf.priority_kind]
     table = Table(title=f"Call first: top {len(ranked)} by {what}", title_justify="left")
     for col, justify in (("customer", "left"), ("owner", "left"), ("score", "right"),
                          ("tier", "left"), ("ARR", "right"), ("why", "left")):

@@ -34,7 +34,7 @@ class Observed:
         if self.no_arr:
             out.append(Problem(
                 f"{self.no_arr} scored customers have no ARR; their outreach priority "
-                f"`{wf.priority}` counts it as 0, so they rank last", file=file, key="arr",
+                f"`{wf.priority_kind}` counts it as 0, so they rank last", file=file, key="arr",
                 severity="warning"))
         for name, seg in wf.segments.items():
             if not self.profiles.get(name):

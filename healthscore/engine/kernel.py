@@ -15,6 +15,7 @@ import pandas as pd
 from healthscore.engine import explain, tiers
 from healthscore.engine.combine import combine
 from healthscore.engine.normalise import score_values
+from healthscore.engine.priority import expected_loss
 from healthscore.engine.prepare import CARRIED, all_signals, column_of
 from healthscore.weights.durations import parse_duration
 from healthscore.weights.model import SignalSpec, WeightFile
@@ -257,6 +258,8 @@ def _priority(total: np.ndarray, df: pd.DataFrame, wf: WeightFile) -> np.ndarray
         return risk
     arr = df["arr"].to_numpy(dtype="float64", na_value=np.nan)
     arr = np.nan_to_num(arr, nan=0.0)
+    if wf.priority_kind == "expected_loss":
+        return expected_loss(total, arr, wf.priority.expected_loss)
     if wf.priority == "arr":
         return np.where(np.isnan(total), np.nan, arr)
     return risk * arr

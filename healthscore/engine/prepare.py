@@ -156,7 +156,7 @@ def table_warnings(columns: list[str], wf: WeightFile, file: str | None = None
     warnings = []
     if wf.priority != "risk" and "arr" not in columns:
         warnings.append(Problem(
-            f"no `arr` column, so the outreach priority `{wf.priority}` falls back to risk "
+            f"no `arr` column, so the outreach priority `{wf.priority_kind}` falls back to risk "
             "(100 − score); add an `arr` column or set `priority: risk`", file=file,
             key="priority", severity="warning"))
     return warnings

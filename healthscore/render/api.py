@@ -106,7 +106,8 @@ def render_run(run: Any, out_dir: str | Path, *, template_dir: str | Path | None
     summaries = customer_summaries(frame, meta, stems, past, as_of)
     owner_filter = None if owners is None else list(owners)
 
-    outreach = outreach_contexts(info, summaries, meta.priority_rule, owner_filter)
+    outreach = outreach_contexts(info, summaries, meta.priority_rule, owner_filter,
+                                 money=meta.priority_money)
     outreach_files = [Path(f"{stem}{suffix}") for stem, _ in outreach
                       for suffix in (".html", ".md", ".csv")]
     with staged_dir(out_dir) as tmp:

@@ -275,6 +275,8 @@ class OutreachContext(Model):
     run: RunInfo = Field(description="about the run")
     owner: str | None = Field(description="whose list this is; None for everyone's")
     priority_rule: str = Field(description="how priority is computed, in words")
+    priority_money: bool = Field(
+        False, description="priority is an amount of ARR (`expected_loss`): show it as money")
     entries: list[OutreachEntry] = Field(description="ranked, highest priority first")
     needs_data: list[CustomerSummary] = Field(
         description="customers without a score (not ranked): collect data first")

@@ -24,6 +24,15 @@ PRIORITY_WORDS = {
 }
 
 
+def _priority_words(weights: Any) -> str:
+    kind = getattr(weights, "priority_kind", None) or getattr(weights, "priority", "risk_x_arr")
+    if kind == "expected_loss":
+        horizon = weights.priority.expected_loss.horizon
+        return (f"expected ARR lost within {horizon}: the backtested probability of churn "
+                "for the score × ARR")
+    return PRIORITY_WORDS.get(kind, str(kind))
+
+
 @dataclass(frozen=True)
 class SignalMeta:
     key: str
@@ -57,6 +66,7 @@ class RenderMeta:
     groups: tuple[GroupMeta, ...]  # tree order
     ungrouped: tuple[str, ...]
     profile_rules: dict[str, dict[str, Any]] = field(default_factory=dict)
+    priority_money: bool = False  # priority is an amount (expected_loss): shown in currency
 
     @property
     def tier_colors(self) -> dict[str, str]:
@@ -141,8 +151,8 @@ def read_meta(weights: Any, frame: pd.DataFrame,
         weights_path=getattr(weights, "path", None),
         tiers=tiers, insufficient=insufficient,
         min_coverage=float(getattr(weights, "min_coverage", 0.0) or 0.0),
-        priority_rule=PRIORITY_WORDS.get(getattr(weights, "priority", "risk_x_arr"),
-                                         str(getattr(weights, "priority", ""))),
+        priority_rule=_priority_words(weights),
+        priority_money=getattr(weights, "priority_kind", "") == "expected_loss",
         signals=signals, groups=tuple(groups), ungrouped=ungrouped,
         profile_rules=_profile_rules(weights, signals))
 

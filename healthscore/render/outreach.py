@@ -66,7 +66,8 @@ def _no_such_owner(owner: str, present: list[str]) -> str:
 
 
 def outreach_contexts(run: RunInfo, customers: list[CustomerSummary], priority_rule: str,
-                      owners: Iterable[str] | None) -> list[tuple[str, OutreachContext]]:
+                      owners: Iterable[str] | None, money: bool = False
+                      ) -> list[tuple[str, OutreachContext]]:
     """(file stem relative to the root, context) for everyone's list and each owner's."""
     lists = owner_lists(customers, owners)
     jobs: list[tuple[str, str | None]] = [(f"{OUTREACH_DIR}/index", None)]
@@ -77,7 +78,8 @@ def outreach_contexts(run: RunInfo, customers: list[CustomerSummary], priority_r
         needs = sorted((c for c in mine if c.score is None),
                        key=lambda c: (-(c.arr or 0.0), c.name))
         out.append((stem, OutreachContext(
-            root="../", run=run, owner=owner, priority_rule=priority_rule, entries=rank(mine),
+            root="../", run=run, owner=owner, priority_rule=priority_rule,
+            priority_money=money, entries=rank(mine),
             needs_data=needs, owner_lists=lists, portfolio_href="index.html",
             csv_href=f"{stem}.csv", md_href=f"{stem}.md")))
     return out

@@ -168,3 +168,23 @@ def write_history(out_dir: Path | str, n_customers: int = 2000, months: int = 12
     customers.to_csv(paths["customers"], index=False, date_format="%Y-%m-%d")
     outcomes.to_csv(paths["outcomes"], index=False, date_format="%Y-%m-%d")
     return paths
+
+
+def main(argv: list[str] | None = None) -> None:
+    """`python -m healthscore.sample.outcomes OUT [--customers N] [--seed S]`"""
+    import argparse
+
+    parser = argparse.ArgumentParser(prog="python -m healthscore.sample.outcomes",
+                                     description="write a sample workload with known truth: "
+                                                 "customers-history.csv and outcomes.csv")
+    parser.add_argument("out", type=Path)
+    parser.add_argument("--customers", type=int, default=2000)
+    parser.add_argument("--months", type=int, default=12)
+    parser.add_argument("--seed", type=int, default=11)
+    args = parser.parse_args(argv)
+    for path in write_history(args.out, args.customers, args.months, args.seed).values():
+        print(path)
+
+
+if __name__ == "__main__":
+    main()

@@ -187,6 +187,41 @@ class SegmentSpec(Strict):
         return value
 
 
+class LossBand(Strict):
+    """One score band of `expected_loss`: scores below `below` (exclusive) have probability
+    `p` of the outcome within the horizon."""
+
+    below: float | None = None
+    p: float = Field(ge=0, le=1, allow_inf_nan=False)
+
+
+class ExpectedLoss(Strict):
+    """Probability of losing the customer per score band, measured by a backtest."""
+
+    horizon: Duration = Field(description="the window the probabilities are for, e.g. `90d`")
+    bands: list[LossBand] = Field(min_length=1, description="ascending; the last has no `below`")
+
+    @field_validator("bands")
+    @classmethod
+    def _ordered(cls, value: list[LossBand]) -> list[LossBand]:
+        limits = [b.below for b in value]
+        if limits[-1] is not None:
+            raise ValueError("the last band must have no `below` (it catches every higher "
+                             f"score); found below: {limits[-1]:g}")
+        if any(limit is None for limit in limits[:-1]):
+            raise ValueError("only the last band may omit `below`")
+        closed = [float(x) for x in limits[:-1]]
+        if any(b <= a for a, b in zip(closed, closed[1:], strict=False)):
+            raise ValueError(f"band limits must increase; found {closed}")
+        return value
+
+
+class ExpectedLossPriority(Strict):
+    """`priority: {expected_loss: {horizon: 90d, bands: [...]}}`: P(outcome | score) × ARR."""
+
+    expected_loss: ExpectedLoss
+
+
 class RollupSpec(Strict):
     """Scores of parent accounts from their children."""
 
@@ -208,8 +243,9 @@ class WeightFile(Strict):
     tiers: list[TierSpec] = Field(default_factory=_default_tiers, min_length=1)
     insufficient: TierSpec = Field(
         default_factory=lambda: TierSpec(name="insufficient data", color="#9ca3af"))
-    priority: Literal["risk_x_arr", "risk", "arr"] = Field(
-        "risk_x_arr", description="outreach order: (100-score)*arr, 100-score, or arr")
+    priority: Literal["risk_x_arr", "risk", "arr"] | ExpectedLossPriority = Field(
+        "risk_x_arr", description="outreach order: (100-score)*arr, 100-score, arr, or "
+                                  "{expected_loss: ...} (probability of loss × arr)")
     drivers: int = Field(3, ge=0, le=10, description="how many drivers to name per customer")
     rollup: RollupSpec | None = None
     sources: dict[str, SourceSpec] | None = None
@@ -231,6 +267,11 @@ class WeightFile(Strict):
     def base_dir(self) -> str | None:
         """Folder relative paths in this file are resolved against."""
         return self._base_dir
+
+    @property
+    def priority_kind(self) -> str:
+        """`risk_x_arr`, `risk`, `arr` or `expected_loss`."""
+        return self.priority if isinstance(self.priority, str) else "expected_loss"
 
     def signal_label(self, name: str) -> str:
         """The signal's label, also for a signal only a segment's `use:` file defines."""
