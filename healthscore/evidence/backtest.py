@@ -73,8 +73,9 @@ def judge(judged: Labelled, wf: WeightFile, *, rounds: int = BOOTSTRAP,
     scored = rows[rows["score"].notna()]
     y = scored["y"].to_numpy()
     require_both_classes(y)
+    groups = pd.factorize(scored["customer_id"])[0]  # the bootstrap resamples customers
     overall = evaluate(y, scored["score"].to_numpy(), scored["tier"].to_numpy(),
-                       tier_order(wf), rounds, seed)
+                       tier_order(wf), rounds, seed, groups)
     by_date = []
     for day, part in scored.groupby("as_of", sort=True):
         yy = part["y"].to_numpy()
@@ -83,7 +84,8 @@ def judge(judged: Labelled, wf: WeightFile, *, rounds: int = BOOTSTRAP,
         by_date.append(DateRow(f"{day:%Y-%m-%d}", int(yy.size), int(yy.sum()), auc))
     names = signal_columns(scored)
     scores = {s: scored[f"{s}.score"].to_numpy(dtype=float) for s in names}
-    evidence = signal_evidence(y, scores, {s: wf.signal_label(s) for s in names}, rounds, seed)
+    evidence = signal_evidence(y, scores, {s: wf.signal_label(s) for s in names}, rounds, seed,
+                               groups)
     return Backtest(
         weights=wf.name, horizon=judged.horizon, event=list(judged.event),
         observed_until=f"{judged.observed_until:%Y-%m-%d}",
