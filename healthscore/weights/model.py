@@ -13,7 +13,16 @@ import math
 import re
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Discriminator,
+    Field,
+    PrivateAttr,
+    Tag,
+    field_validator,
+    model_validator,
+)
 
 from healthscore.signals.spec import MetricSpec, SourceSpec
 from healthscore.weights.durations import Duration
@@ -222,6 +231,17 @@ class ExpectedLossPriority(Strict):
     expected_loss: ExpectedLoss
 
 
+def _priority_kind(value: Any) -> str:
+    return "tag:amount" if isinstance(value, dict | ExpectedLossPriority) else "tag:rule"
+
+
+# a name, or a mapping (`expected_loss:`); tagged so an error names only the form written
+Priority = Annotated[
+    Annotated[Literal["risk_x_arr", "risk", "arr"], Tag("tag:rule")]
+    | Annotated[ExpectedLossPriority, Tag("tag:amount")],
+    Discriminator(_priority_kind)]
+
+
 class RollupSpec(Strict):
     """Scores of parent accounts from their children."""
 
@@ -243,7 +263,7 @@ class WeightFile(Strict):
     tiers: list[TierSpec] = Field(default_factory=_default_tiers, min_length=1)
     insufficient: TierSpec = Field(
         default_factory=lambda: TierSpec(name="insufficient data", color="#9ca3af"))
-    priority: Literal["risk_x_arr", "risk", "arr"] | ExpectedLossPriority = Field(
+    priority: Priority = Field(
         "risk_x_arr", description="outreach order: (100-score)*arr, 100-score, arr, or "
                                   "{expected_loss: ...} (probability of loss × arr)")
     drivers: int = Field(3, ge=0, le=10, description="how many drivers to name per customer")
