@@ -15,8 +15,8 @@ import pandas as pd
 from healthscore.engine import explain, tiers
 from healthscore.engine.combine import combine
 from healthscore.engine.normalise import score_values
-from healthscore.engine.priority import expected_loss
 from healthscore.engine.prepare import CARRIED, all_signals, column_of
+from healthscore.engine.priority import expected_loss
 from healthscore.weights.durations import parse_duration
 from healthscore.weights.model import SignalSpec, WeightFile
 from healthscore.weights.profiles import Profile

@@ -68,8 +68,8 @@ def label(panel: pd.DataFrame, outcomes: pd.DataFrame, horizon: str = "90d",
             f"judged yet (latest run {last:%Y-%m-%d}); use a shorter --horizon or earlier runs",
             file=file, key="date"))
     rows = panel[panel["as_of"].isin(judged)]
-    churn = rows["customer_id"].map(churn_dates(outcomes, ("churned",)))
-    gone = (churn <= rows["as_of"]).to_numpy()
+    churn = churn_dates(outcomes, ("churned",)).reindex(rows["customer_id"]).to_numpy()
+    gone = churn <= rows["as_of"].to_numpy()  # NaT (never churned) compares False
     rows = rows[~gone].reset_index(drop=True)
     rows["y"] = _hits(rows, outcomes[outcomes["outcome"].isin(event)], ends)
     return Labelled(rows.reset_index(drop=True), horizon, tuple(event), until,

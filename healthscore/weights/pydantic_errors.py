@@ -108,7 +108,8 @@ def translate(exc: ValidationError, located: Located, root: type[BaseModel] | No
     root = root or WeightFile
     problems = []
     for err in exc.errors(include_url=False):
-        loc = tuple(p for p in err["loc"] if not (isinstance(p, str) and p.startswith(("function-", "tag:"))))
+        loc = tuple(p for p in err["loc"]
+                    if not (isinstance(p, str) and p.startswith(("function-", "tag:"))))
         if err["type"] == "invalid_key" and loc:  # pydantic reports the key False as 0
             loc = (*loc[:-1], err.get("input"))
         file, line = located.where(loc)
