@@ -11,6 +11,7 @@ the explainable form costs. The result is a NEW file: an existing file is never 
 from __future__ import annotations
 
 import os
+import textwrap
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
@@ -223,4 +224,5 @@ def header_lines(result: Tuned, wf: WeightFile) -> list[str]:
     ]
     if result.dropped:
         lines.append("Dropped (fitted weight 0): " + ", ".join(result.dropped) + ".")
-    return lines
+    return [part for line in lines for part in textwrap.wrap(line, 96,
+                                                             subsequent_indent="  ")]
