@@ -68,14 +68,14 @@ def show_backtest(bt) -> None:
         f"with the outcome ({ov.base_rate:.1%})")
     console.print(f"ROC AUC [bold]{ov.auc.auc:.3f}[/] (95% interval {ov.auc.low:.3f}–"
                   f"{ov.auc.high:.3f}); lowest-decile lift {ov.lift_lowest_decile:.2f}")
-    tiers = Table(title="Per tier (precision/recall: this tier and lower taken as at risk)",
-                  title_justify="left")
+    tiers = Table(title="Per tier", title_justify="left")
     for col in ("tier", "runs", "outcome", "rate", "precision", "recall"):
         tiers.add_column(col, justify="left" if col == "tier" else "right")
     for t in ov.tiers:
         tiers.add_row(escape(t.tier), f"{t.customers:,}", f"{t.events:,}", _pct(t.rate),
                       _pct(t.precision), _pct(t.recall))
     console.print(tiers)
+    console.print("precision, recall: this tier and every lower one taken as at risk")
     bands = Table(title="Calibration per score band", title_justify="left")
     for col in ("score", "runs", "observed", "predicted"):
         bands.add_column(col, justify="right")
