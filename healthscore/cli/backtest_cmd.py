@@ -49,11 +49,12 @@ def register(app: typer.Typer) -> None:
         from healthscore.evidence.report import write_backtest
         from healthscore.weights.load import load_weights
 
+        chosen = events(event)  # a bad option value stops the run before any work
         wf = load_weights(weights)
         table = read_outcomes(outcomes, table=outcomes_table)
         source = panel_source(customers, data, as_of, months)
         with console.status("scoring the past runs"):
-            bt = run_backtest(source(wf), table, wf, horizon=horizon, event=events(event),
+            bt = run_backtest(source(wf), table, wf, horizon=horizon, event=chosen,
                               observed_until=observed_until, rounds=max(bootstrap, 1))
         show_backtest(bt)
         paths = write_backtest(bt, out, {t.name: t.color for t in wf.tiers})

@@ -58,11 +58,12 @@ def register(app: typer.Typer) -> None:
         if l1 < 0 or l2 < 0:
             raise HealthscoreError(Problem("penalties must be 0 or more",
                                            key="--l1" if l1 < 0 else "--l2"))
+        chosen = events(event)  # a bad option value stops the run before any work
         wf = load_weights(weights)
         table = read_outcomes(outcomes, table=outcomes_table)
         source = panel_source(customers, data, as_of, months)
         with console.status("fitting"):
-            result = run_tune(source, table, wf, out, horizon=horizon, event=events(event),
+            result = run_tune(source, table, wf, out, horizon=horizon, event=chosen,
                               observed_until=observed_until,
                               validate_from=validate_from.date() if validate_from else None,
                               l1=l1, l2=l2, expected_loss=expected_loss)

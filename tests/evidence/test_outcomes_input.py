@@ -1,0 +1,96 @@
+"""The outcomes table is read like any source: CSV, Parquet, Excel, SQLite and PostgreSQL; and
+past runs can be recomputed from raw exports by the CLI."""
+
+from __future__ import annotations
+
+import json
+import os
+import uuid
+from datetime import date
+
+import pandas as pd
+import pytest
+
+from healthscore.errors import DataError
+from healthscore.evidence.outcomes import read_outcomes
+from healthscore.sample.raw import generate_raw
+from tests.conftest import ROOT
+
+FRAME = pd.DataFrame({"customer_id": ["a", "b", "c"],
+                      "date": pd.to_datetime(["2026-03-01", "2026-04-15", "2026-05-31"]),
+                      "outcome": ["churned", " Renewed", "expanded"]})
+EXPECTED = pd.DataFrame({"customer_id": ["a", "b", "c"],
+                         "date": pd.to_datetime(["2026-03-01", "2026-04-15", "2026-05-31"]),
+                         "outcome": ["churned", "renewed", "expanded"]})
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".parquet", ".xlsx"])
+def test_files(tmp_path, suffix):
+    path = tmp_path / f"o{suffix}"
+    {".csv": lambda: FRAME.to_csv(path, index=False),
+     ".parquet": lambda: FRAME.to_parquet(path, index=False),
+     ".xlsx": lambda: FRAME.to_excel(path, index=False)}[suffix]()
+    got = read_outcomes(path)
+    pd.testing.assert_frame_equal(got, EXPECTED, check_dtype=False)
+
+
+def test_sqlite(tmp_path):
+    import sqlalchemy as sa
+
+    url = f"sqlite:///{tmp_path / 'crm.db'}"
+    FRAME.to_sql("crm_outcomes", sa.create_engine(url), index=False)
+    pd.testing.assert_frame_equal(read_outcomes(url, table="crm_outcomes"), EXPECTED,
+                                  check_dtype=False)
+    with pytest.raises(DataError, match="cannot read table `nope`"):
+        read_outcomes(url, table="nope")
+
+
+@pytest.mark.postgres
+def test_postgresql():
+    import sqlalchemy as sa
+
+    url = os.environ.get("HEALTHSCORE_TEST_PG_URL")
+    assert url, "HEALTHSCORE_TEST_PG_URL is not set: this test needs a real PostgreSQL server"
+    table = "outcomes_" + uuid.uuid4().hex[:8]
+    engine = sa.create_engine(url)
+    FRAME.to_sql(table, engine, index=False)
+    try:
+        pd.testing.assert_frame_equal(read_outcomes(url, table=table), EXPECTED,
+                                      check_dtype=False)
+    finally:
+        with engine.begin() as con:
+            con.execute(sa.text(f'DROP TABLE "{table}"'))
+        engine.dispose()
+
+
+def test_backtest_and_diff_recompute_from_raw_exports(tmp_path, cli):
+    generate_raw(tmp_path / "raw", n_customers=120, seed=4, as_of=date(2026, 10, 31))
+    accounts = pd.read_csv(tmp_path / "raw" / "accounts.csv")
+    ids = accounts["Account ID"].tolist()
+    churn = pd.DataFrame({"customer_id": ids[:40],
+                          "date": pd.date_range("2026-08-03", "2026-12-20", periods=40),
+                          "outcome": "churned"})
+    churn.to_csv(tmp_path / "outcomes.csv", index=False, date_format="%Y-%m-%d")
+    weights = ROOT / "weights" / "from-exports.yaml"
+    cli("backtest", "-w", weights, "--data", tmp_path, "--as-of", "2026-10-31", "--months", "3",
+        "--outcomes", "outcomes.csv", "--horizon", "30d", "--bootstrap", "10", "-o", "bt",
+        check_code=0)
+    report = json.loads((tmp_path / "bt" / "backtest.json").read_text())
+    assert report["as_of_dates"] == ["2026-08-31", "2026-09-30", "2026-10-31"]
+    assert report["overall"]["rows"] > 200
+    (tmp_path / "even.yaml").write_text(
+        f"version: 1\nname: even\nextends: {weights}\n"
+        "groups:\n  sentiment: {weight: 25}\n  adoption: {weight: 25}\n"
+        "  support: {weight: 25}\n  commercial: {weight: 25}\n")
+    proc = cli("diff", weights, "even.yaml", "--data", tmp_path, "--as-of", "2026-10-31",
+               check_code=0)
+    assert "120 customers, 120 scored by both" in " ".join(proc.stdout.split())
+
+
+def test_unknown_event_is_named(tmp_path, cli):
+    FRAME.to_csv(tmp_path / "o.csv", index=False)
+    proc = cli("backtest", "-w", ROOT / "weights" / "default.yaml", "-c", "h.csv",
+               "--outcomes", "o.csv", "--event", "left")
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr
+    assert "--event: unknown outcome left; choose from churned, renewed, contracted, " \
+        "expanded" in " ".join(proc.stderr.split())
