@@ -66,7 +66,7 @@ def register(app: typer.Typer) -> None:
             result = run_tune(source, table, wf, out, horizon=horizon, event=chosen,
                               observed_until=observed_until,
                               validate_from=validate_from.date() if validate_from else None,
-                              l1=l1, l2=l2, expected_loss=expected_loss)
+                              l1=l1, l2=l2, expected_loss=expected_loss, data_dir=data)
         for line in result.header[1:]:
             console.print(escape(line), soft_wrap=True)
         gain = result.after.overall.auc.auc - result.before.overall.auc.auc

@@ -19,6 +19,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+import pandas as pd
 from scipy.optimize import minimize
 from scipy.stats import skew, spearmanr
 from sklearn.linear_model import LogisticRegression
@@ -103,8 +104,7 @@ def _log_rule(lo: float, hi: float, worse: bool) -> ScoreRule:
 
 
 def score_values_np(x: np.ndarray, rule: ScoreRule) -> np.ndarray:
-    import pandas as pd
-
+    """The engine's own scoring of raw values under a rule (what the written file will do)."""
     return score_values(pd.Series(x, dtype="float64"), rule, None)
 
 

@@ -21,6 +21,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from healthscore.engine.prepare import all_signals
 from healthscore.engine.run import score_run
 from healthscore.errors import DataError, Problem
 from healthscore.weights.model import WeightFile
@@ -41,15 +42,13 @@ def _panel_part(frame: pd.DataFrame, wf: WeightFile, day) -> pd.DataFrame:
 
 
 def _signal_names(wf: WeightFile) -> set[str]:
-    from healthscore.engine.prepare import all_signals
-
     return set(all_signals(wf))
 
 
 def backfill_runs(wf: WeightFile, dates: Iterable[date],
                   data_dir: str | Path | None = None) -> pd.DataFrame:
     """Score each date from the raw exports the weight file's `sources:` declare."""
-    from healthscore.signals import compute_signals
+    from healthscore.signals import compute_signals  # loads DuckDB: only when recomputing
 
     if not wf.sources:
         raise DataError(Problem(

@@ -94,13 +94,22 @@ def _raw(rows: pd.DataFrame, name: str) -> np.ndarray | None:
 def tune(source: PanelSource, outcomes: pd.DataFrame, wf: WeightFile, target: str | Path, *,
          horizon: str = "90d", event: tuple[str, ...] = ("churned",),
          observed_until=None, validate_from: date | None = None, l1: float = 0.0,
-         l2: float = 1e-3, expected_loss: bool = False, rounds: int = 100) -> Tuned:
-    """Fit, write `target` (refused if it exists), and judge it on the later runs."""
+         l2: float = 1e-3, expected_loss: bool = False, rounds: int = 100,
+         data_dir: str | Path | None = None) -> Tuned:
+    """Fit, write `target` (refused if it exists), and judge it on the later runs.
+
+    `data_dir`: the folder the runs' raw exports were read from, when it was given explicitly;
+    the new file's source paths then stay as written (it is used with the same folder), and
+    are otherwise rewritten relative to the new file's folder.
+    """
     target = Path(target)
     if target.exists():
         raise DataError(Problem(
             "the file exists; tune writes a new weight file and never replaces one: give "
             "another --out", file=str(target)))
+    if not target.parent.is_dir():
+        raise DataError(Problem("the folder to write the new weight file into does not exist",
+                                file=str(target.parent)))
     judged = label(source(wf), outcomes, horizon, event, observed_until)
     train_dates, test_dates = _split(judged, validate_from)
     train, test = _subset(judged, train_dates), _subset(judged, test_dates)
@@ -137,7 +146,7 @@ def tune(source: PanelSource, outcomes: pd.DataFrame, wf: WeightFile, target: st
     free = LogisticRegression(C=1e6, max_iter=5000).fit(X, y)
     unconstrained = float(roc_auc_score(test.rows["y"], free.predict_proba(X_test)[:, 1]))
     before = judge(test, wf, rounds=rounds)
-    body = _weight_file(wf, fits, target, span)
+    body = _weight_file(wf, fits, None if data_dir is not None else target, span)
     tmp = target.with_name(f".{target.name}.tmp{os.getpid()}")
     try:
         tmp.write_text(yaml.safe_dump(body, sort_keys=False, allow_unicode=True),
@@ -170,15 +179,18 @@ def tune(source: PanelSource, outcomes: pd.DataFrame, wf: WeightFile, target: st
     return result
 
 
-def _weight_file(wf: WeightFile, fits: list[SignalFit], target: Path, span: str) -> dict:
+def _weight_file(wf: WeightFile, fits: list[SignalFit], target: Path | None,
+                 span: str) -> dict:
     """A flat, self-contained weight file: the original's settings and sources, one weight
-    per signal (groups and segments are not fitted, so they are left out)."""
+    per signal (groups and segments are not fitted, so they are left out). Source paths are
+    made relative to `target`'s folder (None: kept as written)."""
     dump = wf.model_dump(mode="json", exclude_none=True, by_alias=True)
     body: dict = {"version": 1, "name": f"{wf.name} (tuned)",
                   "description": f"weights fitted by `healthscore tune` on runs {span}"}
     body |= {k: dump[k] for k in KEPT if k in dump}
     if wf.sources:
-        body["sources"] = _sources(wf, dump["sources"], target)
+        body["sources"] = dump["sources"] if target is None else \
+            _sources(wf, dump["sources"], target)
     specs = all_signals(wf)
     body["signals"] = {}
     for fit in fits:

@@ -94,3 +94,39 @@ def test_unknown_event_is_named(tmp_path, cli):
     assert proc.returncode == 2 and "Traceback" not in proc.stderr
     assert "--event: unknown outcome left; choose from churned, renewed, contracted, " \
         "expanded" in " ".join(proc.stderr.split())
+
+
+def test_tune_from_raw_exports_keeps_the_sources_readable(tmp_path, cli):
+    """With --data the new file's source paths stay as written (used with the same --data);
+    without it they are rewritten relative to the new file's folder."""
+    import shutil
+
+    import healthscore
+    from healthscore.evidence.outcomes import check_outcomes
+    from healthscore.evidence.runs import backfill_runs
+    from healthscore.evidence.tune import tune
+
+    generate_raw(tmp_path / "raw", n_customers=240, seed=6, as_of=date(2026, 10, 31))
+    ids = pd.read_csv(tmp_path / "raw" / "accounts.csv")["Account ID"].tolist()
+    pd.DataFrame({"customer_id": ids[::2],
+                  "date": pd.date_range("2026-08-03", "2026-12-20", periods=len(ids[::2])),
+                  "outcome": "churned"}).to_csv(tmp_path / "outcomes.csv", index=False,
+                                               date_format="%Y-%m-%d")
+    (tmp_path / "new").mkdir()
+    cli("tune", "-w", ROOT / "weights" / "from-exports.yaml", "--data", tmp_path, "--as-of",
+        "2026-10-31", "--months", "4", "--horizon", "30d", "--outcomes", "outcomes.csv",
+        "-o", "new/with-data.yaml", check_code=0)
+    cli("score", "-w", "new/with-data.yaml", "--data", tmp_path, "--as-of", "2026-10-31",
+        "-o", "scored", "-q", check_code=0)
+    assert len(pd.read_csv(tmp_path / "scored" / "scores.csv")) == 240
+
+    for name in ("default.yaml", "from-exports.yaml"):
+        shutil.copy(ROOT / "weights" / name, tmp_path / name)
+    wf = healthscore.load_weights(tmp_path / "from-exports.yaml")
+    dates = [date(2026, 7, 31), date(2026, 8, 31), date(2026, 9, 30), date(2026, 10, 31)]
+    outcomes = check_outcomes(pd.read_csv(tmp_path / "outcomes.csv"))
+    result = tune(lambda w: backfill_runs(w, dates), outcomes, wf,
+                  tmp_path / "new" / "moved.yaml", horizon="30d", rounds=5)
+    assert result.weights.sources["accounts"].path == "../raw/accounts.csv"
+    cli("score", "-w", "new/moved.yaml", "--as-of", "2026-10-31", "-o", "scored2", "-q",
+        check_code=0)
