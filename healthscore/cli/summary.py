@@ -32,8 +32,10 @@ def lowest_table(summary: RunSummary, n: int = 10) -> Table:
     what = {"risk_x_arr": "ARR at risk", "risk": "risk", "arr": "ARR",
             "expected_loss": "expected loss"}[wf.priority_kind]
     table = Table(title=f"Call first: top {len(ranked)} by {what}", title_justify="left")
+    money = wf.priority_kind == "expected_loss"  # priority is an amount: show it
     for col, justify in (("customer", "left"), ("owner", "left"), ("score", "right"),
-                         ("tier", "left"), ("ARR", "right"), ("why", "left")):
+                         ("tier", "left"), ("ARR", "right"),
+                         *((("expected loss", "right"),) if money else ()), ("why", "left")):
         table.add_column(col, justify=justify, overflow="fold")
     colours = {t.name: t.color for t in wf.tiers}
     for _, row in ranked.iterrows():  # at most n rows: display only
@@ -44,5 +46,6 @@ def lowest_table(summary: RunSummary, n: int = 10) -> Table:
         table.add_row(Text(label), Text(str(row.get("owner", "") or "")),
                       f"{row['score']:.1f}",
                       Text(str(row["tier"]), style=colours.get(row["tier"], "white")),
-                      _money(row.get("arr", float("nan"))), Text(why))
+                      _money(row.get("arr", float("nan"))),
+                      *((_money(row["priority"]),) if money else ()), Text(why))
     return table

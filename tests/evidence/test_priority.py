@@ -47,3 +47,17 @@ def test_bad_bands_are_named(tmp_path, bands, message):
         "signals": {"h": {"score": {"linear": [0, 100]}}}})
     with pytest.raises(healthscore.WeightFileError, match=message):
         healthscore.load_weights(w)
+
+
+def test_outreach_pages_show_expected_loss_in_currency(tmp_path):
+    w = write_weights(tmp_path / "w.yaml", {"priority": LOSS,
+                                            "signals": {"h": {"score": {"linear": [0, 100]}}}})
+    table = pd.DataFrame({"customer_id": ["a", "b"], "name": ["Big", "Small"],
+                          "arr": [1e6, 5e4], "h": [76, 30]})
+    run = healthscore.score_run(table, w, as_of="2026-10-31")
+    healthscore.render_run(run, tmp_path / "r", jobs=1)
+    html = (tmp_path / "r" / "outreach" / "index.html").read_text()
+    assert 'data-v="20000.0">$20.0k</td>' in html and 'data-v="10000.0">$10.0k</td>' in html
+    assert "expected ARR lost within 90d" in html
+    md = (tmp_path / "r" / "outreach" / "index.md").read_text()
+    assert "| Expected loss |" in md and "| $50.0k | $20.0k |" in md
