@@ -34,8 +34,9 @@ def test_score_writes_csv_and_parquet_with_known_numbers(cli, tmp_path, weights)
     parquet = pd.read_parquet(tmp_path / "out" / "scores.parquet")
     assert parquet["score"].tolist()[:2] == pytest.approx([100.0, 0.0])
     outreach = pd.read_csv(tmp_path / "out" / "outreach.csv")
-    assert outreach["customer_id"].tolist() == [2, 1]  # 100 × 5000 first; no score excluded
-    assert outreach.loc[0, "priority"] == pytest.approx(500000.0)
+    # the tiers that need action only: healthy Acme and Initech without a score are not on it
+    assert outreach["customer_id"].tolist() == [2]
+    assert outreach.loc[0, "priority"] == pytest.approx(5000.0)  # 5000 × (100 − 0) / 100
 
 
 def test_bad_input_exits_2_without_traceback_and_keeps_previous_output(cli, tmp_path, weights):
@@ -121,7 +122,7 @@ def test_missing_arr_column_is_a_warning_not_silence(cli, tmp_path, weights):
     assert "no `arr` column, so the outreach priority `risk_x_arr` falls back to risk" in \
         proc.stderr
     outreach = pd.read_csv(tmp_path / "out" / "outreach.csv")
-    assert outreach["priority"].tolist() == pytest.approx([100.0, 0.0])
+    assert outreach["priority"].tolist() == pytest.approx([100.0])  # 1 is healthy: not listed
 
 
 def test_outputs_of_an_earlier_run_do_not_outlive_it(cli, tmp_path, weights):

@@ -6,14 +6,14 @@ import pandas as pd
 from rich.table import Table
 from rich.text import Text
 
-from healthscore.engine.summary import RunSummary
+from healthscore.engine.run import RunResult
 
 
 def _money(value: float) -> str:
     return "" if pd.isna(value) else f"{value:,.0f}"
 
 
-def tier_table(summary: RunSummary) -> Table:
+def tier_table(summary: RunResult) -> Table:
     table = Table(title=f"Health by tier — as of {summary.as_of:%Y-%m-%d}",
                   title_justify="left")
     for col in ("tier", "customers", "share", "ARR"):
@@ -26,7 +26,7 @@ def tier_table(summary: RunSummary) -> Table:
     return table
 
 
-def lowest_table(summary: RunSummary, n: int = 10) -> Table:
+def lowest_table(summary: RunResult, n: int = 10) -> Table:
     ranked = summary.outreach.head(n)
     wf = summary.weights
     what = {"risk_x_arr": "ARR at risk", "risk": "risk", "arr": "ARR"}[wf.priority]

@@ -70,8 +70,8 @@ class CustomerSummary(Model):
     tier_rank: int = Field(description="rank of the tier (0 lowest; -1 insufficient data)")
     coverage: float = Field(description="share of the weight that had usable data, 0–1")
     priority: float | None = Field(description="outreach priority (higher = call sooner)")
-    change: float | None = Field(
-        description="score change since a month ago (needs history), in points")
+    change: int | None = Field(
+        description="change of the shown score since a month ago (needs history), in points")
     drivers: list[str] = Field(description="labels of the signals pulling the score down most")
     reasons: list[str] = Field(
         description="the drivers in plain words, from the rule the engine applied")
@@ -142,8 +142,9 @@ class Trend(Model):
     previous: TrendPoint | None = Field(description="the latest earlier run")
     month_ago: TrendPoint | None = Field(
         description="the latest run at least one calendar month before the as-of date")
-    change_since_previous: float | None = Field(description="score − previous.score")
-    change_month: float | None = Field(description="score − month_ago.score")
+    change_since_previous: int | None = Field(
+        description="shown score − previous run's shown score")
+    change_month: int | None = Field(description="shown score − shown score a month ago")
 
 
 class ScorecardContext(Model):
@@ -187,7 +188,7 @@ class Mover(Model):
 
     customer: CustomerSummary = Field(description="the customer")
     previous_score: float = Field(description="score a month ago")
-    change: float = Field(description="points; positive is better")
+    change: int = Field(description="change of the shown score, points; positive is better")
 
 
 class ParentView(Model):
@@ -275,6 +276,8 @@ class OutreachContext(Model):
     run: RunInfo = Field(description="about the run")
     owner: str | None = Field(description="whose list this is; None for everyone's")
     priority_rule: str = Field(description="how priority is computed, in words")
+    priority_in_money: bool = Field(
+        description="priority is an amount (risk-weighted ARR, or ARR), not points")
     entries: list[OutreachEntry] = Field(description="ranked, highest priority first")
     needs_data: list[CustomerSummary] = Field(
         description="customers without a score (not ranked): collect data first")

@@ -25,7 +25,8 @@ from markupsafe import Markup, escape
 from healthscore.errors import Problem, TemplateError
 from healthscore.render import svg
 from healthscore.render.context import Model
-from healthscore.render.explain import fmt_number
+from healthscore.engine.display import shown_score
+from healthscore.engine.wording import fmt_number
 
 TEMPLATES = ("scorecard.html.j2", "scorecard.md.j2", "portfolio.html.j2", "outreach.html.j2",
              "outreach.md.j2")
@@ -67,24 +68,21 @@ def money_full(value: float | None, currency: str = "$") -> str:
     return "—" if _missing(value) else f"{currency}{float(value):,.0f}"
 
 
-_FIXED = {0: "{:.0f}".format, 1: "{:.1f}".format, 2: "{:.2f}".format}
+def score(value: float | None) -> str:
+    """A score as shown everywhere (engine/display.py: whole points, truncated); `—` when
+    there is none. The headline, the breakdown's total, the charts and the `reasons` text show
+    this same number."""
+    shown = shown_score(value)
+    return "—" if shown is None else str(shown)
 
 
-def score(value: float | None, digits: int = 0) -> str:
-    """`62`; `—` when missing. Called ~60 times per scorecard, so kept to the bone.
-
-    Whole points are truncated, not rounded (49.9 shows as 49): with whole-number tier limits
-    a headline score is then never in a higher tier than the real one ("at risk with a score
-    of 50" cannot occur). With decimals (points, breakdowns) it rounds as usual.
-    """
+def points(value: float | None) -> str:
+    """Points (a signal's or group's contribution, the maximum it could give): one decimal.
+    A different quantity from a score: the points of all signals add up to the exact score."""
     if value is None or value != value:
         return "—"
-    if digits == 0:
-        value = math.floor(value + 1e-9)
-    text = _FIXED[digits](value) if digits in _FIXED else f"{value:.{digits}f}"
-    if text[0] == "-" and not text.strip("-0."):
-        return text[1:]  # no "-0" for tiny negatives
-    return text
+    text = f"{value:.1f}"
+    return text[1:] if text[0] == "-" and not text.strip("-0.") else text
 
 
 def pct(value: float | None, digits: int = 0) -> str:
@@ -96,9 +94,12 @@ def pct(value: float | None, digits: int = 0) -> str:
 
 
 def signed(value: float | None, digits: int = 1) -> str:
-    """`+4.2`, `−3.0`, `0.0`: a change, with a real minus sign."""
+    """`+4.2`, `−3.0`, `0.0`: a change, with a real minus sign. A change of shown scores is a
+    whole number and shows as one (`+3`, `−12`)."""
     if _missing(value):
         return "—"
+    if isinstance(value, int):
+        digits = 0
     text = f"{abs(float(value)):.{digits}f}"
     if round(float(value), digits) == 0:
         return text
@@ -147,7 +148,7 @@ def make_env(template_dir: str | Path | None = None) -> Environment:
                                             default_for_string=True, default=False),
         undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True,
         keep_trailing_newline=True, auto_reload=False, cache_size=-1)
-    env.filters.update(money=money, compact=compact, money_full=money_full, score=score, pct=pct,
+    env.filters.update(money=money, compact=compact, money_full=money_full, score=score, points=points, pct=pct,
                        signed=signed, day=day, md=md_cell, num=fmt_number,
                        ticks=ticks)
     env.globals.update(gauge=svg.gauge, trend_chart=svg.trend_chart, histogram_chart=svg.histogram,

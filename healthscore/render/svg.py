@@ -15,6 +15,7 @@ from functools import lru_cache
 
 from markupsafe import Markup, escape
 
+from healthscore.engine.display import shown_score
 from healthscore.render.context import HistogramBin, TierInfo, TrendPoint
 
 MUTED = "#cbd2dc"
@@ -95,7 +96,7 @@ def _gauge(score: float | None, color: str, bands: tuple[tuple[float | None, str
             parts.append(f'<path d="{_arc(cx, cy, r, 0, frac)}" fill="none" '
                          f'stroke="{_esc(color)}" stroke-width="{_f(stroke)}" '
                          f'stroke-linecap="round"/>')
-        label = f"{math.floor(score + 1e-9):d}"  # truncated like every shown score
+        label = str(shown_score(score))  # the display rule, as everywhere
     parts.append(f'<text x="{_f(cx)}" y="{_f(cy - r * 0.12)}" text-anchor="middle" '
                  f'font-size="{_f(width * 0.2)}" font-weight="700" fill="{INK}">{label}</text>')
     parts.append(f'<text x="{_f(cx - r)}" y="{_f(cy + width * 0.1)}" text-anchor="middle" '

@@ -6,7 +6,7 @@ wherever the value is shown; this is the one text every output uses.
 
 from __future__ import annotations
 
-from healthscore.signals.spec import MetricSpec
+from healthscore.spec.sources import MetricSpec
 
 
 def _num(x: float) -> str:

@@ -50,13 +50,14 @@ def test_trend_from_hand_made_history():
     trend = make_trend(past["A"], now)
     assert trend.points[-1] == now and len(trend.points) == 4
     assert trend.month_ago.as_of == date(2026, 10, 1)
-    assert trend.change_month == pytest.approx(7.5)
+    # changes are between shown scores (whole points, truncated): 62 − 55, 62 − 58
+    assert trend.change_month == 7
     assert trend.previous.score == 58.0
-    assert trend.change_since_previous == pytest.approx(4.5)
+    assert trend.change_since_previous == 4
 
     b = make_trend(past["B"], now)
     assert b.month_ago is None and b.change_month is None
-    assert b.change_since_previous == pytest.approx(-7.5)
+    assert b.change_since_previous == -8
     assert past["B"][0].tier_color == "#9ca3af"  # a tier no longer configured: grey
     c = make_trend(past["C"], now)
     assert c.month_ago.score is None and c.change_month is None
@@ -71,7 +72,7 @@ def test_history_needs_its_columns():
 
 
 def _contexts(run, history=None):
-    meta = read_meta(run.weights, run.frame)
+    meta = read_meta(run)
     past = past_points(history, run.as_of, meta.tier_colors)
     stems = safe_stems(run.frame["customer_id"])
     summaries = customer_summaries(run.frame, meta, stems, past, run.as_of)

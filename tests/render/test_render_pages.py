@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import dataclasses
 import io
 import math
 import re
@@ -72,7 +73,9 @@ def test_scorecard_shows_the_engine_numbers(rendered, run):
     row = run.frame[run.frame["score"].notna()].iloc[5]
     html = _card(rendered, row["customer_id"])
     assert f"<b>{math.floor(row['score'])}</b>" in html  # whole points: truncated
-    assert f"{row['score']:.1f}</b> <span class=\"muted\">/ 100" in html
+    # the breakdown's total is the same shown number as the headline, never 34.1 beside 34
+    assert f"<b>{math.floor(row['score'])}</b> <span class=\"muted\">/ 100" in html
+    assert f"{row['score']:.1f}</b>" not in html
     assert f">{row['tier']}</span>" in html
     assert row["owner"] in html
     for key in ("csat", "nps", "open_tickets"):
@@ -109,19 +112,21 @@ def test_markdown_scorecard(rendered, run):
     assert f"| **Overall** | | **{row['score']:.0f}** |" in md
 
 
-def test_outreach_ranked_by_priority(rendered, run):
+def test_outreach_pages_show_the_runs_list(rendered, run):
     text = (rendered.out_dir / "outreach/index.csv").read_text(encoding="utf-8")
     rows = list(csv.DictReader(io.StringIO(text)))
-    scored = run.frame[run.frame["priority"].notna()]
-    assert len(rows) == len(scored)
+    # the run's own list, in its order, with its columns: the same table as scores/outreach.*
+    assert [r["customer_id"] for r in rows] == run.outreach["customer_id"].astype(str).tolist()
+    assert list(rows[0]) == list(run.outreach.columns)
+    needs_action = run.frame[run.frame["tier"].isin(["at risk", "watch"])]
+    assert {r["customer_id"] for r in rows} == set(needs_action["customer_id"].astype(str))
     priorities = [float(r["priority"]) for r in rows]
     assert priorities == sorted(priorities, reverse=True)
-    top = scored.sort_values("priority", ascending=False).iloc[0]
-    assert rows[0]["customer_id"] == str(top["customer_id"]) and rows[0]["rank"] == "1"
-    assert rows[0]["scorecard"] == f"customers/{safe_stem(top['customer_id'])}.html"
+    html = (rendered.out_dir / "outreach/index.html").read_text(encoding="utf-8")
+    order = [html.index(f"{safe_stem(cid)}.html") for cid in run.outreach["customer_id"]]
+    assert order == sorted(order)  # the page lists them in the run's order
     # a formula in a name or owner stays text in a spreadsheet
     assert all(not r["owner"].startswith("=") for r in rows)
-    assert any(r["owner"].startswith("'=HYPERLINK") for r in rows)
 
 
 def test_outreach_per_owner(rendered, run):
@@ -129,9 +134,9 @@ def test_outreach_per_owner(rendered, run):
         stem = f"owner-{safe_stem(owner)}"
         rows = list(csv.DictReader(io.StringIO(
             (rendered.out_dir / "outreach" / f"{stem}.csv").read_text(encoding="utf-8"))))
-        mine = run.frame[(run.frame["owner"] == owner) & run.frame["priority"].notna()]
-        assert {r["customer_id"] for r in rows} == set(mine["customer_id"].astype(str))
-        assert [r["rank"] for r in rows] == [str(i) for i in range(1, len(rows) + 1)]
+        mine = run.outreach[run.outreach["owner"] == owner]
+        assert [r["customer_id"] for r in rows] == mine["customer_id"].astype(str).tolist()
+        assert [r["rank"] for r in rows] == mine["rank"].astype(str).tolist()  # the run's rank
         html = (rendered.out_dir / "outreach" / f"{stem}.html").read_text(encoding="utf-8")
         assert f"Outreach list · {owner}" in html
     md = (rendered.out_dir / "outreach/index.md").read_text(encoding="utf-8")
@@ -183,7 +188,7 @@ def test_bad_runs_write_nothing(run, tmp_path, bad):
         frame.loc[1, "customer_id"] = frame.loc[0, "customer_id"]
     else:
         frame = frame.iloc[0:0]
-    broken = type(run)(frame=frame, weights=run.weights, as_of=run.as_of)
+    broken = dataclasses.replace(run, frame=frame)
     with pytest.raises(DataError):
         render_run(broken, tmp_path / "out")
     assert not (tmp_path / "out").exists()

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from healthscore.render.env import money, pct, score, signed
-from healthscore.render.explain import explain, fmt_number, fmt_raw
+from healthscore.engine.wording import explain, fmt_number, fmt_raw
 from healthscore.weights.model import ScoreRule
 
 
@@ -79,7 +79,7 @@ def test_display_filters():
 def test_precomputed_explainer_says_the_same():
     import numpy as np
 
-    from healthscore.render.explain import explainer
+    from healthscore.engine.wording import explainer
 
     for bounds in ((0, 60), (8, 0), (-20, 60), (0.2, 0.8)):
         r = rule(linear=bounds)
