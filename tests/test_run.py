@@ -90,6 +90,13 @@ def test_equal_priorities_across_a_chunk_boundary(tied_weights):
     for chunk in (1, 7, 10, 25):
         run = Run(table, tied_weights, as_of=AS_OF, outreach_top=5, chunk_rows=chunk).execute()
         assert run.outreach["customer_id"].tolist() == ["c00", "c01", "c02", "c03", "c04"]
+    # equal priorities, lower scores later in the table: they win on the score, across chunks
+    tied = table.copy()
+    tied["arr"], tied["a"], tied["b"] = 200.0, 2.0, 1.0  # score 50: priority 200 × 0.5 = 100
+    tied.loc[20:, ["arr", "a", "b"]] = [100.0, 0.0, 0.0]  # score 0: priority 100 × 1 = 100
+    for chunk in (1, 7, 10, 25):
+        run = Run(tied, tied_weights, as_of=AS_OF, outreach_top=5, chunk_rows=chunk).execute()
+        assert run.outreach["customer_id"].tolist() == [f"c{i}" for i in range(20, 25)]
     # a later chunk's higher priority still wins over earlier ties
     table.loc[20, "a"] = 0.0
     run = Run(table, tied_weights, as_of=AS_OF, outreach_top=5, chunk_rows=7).execute()
