@@ -6,6 +6,7 @@ import pandas as pd
 from rich.table import Table
 from rich.text import Text
 
+from healthscore.engine.display import shown_score
 from healthscore.engine.run import RunResult
 
 
@@ -41,7 +42,7 @@ def lowest_table(summary: RunResult, n: int = 10) -> Table:
         why = ", ".join(wf.signal_label(row[c]) for c in ("driver_1", "driver_2", "driver_3")
                         if c in row and isinstance(row[c], str))
         table.add_row(Text(label), Text(str(row.get("owner", "") or "")),
-                      f"{row['score']:.1f}",
+                      str(shown_score(row["score"])),
                       Text(str(row["tier"]), style=colours.get(row["tier"], "white")),
                       _money(row.get("arr", float("nan"))), Text(why))
     return table
