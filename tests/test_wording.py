@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from healthscore.render.env import money, pct, score, signed
 from healthscore.engine.wording import explain, fmt_number, fmt_raw
+from healthscore.render.env import money, pct, score, signed
 from healthscore.weights.model import ScoreRule
 
 

@@ -87,10 +87,12 @@ cannot leave the output folder and two ids never share a file.
 
 | filter | example | gives |
 |---|---|---|
-| `score` | `{{ customer.score \\| score }}` | `62` (whole points, truncated: the one display rule), `—` when None |
+| `score` | `{{ customer.score \\| score }}` | `62`: whole points, truncated (the one display \
+rule); `—` when None |
 | `points` | `{{ signal.points \\| points }}` | `12.4`: a contribution in points, one decimal |
 | `pct(digits=0)` | `{{ customer.coverage \\| pct }}` | `83%` (from 0.83) |
-| `signed(digits=1)` | `{{ customer.change \\| signed }}` | `+4`, `−3` for a change of shown scores; `+4.2` for decimals |
+| `signed(digits=1)` | `{{ customer.change \\| signed }}` | `+4`, `−3` (a change of shown \
+scores); `+4.2` for decimals |
 | `money(currency="$")` | `{{ customer.arr \\| money(run.currency) }}` | `$12.3k`, `$4.1M` |
 | `money_full(currency="$")` | `{{ customer.arr \\| money_full(run.currency) }}` | `$12,300` |
 | `compact` | `{{ entry.priority \\| compact }}` | `51.5M` |

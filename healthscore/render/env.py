@@ -22,11 +22,11 @@ import jinja2
 from jinja2 import ChoiceLoader, Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup, escape
 
+from healthscore.engine.display import shown_score
+from healthscore.engine.wording import fmt_number
 from healthscore.errors import Problem, TemplateError
 from healthscore.render import svg
 from healthscore.render.context import Model
-from healthscore.engine.display import shown_score
-from healthscore.engine.wording import fmt_number
 
 TEMPLATES = ("scorecard.html.j2", "scorecard.md.j2", "portfolio.html.j2", "outreach.html.j2",
              "outreach.md.j2")
@@ -148,8 +148,8 @@ def make_env(template_dir: str | Path | None = None) -> Environment:
                                             default_for_string=True, default=False),
         undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True,
         keep_trailing_newline=True, auto_reload=False, cache_size=-1)
-    env.filters.update(money=money, compact=compact, money_full=money_full, score=score, points=points, pct=pct,
-                       signed=signed, day=day, md=md_cell, num=fmt_number,
+    env.filters.update(money=money, compact=compact, money_full=money_full, score=score,
+                       points=points, pct=pct, signed=signed, day=day, md=md_cell, num=fmt_number,
                        ticks=ticks)
     env.globals.update(gauge=svg.gauge, trend_chart=svg.trend_chart, histogram_chart=svg.histogram,
                        stacked_bar=svg.stacked_bar, ink_on=svg.ink_on,
