@@ -11,16 +11,19 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
+from healthscore import signals
 from healthscore.engine.run import Run, RunResult, score_run
 from healthscore.errors import HealthscoreError, Problem
 from healthscore.io.atomic import atomic_file
 from healthscore.outputs import OutputFiles
-from healthscore.render import RenderResult, render_run
-from healthscore.signals import compute_signals
 from healthscore.weights.model import WeightFile
+
+if TYPE_CHECKING:
+    from healthscore.render import RenderResult
 
 
 @dataclass
@@ -45,7 +48,7 @@ def customer_table(wf: WeightFile, customers: pd.DataFrame | str | Path | None, 
             "no customer table: pass --customers, or use a weight file that declares "
             "`sources:` to compute the signals from raw exports (see docs/signals.md)",
             file=wf.path, key="sources"))
-    table = compute_signals(wf, as_of, base_dir=data_dir)
+    table = signals.compute_signals(wf, as_of, base_dir=data_dir)  # DuckDB loads here
     return table.frame, list(table.warnings), dict(table.methods)
 
 
@@ -115,6 +118,9 @@ def monthly_job(wf: WeightFile, out: str | Path, *, as_of: date,
     scored = run.execute()
     result = JobResult(run=scored, signals=result_signals, scores=list(scored.written))
     if render:
+        # the render stage (Jinja) loads here: `healthscore score` never pays for it
+        from healthscore.render import render_run
+
         result.reports = render_run(scored, out / "reports", template_dir=template_dir,
                                     history=history, progress=progress)
     return result

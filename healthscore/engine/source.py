@@ -138,6 +138,7 @@ def _checked_batches(batches, wf: WeightFile, path: Path, problems: list[Problem
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="healthscore-read") as pool:
         for batch in _prefetch(batches, pool):
             part = batch.to_pandas()
+            del batch  # the Arrow copy need not live while the chunk is scored
             part.index = pd.RangeIndex(start, start + len(part))
             part.attrs[SOURCE_ATTR] = {"file": str(path), "row_offset": start}
             start += len(part)
@@ -160,7 +161,8 @@ def _prefetch(items, pool: ThreadPoolExecutor) -> Iterator:
         if item is None:
             return
         ahead = pool.submit(next, items, None)
-        yield item
+        box, item = [item], None
+        yield box.pop()  # no local keeps the batch alive while the caller works on it
 
 
 def _release_arrow_memory() -> None:
