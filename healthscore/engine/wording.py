@@ -25,7 +25,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from healthscore.engine.display import shown_score
+from healthscore.engine.display import shown_score, shown_scores
 
 _POW = (1.0, 10.0, 100.0)
 
@@ -274,7 +274,7 @@ class Wording:
             digits = np.where(np.abs(v) < 10, 2, np.where(np.abs(v) < 100, 1, 0))
         v = np.round(v * np.take(_POW, digits)) / np.take(_POW, digits)
         v = np.where(v == 0, 0.0, v)  # -0.0 and 0.0 read alike
-        shown = np.nan_to_num(np.floor(score + 1e-9), nan=-1).astype(np.int64)
+        shown = np.nan_to_num(shown_scores(score), nan=-1).astype(np.int64)
         attrs = np.stack([sig, prof, state, branch, digits, shown]).astype(np.int64)
         small, _ = pd.factorize(_pack(attrs))
         value_bits = np.where(np.isnan(v), 0, v.view(np.int64))

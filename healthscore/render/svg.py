@@ -53,11 +53,10 @@ def gauge(score: float | None, color: str, tiers: Sequence[TierInfo] = (),
           width: int = 200) -> Markup:
     """Half-circle gauge: tier bands as a faint track, the score as a coloured arc.
 
-    Cached on the score to 0.1 point, truncated (an invisible difference in the arc; the
-    label shows whole points, truncated as everywhere), since thousands of scorecards share
-    a few hundred distinct gauges.
+    Cached on the score to 0.1 point (an invisible difference in the arc; the label is the
+    shown score), since thousands of scorecards share a few hundred distinct gauges.
     """
-    key = None if _missing(score) else math.floor(float(score) * 10 + 1e-9) / 10
+    key = None if _missing(score) else shown_score(float(score) * 10) / 10
     return _gauge(key, color, tuple((t.below, t.color) for t in tiers), width)
 
 
