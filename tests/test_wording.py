@@ -106,8 +106,8 @@ def test_markdown_cells_keep_data_as_text():
 # --- the vectorised `reasons` word each driver exactly as the scorecard does -----------------
 
 import numpy as np  # noqa: E402
-import pytest  # noqa: E402
 import pandas as pd  # noqa: E402
+import pytest  # noqa: E402
 from hypothesis import given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 
