@@ -136,14 +136,17 @@ def mixed_weights(tmp_path_factory):
     return healthscore.load_weights(path)
 
 
-values = st.one_of(st.just(np.nan), st.floats(-50, 1200, allow_nan=False),
-                   st.sampled_from([0.2, 0.8, 8.0, 0.0, 30.0, 90.0, -20.0, 60.0, 0.505, 9.995]))
+# values that collide often: the bounds, and pairs that look alike but are not (they round
+# apart, or together), so sentences are grouped and a wrong grouping shows
+values = st.one_of(st.just(np.nan), st.floats(-50, 1200, allow_nan=False), st.sampled_from(
+    [0.2, 0.8, 8.0, 0.0, 30.0, 90.0, -20.0, 60.0, 0.505, 0.5051, 0.5049, 9.995, 9.994, 9.996,
+     10.04, 10.06, 99.95, 99.94, 1234.4, 1234.6, 0.33333, 0.3334, 4.0, 4.004, 4.006]))
 
 
-@settings(max_examples=40, deadline=None)
+@settings(max_examples=60, deadline=None)
 @given(rows=st.lists(st.tuples(values, values, values, values,
-                               st.sampled_from(["gold", "silver", "iron", None])),
-                     min_size=1, max_size=30))
+                               st.sampled_from(["gold", "silver", "iron", "tin", None])),
+                     min_size=1, max_size=40))
 def test_reasons_are_the_scorecard_sentences(mixed_weights, rows):
     frame = pd.DataFrame(rows, columns=["usage", "tickets", "renewal_days", "nps", "plan"])
     frame.insert(0, "customer_id", [f"c{i}" for i in range(len(frame))])
