@@ -246,3 +246,16 @@ def test_data_warnings_are_reported_not_silent(cli, tmp_path):
     record = json.loads((tmp_path / "out" / "run.json").read_text())
     assert record["customers"] == 4 and len(record["warnings"]) == 4
     assert record["inputs"]["customers"] == "c.csv"
+
+
+@pytest.mark.parametrize("command", [[], ["score"], ["validate"], ["render"], ["demo"]],
+                         ids=["app", "score", "validate", "render", "demo"])
+def test_help_shows_boolean_flags_as_flags(cli, command):
+    """`--quiet` and `--help` take no value, so the help does not show a `<bool>` after them;
+    options that do take one keep their type."""
+    proc = cli(*command, "--help", check_code=0)
+    assert "<bool>" not in proc.stdout
+    flags = [line for line in proc.stdout.splitlines() if "--help" in line or "--quiet" in line]
+    assert flags and all("<" not in line for line in flags), flags
+    if command == ["score"]:
+        assert "<path>" in proc.stdout  # a value-taking option keeps its type
