@@ -173,6 +173,14 @@ class TierSummary(Model):
     arr_share: float = Field(description="arr / total ARR, 0–1")
 
 
+class HistogramPart(Model):
+    """The customers of one histogram bin that are in one tier (the engine's tier)."""
+
+    tier: str = Field(description="tier name")
+    color: str = Field(description="hex colour of the tier")
+    count: int = Field(description="scored customers of the bin in this tier")
+
+
 class HistogramBin(Model):
     """Scored customers with lo ≤ score < hi (the last bin includes 100)."""
 
@@ -180,6 +188,10 @@ class HistogramBin(Model):
     hi: float = Field(description="upper bound (exclusive, except 100)")
     count: int = Field(description="scored customers in the bin")
     color: str = Field(description="colour of the tier the bin's middle falls in")
+    parts: list[HistogramPart] = Field(
+        default_factory=list,
+        description="the bin's customers per tier, lowest tier first, empty tiers left out: "
+                    "a bin that spans a tier edge is drawn as a stack")
 
 
 class Mover(Model):

@@ -24,6 +24,7 @@ from markupsafe import Markup, escape
 
 from healthscore.errors import Problem, TemplateError
 from healthscore.render import svg
+from healthscore.render.colors import ink_on
 from healthscore.render.context import Model
 from healthscore.render.explain import fmt_number
 
@@ -151,7 +152,7 @@ def make_env(template_dir: str | Path | None = None) -> Environment:
                        signed=signed, day=day, md=md_cell, num=fmt_number,
                        ticks=ticks)
     env.globals.update(gauge=svg.gauge, trend_chart=svg.trend_chart, histogram_chart=svg.histogram,
-                       stacked_bar=svg.stacked_bar, ink_on=svg.ink_on,
+                       stacked_bar=svg.stacked_bar, ink_on=ink_on,
                        score_color=svg.score_color, bar=svg.bar, max_of=max_of)
     env.globals["static"] = _static_loader(env)
     return env
