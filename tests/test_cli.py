@@ -222,7 +222,7 @@ def test_demo_keeps_what_produced_the_run(cli, tmp_path):
     assert record["weights"]["digest"] == weights.digest()
     assert record["resolved_weights"]["signals"]["csat"]["score"]["linear"] == [60.0, 95.0]
     assert record["customers"] == 20 and sum(record["tiers"].values()) == 20
-    assert "CES: mean effort on a 1-7 scale" in record["methods"]["ces"]
+    assert "mean effort on a 1-7 scale" in record["methods"]["ces"]
 
 
 def test_data_warnings_are_reported_not_silent(cli, tmp_path):

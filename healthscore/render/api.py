@@ -109,12 +109,12 @@ def render_run(run: Any, out_dir: str | Path, *, template_dir: str | Path | None
     outreach = outreach_contexts(info, summaries, meta.priority_rule, owner_filter)
     outreach_files = [Path(f"{stem}{suffix}") for stem, _ in outreach
                       for suffix in (".html", ".md", ".csv")]
+    parents = parent_views(getattr(run, "rollups", None), summaries, meta.tier_colors)
     with staged_dir(out_dir) as tmp:
         (tmp / SCORECARD_DIR).mkdir()
         (tmp / OUTREACH_DIR).mkdir()
 
         def portfolio_page() -> None:
-            parents = parent_views(getattr(run, "rollups", None), summaries, meta.tier_colors)
             ctx = portfolio_context(info, summaries, past, f"{OUTREACH_DIR}/index.html",
                                     parents, {c.owner for _, c in outreach if c.owner})
             write_file(tmp / "index.html", templates.render("portfolio.html.j2", ctx))
@@ -128,7 +128,8 @@ def render_run(run: Any, out_dir: str | Path, *, template_dir: str | Path | None
 
         pages = [portfolio_page, *(outreach_page(stem, ctx) for stem, ctx in outreach)]
         job = ScorecardJob(frame=frame, summaries=summaries, meta=meta, run=info, past=past,
-                           templates=templates, folder=tmp / SCORECARD_DIR, pages=pages)
+                           templates=templates, folder=tmp / SCORECARD_DIR, pages=pages,
+                           parents=parents)
         count = render_scorecards(job, jobs=jobs, progress=progress)
 
     target = Path(out_dir).absolute()

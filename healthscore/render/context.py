@@ -146,6 +146,29 @@ class Trend(Model):
     change_month: float | None = Field(description="score − month_ago.score")
 
 
+class ParentView(Model):
+    """A parent account's family roll-up (weight file `rollup:`): the parent's own account and
+    its children, scored together."""
+
+    parent_id: str = Field(description="the parent's customer id")
+    name: str = Field(description="the parent's name (its id when unknown)")
+    score: float | None = Field(
+        description="rolled-up score of the family (None when no account of it is scored)")
+    tier: str = Field(description="tier of the rolled-up score")
+    tier_color: str = Field(description="hex colour of that tier")
+    own_score: float | None = Field(
+        default=None, description="the parent account's own score (None when it is not a "
+                                  "customer or not scored), as on its scorecard")
+    accounts: int = Field(default=0, description="accounts in the roll-up: the children, plus "
+                                                 "the parent's own account when it is a customer")
+    scored_accounts: int = Field(default=0, description="of which have a score")
+    children: int = Field(description="child accounts")
+    scored_children: int = Field(description="child accounts with a score")
+    arr: float | None = Field(description="total ARR of the family, the parent's own included")
+    method: str = Field(description="`mean` or `arr_weighted`")
+    href: str | None = Field(description="the parent's own scorecard, when it is a customer too")
+
+
 class ScorecardContext(Model):
     """Context of `scorecard.html.j2` and `scorecard.md.j2`."""
 
@@ -161,6 +184,15 @@ class ScorecardContext(Model):
     off: list[SignalView] = Field(
         description="signals switched off for this customer's segment (profile)")
     trend: Trend | None = Field(description="None without history")
+    family: ParentView | None = Field(
+        default=None, description="when this customer is a parent account: its family's "
+                                  "roll-up (its own account and its children, scored together)")
+    children: list[CustomerSummary] = Field(
+        default_factory=list, description="when this customer is a parent account: its child "
+                                          "accounts, lowest score first")
+    parent: ParentView | None = Field(
+        default=None, description="when this customer is a child account: the roll-up of the "
+                                  "family it belongs to")
 
 
 class TierSummary(Model):
@@ -200,21 +232,6 @@ class Mover(Model):
     customer: CustomerSummary = Field(description="the customer")
     previous_score: float = Field(description="score a month ago")
     change: float = Field(description="points; positive is better")
-
-
-class ParentView(Model):
-    """A parent account's score rolled up from its children (weight file `rollup:`)."""
-
-    parent_id: str = Field(description="the parent's customer id")
-    name: str = Field(description="the parent's name (its id when unknown)")
-    score: float | None = Field(description="rolled-up score (None when no child is scored)")
-    tier: str = Field(description="tier of the rolled-up score")
-    tier_color: str = Field(description="hex colour of that tier")
-    children: int = Field(description="child accounts")
-    scored_children: int = Field(description="child accounts with a score")
-    arr: float | None = Field(description="total ARR of the children")
-    method: str = Field(description="`mean` or `arr_weighted`")
-    href: str | None = Field(description="the parent's own scorecard, when it is a customer too")
 
 
 class OwnerSummary(Model):

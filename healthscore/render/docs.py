@@ -100,12 +100,12 @@ cannot leave the output folder and two ids never share a file.
 
 | function | gives |
 |---|---|
-| `gauge(score, color, tiers)` | half-circle gauge, tier bands as the track |
+| `gauge(score, color, tiers, label=None)` | half-circle gauge; `label`: the score as shown |
 | `trend_chart(points, tiers)` | score over time (`trend.points`) with tier bands |
-| `histogram_chart(bins)` | score distribution (`histogram`) |
+| `histogram_chart(bins)` | score distribution (`histogram`), each bar stacked by tier |
 | `stacked_bar(parts)` | one bar from `(label, value, colour)` tuples |
-| `score_color(score, tiers)` | colour of the tier a 0–100 score falls in |
-| `ink_on(color)` | `#111827` or `#ffffff`, whichever reads better on `color` |
+| `score_color(score, tiers)` | colour of the tier a 0–100 score falls in (the engine's tier rule) |
+| `ink_on(color)` | text colour on `color` with WCAG AA contrast (≥ 4.5:1) |
 | `bar(value, color, max=100)` | a horizontal bar filled to value/max |
 | `max_of(items, attribute)` | largest value of an attribute: `max_of(signals, "max_points")` |
 | `static(name)` | a partial's text as is (CSS, JavaScript), read once |

@@ -40,14 +40,43 @@ def parent_views(rollups: pd.DataFrame | None, customers: list[CustomerSummary],
         own = by_id.get(pid)
         name = clean(row.get("name")) or (own.name if own else pid)
         tier = str(clean(row.get("tier")) or "")
+        children = int(as_float(row.get("children")) or 0)
+        scored_children = int(as_float(row.get("scored_children")) or 0)
         out.append(ParentView(
             parent_id=pid, name=str(name), score=as_float(row.get("score")), tier=tier,
             tier_color=tier_colors.get(tier, UNKNOWN_TIER_COLOR),
-            children=int(as_float(row.get("children")) or 0),
-            scored_children=int(as_float(row.get("scored_children")) or 0),
+            own_score=as_float(row.get("own_score")),
+            accounts=int(as_float(row.get("accounts")) or children),
+            scored_accounts=int(as_float(row.get("scored_accounts")) or scored_children),
+            children=children, scored_children=scored_children,
             arr=as_float(row.get("arr")), method=str(clean(row.get("method")) or ""),
             href=own.href if own else None))
     return sorted(out, key=lambda p: (p.score is None, p.score or 0.0, p.name))
+
+
+def family_fields(parents: list[ParentView], customers: list[CustomerSummary]
+                  ) -> dict[str, dict[str, object]]:
+    """customer id → the scorecard fields about its account family (`family` and `children`
+    for a parent, `parent` for a child); customers in no family are left out."""
+    if not parents:
+        return {}
+    by_id = {p.parent_id: p for p in parents}
+    kids: dict[str, list[CustomerSummary]] = {}
+    for c in customers:
+        if c.parent_id in by_id and c.parent_id != c.customer_id:
+            kids.setdefault(c.parent_id, []).append(c)
+    out: dict[str, dict[str, object]] = {}
+    for c in customers:
+        fields: dict[str, object] = {}
+        if c.customer_id in by_id:
+            fields["family"] = by_id[c.customer_id]
+            fields["children"] = sorted(kids.get(c.customer_id, []),
+                                        key=lambda k: (k.score is None, k.score or 0.0, k.name))
+        if c.parent_id in by_id and c.parent_id != c.customer_id:
+            fields["parent"] = by_id[c.parent_id]
+        if fields:
+            out[c.customer_id] = fields
+    return out
 
 
 def owner_summaries(customers: list[CustomerSummary], lowest: str | None,

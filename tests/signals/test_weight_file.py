@@ -133,7 +133,7 @@ def test_demo_runs_from_raw_exports(tmp_path):
         column = sig.column or name
         assert frame[column].notna().sum() > 10, f"{name} ({column}) is almost empty"
         assert name in result.methods
-    assert "CES: mean effort on a 1-7 scale (lower is better)" in result.methods["ces"]
+    assert "mean effort on a 1-7 scale (lower is better)" in result.methods["ces"]
     scored = healthscore.score(frame, wf, as_of="2026-10-31")
     assert scored["score"].notna().mean() > 0.9
     # unhealthy customers share symptoms: low CSAT goes with low usage
