@@ -27,6 +27,10 @@ def test_score_writes_csv_and_parquet_with_known_numbers(cli, tmp_path, weights)
                "--as-of", "2026-10-31", check_code=0)
     assert "scored 3 customers" in proc.stdout
     assert "Globex" in proc.stdout  # the call-first table
+    # one meaning of "ARR at risk" (the lowest tier's ARR); the ranking has its own name
+    assert "ARR at risk (ARR of the at risk tier): 5,000" in proc.stdout
+    assert "top 2 by revenue-weighted risk" in proc.stdout
+    assert proc.stdout.count("ARR at risk") == 1
     scores = pd.read_csv(tmp_path / "out" / "scores.csv").set_index("customer_id")
     assert scores.loc[1, "score"] == pytest.approx(100.0)
     assert scores.loc[2, "tier"] == "at risk"

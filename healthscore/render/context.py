@@ -242,7 +242,7 @@ class OwnerSummary(Model):
     scored: int = Field(description="of which have a score")
     lowest_tier: int = Field(description="customers in the lowest tier (e.g. at risk)")
     arr: float = Field(description="total ARR they own")
-    arr_lowest_tier: float = Field(description="ARR in the lowest tier")
+    arr_lowest_tier: float = Field(description="their ARR at risk: ARR in the lowest tier")
     mean_score: float | None = Field(description="mean score of their scored customers")
     outreach_href: str | None = Field(
         description="their outreach list, relative to the root (None when not written)")
@@ -256,7 +256,9 @@ class PortfolioTotals(Model):
     arr: float = Field(description="total ARR")
     mean_score: float | None = Field(description="mean score of scored customers")
     arr_weighted_score: float | None = Field(description="ARR-weighted mean score")
-    arr_at_risk: float = Field(description="ARR in the lowest tier")
+    arr_at_risk: float = Field(
+        description="ARR at risk: the ARR of the customers in the lowest tier (e.g. `at risk`)"
+                    "; the same figure the terminal prints under this name")
 
 
 class PortfolioContext(Model):

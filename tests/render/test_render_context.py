@@ -137,6 +137,9 @@ def test_portfolio_numbers(run, history):
     assert seventy <= {"watch", "healthy"} and len(seventy) == 2
     weighted = (frame["score"] * frame["arr"]).sum() / frame.loc[scores.index, "arr"].sum()
     assert p.totals.arr_weighted_score == pytest.approx(weighted)
+    # "ARR at risk": the ARR of the lowest tier, the same figure the terminal prints
+    lowest = run.weights.tiers[0].name
+    assert p.totals.arr_at_risk == pytest.approx(frame.loc[frame["tier"] == lowest, "arr"].sum())
     changes = [c.change for c in summaries if c.change is not None]
     assert p.movers_down[0].change == min(changes)
     assert p.movers_up[0].change == max(changes)
