@@ -48,11 +48,15 @@ class ScorecardJob:
     folder: Path  # where scorecards go
     pages: list[Callable[[], object]] = field(default_factory=list)
     parents: list[ParentView] = field(default_factory=list)  # the engine's roll-ups
+    # customer id → its scorecard's family fields; filled once from `parents` before rendering
+    families: dict[str, dict[str, object]] = field(default_factory=dict)
 
     def render_range(self, start: int, stop: int) -> int:
         """Write the HTML and Markdown scorecards of rows start..stop; returns how many."""
         sub = self.frame.iloc[start:stop]
-        families = family_fields(self.parents, self.summaries)
+        if self.parents and not self.families:
+            self.families = family_fields(self.parents, self.summaries)
+        families = self.families
         n = 0
         for ctx in scorecard_contexts(sub, self.summaries[start:stop], self.meta, self.run,
                                       self.past):
@@ -128,6 +132,8 @@ def render_scorecards(job: ScorecardJob, jobs: int | None = None,
     idles at the end waiting for it.
     """
     global _JOB
+    if job.parents and not job.families:  # once, before workers fork
+        job.families = family_fields(job.parents, job.summaries)
     total = len(job.frame)
     jobs = default_jobs() if jobs is None else max(int(jobs), 1)
     parallel = (jobs > 1 and total >= PARALLEL_MIN and sys.platform.startswith("linux")
