@@ -95,6 +95,7 @@ cannot leave the output folder and two ids never share a file.
 | `day(fmt="%-d %b %Y")` | `{{ run.as_of \\| day }}` | `1 Nov 2026` |
 | `md` | `{{ customer.name \\| md }}` | text safe inside a Markdown table cell |
 | `ticks` | `{{ signal.method \\| ticks }}` | HTML: `` `x` `` becomes `<code>x</code>` |
+| `md_code` | `{{ signal.method \\| md_code }}` | like `md`, but `` `x` `` stays a code span |
 
 ## Functions (inline SVG charts and colours)
 
@@ -107,6 +108,7 @@ cannot leave the output folder and two ids never share a file.
 | `score_color(score, tiers)` | colour of the tier a 0–100 score falls in (the engine's tier rule) |
 | `ink_on(color)` | text colour on `color` with WCAG AA contrast (≥ 4.5:1) |
 | `bar(value, color, max=100)` | a horizontal bar filled to value/max |
+| `missing_groups(groups)` | the groups with no data at all for this customer (outermost only) |
 | `max_of(items, attribute)` | largest value of an attribute: `max_of(signals, "max_points")` |
 | `static(name)` | a partial's text as is (CSS, JavaScript), read once |
 
