@@ -271,15 +271,17 @@ WIDTHS = {"desktop": 1400, "phone": 400}
 
 
 def _pages(site, run) -> dict[str, Path]:
-    """The portfolio, the outreach list and two scorecards: a parent account's (family table,
-    gauge, breakdown) and one with a whole group missing if there is one."""
+    """The portfolio, everyone's and one owner's outreach list, and three scorecards: a
+    parent account's (family table, gauge, breakdown), a child's and an unscored one."""
     frame = run.frame
     parent = run.rollups["parent_id"].iloc[0]
     child = frame.loc[frame["parent_id"].notna(), "customer_id"].iloc[0]
+    unscored = frame.loc[frame["score"].isna(), "customer_id"].iloc[0]
     return {"portfolio": site / "index.html", "outreach": site / "outreach" / "index.html",
             "outreach-owner": next((site / "outreach").glob("owner-*.html")),
             "scorecard-parent": site / "customers" / f"{safe_stem(parent)}.html",
-            "scorecard-child": site / "customers" / f"{safe_stem(child)}.html"}
+            "scorecard-child": site / "customers" / f"{safe_stem(child)}.html",
+            "scorecard-unscored": site / "customers" / f"{safe_stem(unscored)}.html"}
 
 
 def _overflow(page) -> tuple[int, list[str]]:
