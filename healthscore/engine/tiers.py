@@ -38,7 +38,9 @@ def tier_at(score: float | None, limits: Sequence[float | None]) -> int:
     """`tier_index` for one score, without NumPy (a report asks this ~60 times a page)."""
     if score is None or score != score:
         return -1
-    return bisect_right([b for b in limits if b is not None], score)
+    if None in limits:
+        limits = [b for b in limits if b is not None]
+    return bisect_right(limits, score)
 
 
 def assign(score: np.ndarray, wf: WeightFile) -> pd.Categorical:
