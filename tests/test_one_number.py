@@ -54,7 +54,7 @@ def test_one_customer_reads_alike_in_every_output(job):
         assert row["reasons"] == scores.loc[cid, "reasons"]
         card = (out / "reports" / "customers" / f"{safe_stem(cid)}.html").read_text("utf-8")
         assert f">{shown}</text>" in card            # the gauge
-        assert f"with a score of {shown}" in card     # the summary sentence
+        assert f" scores {shown} out of 100" in card  # the summary sentence
         assert f"<b>{shown}</b> <span class=\"muted\">/ 100" in card  # the breakdown's total
         assert f"{exact:.1f}</b>" not in card or exact == int(exact)
         for sentence in row["reasons"].split("; "):   # the drivers, in the engine's words

@@ -3,7 +3,7 @@
 Customers in the tiers that need action (`outreach: {tiers: [...]}` in the weight file; by
 default every tier but the healthiest), highest priority first; equal priorities go to the
 lower score, then to the customer listed first in the table. Priority is computed by the
-kernel (`priority:` in the weight file, by default (100 − score) × ARR); this module orders
+kernel (`priority:` in the weight file, by default the risk-weighted ARR); this module orders
 by it, in memory or over chunks (keeping only a running top list), with the same result.
 """
 

@@ -116,12 +116,12 @@ def render_run(run: RunResult, out_dir: str | Path, *, template_dir: str | Path 
                                  run.weights.priority != "risk", owner_filter)
     outreach_files = [Path(f"{stem}{suffix}") for stem, _, _ in outreach
                       for suffix in (".html", ".md", ".csv")]
+    parents = parent_views(run.rollups, summaries, meta.tier_colors)
     with staged_dir(out_dir) as tmp:
         (tmp / SCORECARD_DIR).mkdir()
         (tmp / OUTREACH_DIR).mkdir()
 
         def portfolio_page() -> None:
-            parents = parent_views(run.rollups, summaries, meta.tier_colors)
             ctx = portfolio_context(info, summaries, past, f"{OUTREACH_DIR}/index.html",
                                     parents, {c.owner for _, c, _ in outreach if c.owner})
             write_file(tmp / "index.html", templates.render("portfolio.html.j2", ctx))
@@ -137,7 +137,8 @@ def render_run(run: RunResult, out_dir: str | Path, *, template_dir: str | Path 
 
         pages = [portfolio_page, *(outreach_page(*job) for job in outreach)]
         job = ScorecardJob(frame=frame, summaries=summaries, meta=meta, run=info, past=past,
-                           templates=templates, folder=tmp / SCORECARD_DIR, pages=pages)
+                           templates=templates, folder=tmp / SCORECARD_DIR, pages=pages,
+                           parents=parents)
         count = render_scorecards(job, jobs=jobs, progress=progress)
 
     target = Path(out_dir).absolute()

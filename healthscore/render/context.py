@@ -147,6 +147,29 @@ class Trend(Model):
     change_month: int | None = Field(description="shown score − shown score a month ago")
 
 
+class ParentView(Model):
+    """A parent account's family roll-up (weight file `rollup:`): the parent's own account and
+    its children, scored together."""
+
+    parent_id: str = Field(description="the parent's customer id")
+    name: str = Field(description="the parent's name (its id when unknown)")
+    score: float | None = Field(
+        description="rolled-up score of the family (None when no account of it is scored)")
+    tier: str = Field(description="tier of the rolled-up score")
+    tier_color: str = Field(description="hex colour of that tier")
+    own_score: float | None = Field(
+        default=None, description="the parent account's own score (None when it is not a "
+                                  "customer or not scored), as on its scorecard")
+    accounts: int = Field(default=0, description="accounts in the roll-up: the children, plus "
+                                                 "the parent's own account when it is a customer")
+    scored_accounts: int = Field(default=0, description="of which have a score")
+    children: int = Field(description="child accounts")
+    scored_children: int = Field(description="child accounts with a score")
+    arr: float | None = Field(description="total ARR of the family, the parent's own included")
+    method: str = Field(description="`mean` or `arr_weighted`")
+    href: str | None = Field(description="the parent's own scorecard, when it is a customer too")
+
+
 class ScorecardContext(Model):
     """Context of `scorecard.html.j2` and `scorecard.md.j2`."""
 
@@ -162,6 +185,15 @@ class ScorecardContext(Model):
     off: list[SignalView] = Field(
         description="signals switched off for this customer's segment (profile)")
     trend: Trend | None = Field(description="None without history")
+    family: ParentView | None = Field(
+        default=None, description="when this customer is a parent account: its family's "
+                                  "roll-up (its own account and its children, scored together)")
+    children: list[CustomerSummary] = Field(
+        default_factory=list, description="when this customer is a parent account: its child "
+                                          "accounts, lowest score first")
+    parent: ParentView | None = Field(
+        default=None, description="when this customer is a child account: the roll-up of the "
+                                  "family it belongs to")
 
 
 class TierSummary(Model):
@@ -174,6 +206,14 @@ class TierSummary(Model):
     arr_share: float = Field(description="arr / total ARR, 0–1")
 
 
+class HistogramPart(Model):
+    """The customers of one histogram bin that are in one tier (the engine's tier)."""
+
+    tier: str = Field(description="tier name")
+    color: str = Field(description="hex colour of the tier")
+    count: int = Field(description="scored customers of the bin in this tier")
+
+
 class HistogramBin(Model):
     """Scored customers with lo ≤ score < hi (the last bin includes 100)."""
 
@@ -181,6 +221,10 @@ class HistogramBin(Model):
     hi: float = Field(description="upper bound (exclusive, except 100)")
     count: int = Field(description="scored customers in the bin")
     color: str = Field(description="colour of the tier the bin's middle falls in")
+    parts: list[HistogramPart] = Field(
+        default_factory=list,
+        description="the bin's customers per tier, lowest tier first, empty tiers left out: "
+                    "a bin that spans a tier edge is drawn as a stack")
 
 
 class Mover(Model):
@@ -191,21 +235,6 @@ class Mover(Model):
     change: int = Field(description="change of the shown score, points; positive is better")
 
 
-class ParentView(Model):
-    """A parent account's score rolled up from its children (weight file `rollup:`)."""
-
-    parent_id: str = Field(description="the parent's customer id")
-    name: str = Field(description="the parent's name (its id when unknown)")
-    score: float | None = Field(description="rolled-up score (None when no child is scored)")
-    tier: str = Field(description="tier of the rolled-up score")
-    tier_color: str = Field(description="hex colour of that tier")
-    children: int = Field(description="child accounts")
-    scored_children: int = Field(description="child accounts with a score")
-    arr: float | None = Field(description="total ARR of the children")
-    method: str = Field(description="`mean` or `arr_weighted`")
-    href: str | None = Field(description="the parent's own scorecard, when it is a customer too")
-
-
 class OwnerSummary(Model):
     """One owner's (CSM's) book of business."""
 
@@ -214,7 +243,7 @@ class OwnerSummary(Model):
     scored: int = Field(description="of which have a score")
     lowest_tier: int = Field(description="customers in the lowest tier (e.g. at risk)")
     arr: float = Field(description="total ARR they own")
-    arr_lowest_tier: float = Field(description="ARR in the lowest tier")
+    arr_lowest_tier: float = Field(description="their ARR at risk: ARR in the lowest tier")
     mean_score: float | None = Field(description="mean score of their scored customers")
     outreach_href: str | None = Field(
         description="their outreach list, relative to the root (None when not written)")
@@ -228,7 +257,9 @@ class PortfolioTotals(Model):
     arr: float = Field(description="total ARR")
     mean_score: float | None = Field(description="mean score of scored customers")
     arr_weighted_score: float | None = Field(description="ARR-weighted mean score")
-    arr_at_risk: float = Field(description="ARR in the lowest tier")
+    arr_at_risk: float = Field(
+        description="ARR at risk: the ARR of the customers in the lowest tier (e.g. `at risk`)"
+                    "; the same figure the terminal prints under this name")
 
 
 class PortfolioContext(Model):

@@ -100,18 +100,20 @@ scores); `+4.2` for decimals |
 | `day(fmt="%-d %b %Y")` | `{{ run.as_of \\| day }}` | `1 Nov 2026` |
 | `md` | `{{ customer.name \\| md }}` | text safe inside a Markdown table cell |
 | `ticks` | `{{ signal.method \\| ticks }}` | HTML: `` `x` `` becomes `<code>x</code>` |
+| `md_code` | `{{ signal.method \\| md_code }}` | like `md`, but `` `x` `` stays a code span |
 
 ## Functions (inline SVG charts and colours)
 
 | function | gives |
 |---|---|
-| `gauge(score, color, tiers)` | half-circle gauge, tier bands as the track |
+| `gauge(score, color, tiers, label=None)` | half-circle gauge; `label`: the score as shown |
 | `trend_chart(points, tiers)` | score over time (`trend.points`) with tier bands |
-| `histogram_chart(bins)` | score distribution (`histogram`) |
+| `histogram_chart(bins)` | score distribution (`histogram`), each bar stacked by tier |
 | `stacked_bar(parts)` | one bar from `(label, value, colour)` tuples |
-| `score_color(score, tiers)` | colour of the tier a 0–100 score falls in |
-| `ink_on(color)` | `#111827` or `#ffffff`, whichever reads better on `color` |
+| `score_color(score, tiers)` | colour of the tier a 0–100 score falls in (the engine's tier rule) |
+| `ink_on(color)` | text colour on `color` with WCAG AA contrast (≥ 4.5:1) |
 | `bar(value, color, max=100)` | a horizontal bar filled to value/max |
+| `missing_groups(groups)` | the groups with no data at all for this customer (outermost only) |
 | `max_of(items, attribute)` | largest value of an attribute: `max_of(signals, "max_points")` |
 | `static(name)` | a partial's text as is (CSS, JavaScript), read once |
 
@@ -138,7 +140,7 @@ def _type_name(annotation: Any) -> str:
 MODELS: list[type[BaseModel]] = [
     ctx.ScorecardContext, ctx.PortfolioContext, ctx.OutreachContext, ctx.RunInfo,
     ctx.TierInfo, ctx.CustomerSummary, ctx.GroupView, ctx.SignalView, ctx.DriverView,
-    ctx.Trend, ctx.TrendPoint, ctx.TierSummary, ctx.HistogramBin, ctx.Mover,
+    ctx.Trend, ctx.TrendPoint, ctx.TierSummary, ctx.HistogramBin, ctx.HistogramPart, ctx.Mover,
     ctx.PortfolioTotals, ctx.OwnerSummary, ctx.ParentView, ctx.OutreachEntry, ctx.OwnerList,
 ]
 

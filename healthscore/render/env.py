@@ -26,6 +26,7 @@ from healthscore.engine.display import shown_score
 from healthscore.engine.wording import fmt_number
 from healthscore.errors import Problem, TemplateError
 from healthscore.render import svg
+from healthscore.render.colors import ink_on
 from healthscore.render.context import Model
 
 TEMPLATES = ("scorecard.html.j2", "scorecard.md.j2", "portfolio.html.j2", "outreach.html.j2",
@@ -122,6 +123,38 @@ def md_cell(value: Any) -> str:
 _TICKS = re.compile(r"`([^`]+)`")
 
 
+def md_code(value: Any) -> str:
+    """Plain-words text with `name` spans (a signal's method) for Markdown: the code spans
+    stay code spans, everything else is escaped like `md`. Escaping the backticks too would
+    show them literally (`\\`surveys\\``)."""
+    if value is None:
+        return ""
+    text, out, pos = str(value), [], 0
+    for m in _TICKS.finditer(text):
+        out.append(md_cell(text[pos:m.start()]))
+        out.append("`" + m.group(1).replace("\r", " ").replace("\n", " ") + "`")
+        pos = m.end()
+    out.append(md_cell(text[pos:]))
+    return "".join(out)
+
+
+def missing_groups(groups: list[Any]) -> list[Any]:
+    """The groups without any data for this customer (no group score although some signal
+    of theirs is in use), outermost only: a scorecard says so next to the score, since the
+    score then rests on the other groups alone. Groups switched off for the profile are not
+    missing."""
+    children: dict[str | None, list[Any]] = {}
+    for g in groups:
+        children.setdefault(g.parent, []).append(g)
+
+    def used(g: Any) -> bool:  # some signal of the group or its subgroups is not `off`
+        return (any(s.status != "off" for s in g.signals)
+                or any(used(k) for k in children.get(g.key, [])))
+
+    empty = {g.key for g in groups if g.score is None and used(g)}
+    return [g for g in groups if g.key in empty and g.parent not in empty]
+
+
 def ticks(text: Any) -> Markup:
     """`name` in plain-words text (e.g. how a signal was computed) as <code>name</code>."""
     return Markup(_TICKS.sub(r"<code>\1</code>", str(escape("" if text is None else text))))
@@ -149,11 +182,12 @@ def make_env(template_dir: str | Path | None = None) -> Environment:
         undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True,
         keep_trailing_newline=True, auto_reload=False, cache_size=-1)
     env.filters.update(money=money, compact=compact, money_full=money_full, score=score,
-                       points=points, pct=pct, signed=signed, day=day, md=md_cell, num=fmt_number,
-                       ticks=ticks)
+                       points=points, pct=pct, signed=signed, day=day, md=md_cell,
+                       md_code=md_code, num=fmt_number, ticks=ticks)
     env.globals.update(gauge=svg.gauge, trend_chart=svg.trend_chart, histogram_chart=svg.histogram,
-                       stacked_bar=svg.stacked_bar, ink_on=svg.ink_on,
-                       score_color=svg.score_color, bar=svg.bar, max_of=max_of)
+                       stacked_bar=svg.stacked_bar, ink_on=ink_on,
+                       score_color=svg.score_color, bar=svg.bar, max_of=max_of,
+                       missing_groups=missing_groups)
     env.globals["static"] = _static_loader(env)
     return env
 

@@ -128,8 +128,19 @@ def test_portfolio_numbers(run, history):
     scores = frame["score"].dropna()
     assert p.histogram[0].count == int((scores < 10).sum())
     assert p.histogram[-1].count == int((scores >= 90).sum())
+    # each bar split by the engine's tiers: the 70–80 bar holds watch and healthy customers
+    for b in p.histogram:
+        assert sum(part.count for part in b.parts) == b.count
+        inside = frame[(frame["score"] >= b.lo) & ((frame["score"] < b.hi) | (b.hi == 100))]
+        assert {part.tier: part.count for part in b.parts} == \
+            inside["tier"].astype(str).value_counts().to_dict()
+    seventy = {part.tier for part in p.histogram[7].parts}
+    assert seventy <= {"watch", "healthy"} and len(seventy) == 2
     weighted = (frame["score"] * frame["arr"]).sum() / frame.loc[scores.index, "arr"].sum()
     assert p.totals.arr_weighted_score == pytest.approx(weighted)
+    # "ARR at risk": the ARR of the lowest tier, the same figure the terminal prints
+    lowest = run.weights.tiers[0].name
+    assert p.totals.arr_at_risk == pytest.approx(frame.loc[frame["tier"] == lowest, "arr"].sum())
     changes = [c.change for c in summaries if c.change is not None]
     assert p.movers_down[0].change == min(changes)
     assert p.movers_up[0].change == max(changes)

@@ -9,7 +9,9 @@ import math
 import re
 from pathlib import Path
 
+import pandas as pd
 import pytest
+from markupsafe import escape
 
 from healthscore.render import render_run, safe_stem
 from healthscore.render.output import MARKER
@@ -110,6 +112,25 @@ def test_markdown_scorecard(rendered, run):
     assert md.startswith(f"## {row['name']} — health {row['score']:.0f}/100 ({row['tier']})")
     assert "| Signal | Value | Score | Points |" in md
     assert f"| **Overall** | | **{row['score']:.0f}** |" in md
+
+
+def test_summary_sentence_reads_for_any_tier_name(run, tmp_path):
+    """"X is watch with a score of 66" is not English; the tier is named as a tier."""
+    import dataclasses
+
+    tiers = [t.model_copy(update={"name": n}) for t, n in
+             zip(run.weights.tiers, ["Tier C", "needs attention", "good shape"], strict=True)]
+    renamed = run.frame.copy()
+    renamed["tier"] = renamed["tier"].cat.rename_categories(
+        {t.name: n.name for t, n in zip(run.weights.tiers, tiers, strict=True)})
+    other = dataclasses.replace(run, frame=renamed,
+                                weights=run.weights.model_copy(update={"tiers": tiers}))
+    out = render_run(other, tmp_path / "r", jobs=1)
+    row = renamed[renamed["tier"] == "needs attention"].iloc[0]
+    html = (out.out_dir / "customers" / f"{safe_stem(row['customer_id'])}.html").read_text()
+    summary = html.split('<p class="summary">', 1)[1].split("</p>", 1)[0]
+    assert summary.startswith(f"{escape(row['name'])} scores {math.floor(row['score'])} out of "
+                              "100 (tier: <b>needs attention</b>)")
 
 
 def test_outreach_pages_show_the_runs_list(rendered, run):
@@ -224,6 +245,76 @@ def test_how_computed_signals_were_computed(run, tmp_path):
     assert "How the values were computed" in html
     assert "from <code>surveys</code>, last 180d" in html
     assert "&lt;b&gt;sneaky&lt;/b&gt; from <code>x&lt;y</code>" in html
+    md = (result.out_dir / "customers" / f"{safe_stem(row['customer_id'])}.md").read_text()
+    # code spans stay code spans in Markdown (not \`surveys\`); other text is still escaped
+    assert "- **NPS**: NPS: % promoters minus % detractors, from `surveys`, last 180d" in md
+    assert "- **CSAT**: &lt;b&gt;sneaky&lt;/b&gt; from `x<y`" in md
+    assert "\\`" not in md
     plain = render_run(run, tmp_path / "plain", jobs=1)
     html = (plain.out_dir / "customers" / f"{safe_stem(row['customer_id'])}.html").read_text()
     assert "How the values were computed" not in html
+
+
+def test_parent_scorecard_lists_children_and_the_roll_up(rendered, run):
+    """Where the two figures meet: the portfolio's parent row is the family roll-up (the
+    parent's own account included) and says so; the parent's own scorecard shows its own
+    score, the roll-up and every child."""
+    frame = run.frame.set_index("customer_id")
+    kids = frame[frame["parent_id"] == "C1020"]
+    family = frame.loc[[*kids.index, "C1020"]]
+    scored = family[family["score"].notna()]
+    rolled = (scored["score"] * scored["arr"]).sum() / scored["arr"].sum()
+    parent = run.rollups.set_index("parent_id").loc["C1020"]
+    assert parent["score"] == pytest.approx(rolled)  # own account counted, ARR-weighted
+    assert parent["own_score"] == pytest.approx(frame.loc["C1020", "score"])
+    assert parent["arr"] == pytest.approx(family["arr"].sum())
+    shown = f"{math.floor(rolled)}"
+
+    portfolio = rendered.portfolio.read_text(encoding="utf-8")
+    assert "Parent accounts · rolled-up scores" in portfolio
+    row = portfolio.split('data-parent="C1020"', 1)[1].split("</tr>", 1)[0]
+    assert f">{shown}</span>" in row and parent["tier"] in row
+    assert f'<td class="num own">{math.floor(frame.loc["C1020", "score"])}</td>' in row
+
+    html = _card(rendered, "C1020")
+    section = html.split('id="family"', 1)[1].split("</section>", 1)[0]
+    assert f"Its own score is <b>{math.floor(frame.loc['C1020', 'score'])}</b>" in section
+    assert f">{shown}</span> ({parent['tier']})" in section
+    assert section.count("<tr>") == len(kids) + 1  # header + one row per child
+    for name in kids["name"]:
+        assert f">{escape(name)}</a>" in section
+    md = (rendered.out_dir / "customers" / f"{safe_stem('C1020')}.md").read_text()
+    assert f"family roll-up (ARR-weighted mean of its own account and {len(kids)} child " \
+           f"accounts): **{shown}** ({parent['tier']})" in md
+
+    child = _card(rendered, kids.index[0])
+    assert f'part of <a href="../customers/{safe_stem("C1020")}.html">' \
+           f'{escape(frame.loc["C1020", "name"])}</a> (family roll-up {shown}, ' \
+           f'{parent["tier"]})' in child
+
+
+def test_scorecard_says_when_a_whole_group_has_no_data(tmp_path):
+    """No CSAT, NPS or CES at all: the score is made of the other groups, and the scorecard
+    says so next to the score, not only in the coverage figure."""
+    import healthscore
+    from tests.render.conftest import WEIGHTS, render_sample, sample_frame
+
+    table = sample_frame(20)
+    table.loc[4, ["csat_pct", "nps", "ces"]] = None
+    table.loc[5, ["csat_pct", "nps", "ces"]] = [80, 30, 2]
+    table.loc[5, "last_survey_at"] = pd.Timestamp(render_sample.AS_OF) - pd.Timedelta(days=10)
+    run = healthscore.score_run(table, WEIGHTS, as_of=render_sample.AS_OF)
+    frame = run.frame
+    assert frame.loc[4, "score"] == frame.loc[4, "score"]  # still scored
+    assert frame.loc[5, "sentiment.score"] == frame.loc[5, "sentiment.score"]
+    out = render_run(run, tmp_path / "r", jobs=1)
+
+    def page(i: int, suffix: str) -> str:
+        stem = safe_stem(str(frame.loc[i, "customer_id"]))
+        return (out.out_dir / "customers" / f"{stem}.{suffix}").read_text(encoding="utf-8")
+
+    box = page(4, "html").split('class="scorebox"', 1)[1].split("</header>", 1)[0]
+    assert '<div class="gap" role="note"><b>No data for Sentiment</b>' in box
+    assert "**No data for Sentiment:** this score rests on the other signals only." in \
+        page(4, "md")
+    assert "No data for" not in page(5, "html") and "No data for" not in page(5, "md")
