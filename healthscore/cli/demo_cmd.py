@@ -27,7 +27,6 @@ def register(app: typer.Typer) -> None:
         from rich.progress import BarColumn, MofNCompleteColumn, Progress
 
         from healthscore.cli.summary import lowest_table, tier_table
-        from healthscore.engine.summary import summarize
         from healthscore.io.atomic import atomic_file
         from healthscore.pipeline import backfill_history, monthly_job
         from healthscore.resources import bundled_weights
@@ -53,9 +52,8 @@ def register(app: typer.Typer) -> None:
                               progress=lambda done, total: bar.update(
                                   task, completed=done, total=total))
         print_warnings(job.run.warnings)
-        summary = summarize(job.run)
-        console.print(tier_table(summary))
-        console.print(lowest_table(summary))
+        console.print(tier_table(job.run))
+        console.print(lowest_table(job.run))
         reports = job.reports
         console.print(f"[green]demo written to {escape(str(out))}/[/] "
                       f"(as of {DEMO_AS_OF:%Y-%m-%d})")

@@ -60,6 +60,8 @@ def _one_date(path: Path, day):
 
 
 def show_diff(d) -> None:
+    from healthscore.engine.display import shown_score
+
     console.print(f"[bold]{escape(d.old)}[/] → [bold]{escape(d.new)}[/]: {d.customers:,} "
                   f"customers, {d.both_scored:,} scored by both; rank correlation (Spearman) "
                   f"{d.spearman:.3f}")
@@ -86,8 +88,9 @@ def show_diff(d) -> None:
         movers.add_column(col, justify="left" if col in ("customer", "moved most by")
                           else "right")
     for row in d.movers.itertuples():  # at most --top rows: display only
-        movers.add_row(escape(str(row.name)), f"{row.old:.1f}", f"{row.new:.1f}",
-                       f"{row.change:+.1f}", escape(row.signal), f"{row.signal_change:+.1f}")
+        movers.add_row(escape(str(row.name)), str(shown_score(row.old)),
+                       str(shown_score(row.new)), f"{row.shown_change:+.0f}",
+                       escape(row.signal_label), f"{row.signal_change:+.1f}")
     console.print(movers)
     console.print(f"Outreach list (top {d.outreach_top}): "
                   f"{len(d.entering)} enter ({escape(', '.join(d.entering['customer_id']))}), "

@@ -3,8 +3,8 @@
 Everything a reviewer of a weight change needs: how many customers (and how much ARR) change
 tier, how the score distribution shifts, whether the order changes (Spearman rank correlation,
 SciPy), who moves most and which signal's contribution moved them, and who enters or leaves
-the outreach list. Both runs go through the engine (`score_run`), so priority and tiers are
-the engine's.
+the outreach list. Both runs go through the engine (`score_run`), so priority, tiers and the
+outreach list (who is on it, in which order) are the engine's decisions, not made again here.
 """
 
 from __future__ import annotations
@@ -15,8 +15,8 @@ import numpy as np
 import pandas as pd
 from scipy.stats import spearmanr
 
-from healthscore.engine.outreach import rank_outreach
-from healthscore.engine.run import ScoreRun
+from healthscore.engine.display import shown_scores
+from healthscore.engine.run import RunResult
 
 BINS = np.arange(0, 101, 10)
 
@@ -35,7 +35,7 @@ class Diff:
     new_hist: list[int]
     old_quantiles: list[float]  # 10th, 25th, 50th, 75th, 90th percentile
     new_quantiles: list[float]
-    movers: pd.DataFrame      # customer_id, name, old, new, change, signal, signal_change
+    movers: pd.DataFrame  # customer_id, name, old, new, change, shown_change, signal, signal_change
     entering: pd.DataFrame    # on the new outreach list, not on the old one
     leaving: pd.DataFrame
     outreach_top: int
@@ -55,7 +55,7 @@ class Diff:
                 "leaving": self.leaving["customer_id"].tolist()}
 
 
-def _tier_names(run: ScoreRun) -> list[str]:
+def _tier_names(run: RunResult) -> list[str]:
     return [t.name for t in run.weights.tiers] + [run.weights.insufficient.name]
 
 
@@ -65,7 +65,7 @@ def _contributions(frame: pd.DataFrame) -> pd.DataFrame:
     return frame[cols].rename(columns=lambda c: c[:-7]).fillna(0.0)
 
 
-def compare(old: ScoreRun, new: ScoreRun, top: int = 10, outreach_top: int = 20) -> Diff:
+def compare(old: RunResult, new: RunResult, top: int = 10, outreach_top: int = 20) -> Diff:
     """Compare two runs over the same customers (matched by customer id)."""
     a = old.frame.set_index("customer_id")
     b = new.frame.set_index("customer_id").reindex(a.index)
@@ -94,11 +94,16 @@ def compare(old: ScoreRun, new: ScoreRun, top: int = 10, outreach_top: int = 20)
         "name": a["name"].to_numpy()[order] if "name" in a.columns else a.index[order],
         "old": a["score"].to_numpy()[order], "new": b["score"].to_numpy()[order],
         "change": change.to_numpy()[order],
+        # what a reader sees: the difference of the shown (truncated) scores
+        "shown_change": (shown_scores(b["score"].to_numpy()) -
+                         shown_scores(a["score"].to_numpy()))[order],
         "signal": [signals[i] if signals else "" for i in biggest[order]],
+        "signal_label": [_label(old, new, signals[i]) if signals else ""
+                         for i in biggest[order]],
         "signal_change": delta.to_numpy()[order, biggest[order]] if signals else 0.0})
     movers = movers[movers["change"].notna()]
-    old_list = rank_outreach(old.frame, outreach_top)
-    new_list = rank_outreach(new.frame, outreach_top)
+    old_list = old.outreach.head(outreach_top)  # the engine's lists, as every output shows
+    new_list = new.outreach.head(outreach_top)
     cols = [c for c in ("customer_id", "name", "score", "tier", "arr", "priority")
             if c in new.frame.columns]
     entering = new_list.loc[~new_list["customer_id"].isin(old_list["customer_id"]), cols]
@@ -107,6 +112,12 @@ def compare(old: ScoreRun, new: ScoreRun, top: int = 10, outreach_top: int = 20)
                 arr, rho, _hist(a["score"]), _hist(b["score"]), _quantiles(a["score"]),
                 _quantiles(b["score"]), movers.reset_index(drop=True),
                 entering.reset_index(drop=True), leaving.reset_index(drop=True), outreach_top)
+
+
+def _label(old: RunResult, new: RunResult, signal: str) -> str:
+    """The signal's label in the file that defines it (the new one first)."""
+    run = new if signal in new.weights.all_signals() else old
+    return run.weights.signal_label(signal)
 
 
 def _hist(score: pd.Series) -> list[int]:

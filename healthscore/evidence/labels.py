@@ -21,7 +21,7 @@ import pandas as pd
 
 from healthscore.errors import DataError, Problem
 from healthscore.evidence.outcomes import check_known, churn_dates
-from healthscore.weights.durations import parse_duration
+from healthscore.spec.durations import parse_duration
 
 
 @dataclass

@@ -21,7 +21,6 @@ from pathlib import Path
 
 import pandas as pd
 
-from healthscore.engine.prepare import all_signals
 from healthscore.engine.run import score_run
 from healthscore.errors import DataError, Problem
 from healthscore.weights.model import WeightFile
@@ -42,7 +41,7 @@ def _panel_part(frame: pd.DataFrame, wf: WeightFile, day) -> pd.DataFrame:
 
 
 def _signal_names(wf: WeightFile) -> set[str]:
-    return set(all_signals(wf))
+    return set(wf.all_signals())
 
 
 def backfill_runs(wf: WeightFile, dates: Iterable[date],

@@ -23,7 +23,6 @@ import yaml
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import roc_auc_score
 
-from healthscore.engine.prepare import all_signals
 from healthscore.errors import DataError, Problem
 from healthscore.evidence.backtest import Backtest, judge
 from healthscore.evidence.fit import SignalFit, design, fit_rule, fit_weights, score_values_np
@@ -118,7 +117,7 @@ def tune(source: PanelSource, outcomes: pd.DataFrame, wf: WeightFile, target: st
     require_both_classes(y, f"the training runs ({span})")
     require_both_classes(test.rows["y"].to_numpy(),
                          f"the validation runs (as of {test_dates[0]:%Y-%m-%d} on)")
-    names = [s for s in all_signals(wf) if f"{s}.score" in judged.rows.columns]
+    names = [s for s in wf.all_signals() if f"{s}.score" in judged.rows.columns]
     fits, train_scores, test_scores = [], {}, {}
     for name in names:
         x = _raw(train.rows, name)
@@ -191,7 +190,7 @@ def _weight_file(wf: WeightFile, fits: list[SignalFit], target: Path | None,
     if wf.sources:
         body["sources"] = dump["sources"] if target is None else \
             _sources(wf, dump["sources"], target)
-    specs = all_signals(wf)
+    specs = wf.all_signals()
     body["signals"] = {}
     for fit in fits:
         if fit.weight <= 0:
@@ -209,8 +208,8 @@ def _sources(wf: WeightFile, sources: dict, target: Path) -> dict:
     here = target.resolve().parent
     for name, spec in sources.items():
         path = spec.get("path")
-        if path and not Path(path).is_absolute() and name in wf._source_dirs:
-            spec = {**spec, "path": os.path.relpath(Path(wf._source_dirs[name]) / path, here)}
+        if path and not Path(path).is_absolute() and name in wf.source_dirs:
+            spec = {**spec, "path": os.path.relpath(Path(wf.source_dirs[name]) / path, here)}
         out[name] = spec
     return out
 
