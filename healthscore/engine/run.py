@@ -23,6 +23,7 @@ from healthscore.engine.kernel import make_plan, score_frame
 from healthscore.engine.prepare import table_warnings
 from healthscore.engine.sinks import Checks, Collector, Outreach, Rollups, Sink, TierTotals
 from healthscore.engine.source import CHUNK_ROWS, open_customers
+from healthscore.engine.wording import Wording
 from healthscore.errors import DataError, Problem
 from healthscore.weights.load import load_weights
 from healthscore.weights.model import WeightFile
@@ -36,6 +37,7 @@ class RunResult:
     weights: WeightFile
     as_of: date
     profiles: list[Profile]        # the resolved configuration per segment (group trees)
+    wording: Wording | None = None  # the sentences every output words signals with
     customers: int = 0
     frame: pd.DataFrame | None = None   # every scored row, when the run collected them
     tiers: pd.DataFrame | None = None   # tier → customers, arr (every tier)
@@ -115,7 +117,8 @@ class Run:
         inputs = {"weights": wf.path or "<in memory>"}
         inputs["customers"] = "<DataFrame>" if isinstance(source, pd.DataFrame) else str(source)
         result = RunResult(
-            weights=wf, as_of=day, profiles=plan.profiles, customers=customers.total,
+            weights=wf, as_of=day, profiles=plan.profiles, wording=plan.wording,
+            customers=customers.total,
             methods=dict(self.methods), inputs=inputs | self.inputs,
             warnings=[*self.warnings, *table_warnings(customers.columns, wf, customers.file)])
         parent_ids = _parent_ids(customers.reference, wf)
