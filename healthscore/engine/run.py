@@ -142,11 +142,25 @@ class Run:
             customers.raise_problems()
             for sink in sinks:
                 sink.close(result)
-        except BaseException:
-            for sink in sinks:
-                sink.abort()
+        except BaseException as exc:
+            for failure in _abort(sinks):
+                exc.add_note(f"and a sink failed to clean up: {failure!r}")
             raise
+        finally:
+            customers.close()
         return result
+
+
+def _abort(sinks: list[Sink]) -> list[BaseException]:
+    """Abort every sink, each even when an earlier one fails to; the failures are returned
+    to be noted on the run's own error, which is the one raised."""
+    failures = []
+    for sink in sinks:
+        try:
+            sink.abort()
+        except Exception as failure:  # noqa: BLE001 - reported on the run's error, not hidden
+            failures.append(failure)
+    return failures
 
 
 def _parent_ids(reference: pd.DataFrame, wf: WeightFile) -> np.ndarray:
