@@ -47,7 +47,8 @@ def tied_table(draw, n: int) -> pd.DataFrame:
     """Few distinct values: most customers share a score, many share a priority."""
     a = draw(st.lists(st.sampled_from([0.0, 1.0, 2.0, 4.0, np.nan]), min_size=n, max_size=n))
     b = draw(st.lists(st.sampled_from([0.0, 1.0, 2.0, np.nan]), min_size=n, max_size=n))
-    arr = draw(st.lists(st.sampled_from([0.0, 100.0, 200.0, np.nan]), min_size=n, max_size=n))
+    arr = draw(st.lists(st.sampled_from([0.0, 100.0, 200.0, 0.1, 0.2, 1234.57, np.nan]),
+                        min_size=n, max_size=n))
     parent = draw(st.lists(st.sampled_from([None, "c0", "c1", "zz"]), min_size=n, max_size=n))
     return pd.DataFrame({"customer_id": [f"c{i}" for i in range(n)], "arr": arr, "a": a,
                          "b": b, "parent_id": parent})

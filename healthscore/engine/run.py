@@ -25,6 +25,7 @@ from healthscore.engine.sinks import Checks, Collector, Outreach, Rollups, Sink,
 from healthscore.engine.source import CHUNK_ROWS, open_customers
 from healthscore.engine.wording import Wording
 from healthscore.errors import DataError, Problem
+from healthscore.version import __version__
 from healthscore.weights.load import load_weights
 from healthscore.weights.model import WeightFile
 from healthscore.weights.profiles import Profile
@@ -59,8 +60,6 @@ class RunResult:
     def record(self) -> dict:
         """What produced the run, as data (`run.json`): a run store, what-if diff or backtest
         knows the as-of date, the exact weights and the inputs without re-scoring."""
-        from healthscore import __version__
-
         return {
             "run_id": self.run_id,
             "created_at": self.created_at.isoformat(timespec="seconds"),
