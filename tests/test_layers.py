@@ -20,7 +20,9 @@ FORBIDDEN = {
     "signals": {"engine", "outputs", "pipeline", "render", "cli"},
     "engine": {"signals", "outputs", "pipeline", "render", "cli"},
     "io": {"weights", "signals", "engine", "outputs", "pipeline", "render", "cli"},
-    "render": {"signals", "outputs", "pipeline", "cli"},
+    "render": {"signals", "outputs", "pipeline", "cli", "evidence"},
+    # evidence reads runs (engine, signals) and renders its pages; the CLI sits above it
+    "evidence": {"outputs", "pipeline", "cli"},
 }
 
 
