@@ -1,0 +1,188 @@
+"""A scored frame ↔ the store's tables, column by column (vectorised, no per-row Python).
+
+The frame's column order and dtypes (with category levels) are kept next to the run, so the
+frame read back is the frame written: `assert_frame_equal` holds.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+
+import numpy as np
+import pandas as pd
+
+SIGNAL_PARTS = ("raw", "score", "weight", "points", "status")
+GROUP_PARTS = ("score", "weight", "points")
+NUMERIC_RESULTS = ("arr", "score", "coverage", "priority")
+TEXT_RESULTS = ("name", "segment", "owner", "profile", "tier", "driver_1", "driver_2",
+                "driver_3", "reasons")
+PARENT = "parent"
+VALUE_COLUMNS = ("run_id", "customer_id", "item", "kind", "raw", "raw_text", "score", "weight",
+                 "points", "status")
+FIELD_COLUMNS = ("run_id", "customer_id", "field", "num", "text")
+
+
+def items(columns) -> dict[str, str]:
+    """Signal and group names of a scored frame → "signal" or "group", in column order."""
+    cols = set(columns)
+    found: dict[str, str] = {}
+    for col in columns:
+        base, _, part = str(col).rpartition(".")
+        if not base or base in found:
+            continue
+        if f"{base}.status" in cols and part in SIGNAL_PARTS:
+            found[base] = "signal"
+        elif part in GROUP_PARTS and all(f"{base}.{p}" in cols for p in GROUP_PARTS):
+            found[base] = "group"
+    return found
+
+
+def describe(frame: pd.DataFrame) -> list[dict]:
+    """Each column's name and dtype (category levels included), to rebuild it exactly."""
+    out = []
+    for name, dtype in frame.dtypes.items():
+        entry = {"name": str(name), "dtype": str(dtype)}
+        if isinstance(dtype, pd.CategoricalDtype):
+            entry["categories"] = [_plain(c) for c in dtype.categories]
+            entry["ordered"] = bool(dtype.ordered)
+        out.append(entry)
+    return out
+
+
+def _plain(value):
+    return value.item() if isinstance(value, np.generic) else value
+
+
+def restore(series: pd.Series, entry: dict) -> pd.Series:
+    dtype = entry["dtype"]
+    if dtype == "category":
+        return pd.Series(pd.Categorical(series, categories=entry["categories"],
+                                        ordered=entry["ordered"]), index=series.index)
+    if dtype.startswith("datetime64"):
+        return pd.to_datetime(series).astype(dtype)
+    if dtype == "object":
+        return series.astype(object)
+    return series.astype(dtype)
+
+
+def as_numbers(series: pd.Series) -> np.ndarray:
+    """Floats as an object array with None for missing, the form every DB driver binds."""
+    values = pd.to_numeric(series, errors="raise").to_numpy(dtype="float64", na_value=np.nan)
+    out = values.astype(object)
+    out[np.isnan(values)] = None
+    return out
+
+
+def as_text(series: pd.Series) -> np.ndarray:
+    if pd.api.types.is_datetime64_any_dtype(series):
+        text = series.map(lambda t: t.isoformat(), na_action="ignore")  # one per distinct
+        return text.astype(object).where(series.notna(), None).to_numpy(dtype=object)
+    return series.astype("string").to_numpy(dtype=object, na_value=None)
+
+
+def is_number(series: pd.Series) -> bool:
+    return (pd.api.types.is_numeric_dtype(series) and not isinstance(
+        series.dtype, pd.CategoricalDtype)) or pd.api.types.is_bool_dtype(series)
+
+
+def layout(frame: pd.DataFrame, parent: str | None) -> tuple[dict[str, str], list[str]]:
+    """Which frame column goes into which `results` column; the rest of the non-signal columns
+    go into `account_fields`."""
+    kinds = items(frame.columns)
+    in_items = {f"{name}.{part}" for name, kind in kinds.items()
+                for part in (SIGNAL_PARTS if kind == "signal" else GROUP_PARTS)}
+    placed: dict[str, str] = {}
+    fields: list[str] = []
+    for col in frame.columns:
+        if col == "customer_id" or col in in_items:
+            continue
+        if col in NUMERIC_RESULTS and is_number(frame[col]) or col in TEXT_RESULTS and not \
+                is_number(frame[col]):
+            placed[col] = col
+        elif col == parent and not is_number(frame[col]) and PARENT not in placed.values():
+            placed[col] = PARENT
+        else:
+            fields.append(col)
+    return placed, fields
+
+
+def result_rows(frame: pd.DataFrame, run_id: str, placed: dict[str, str], ids: np.ndarray,
+                start: int, stop: int) -> tuple[list[str], list[tuple]]:
+    part = frame.iloc[start:stop]
+    names = ["run_id", "customer_id", "position", *placed.values()]
+    cols = [[run_id] * len(part), ids[start:stop], list(range(start, stop))]
+    for col in placed:
+        cols.append(as_numbers(part[col]) if col in NUMERIC_RESULTS else as_text(part[col]))
+    return names, list(zip(*cols, strict=True))
+
+
+def value_rows(frame: pd.DataFrame, run_id: str, kinds: dict[str, str], ids: np.ndarray,
+               start: int, stop: int) -> Iterator[list[tuple]]:
+    """Rows of `signal_values` for customers start..stop, one list per signal or group."""
+    part = frame.iloc[start:stop]
+    n = len(part)
+    none = np.full(n, None, dtype=object)
+    for name, kind in kinds.items():
+        raw = raw_text = status = none
+        if kind == "signal":
+            column = part[f"{name}.raw"]
+            if is_number(column):
+                raw = as_numbers(column)
+            else:
+                raw_text = as_text(column)
+            status = as_text(part[f"{name}.status"])
+        yield list(zip([run_id] * n, ids[start:stop], [name] * n, [kind] * n, raw, raw_text,
+                       as_numbers(part[f"{name}.score"]), as_numbers(part[f"{name}.weight"]),
+                       as_numbers(part[f"{name}.points"]), status, strict=True))
+
+
+def field_rows(frame: pd.DataFrame, run_id: str, fields: list[str], ids: np.ndarray,
+               start: int, stop: int) -> Iterator[list[tuple]]:
+    part = frame.iloc[start:stop]
+    n = len(part)
+    none = np.full(n, None, dtype=object)
+    for col in fields:
+        number = is_number(part[col])
+        num = as_numbers(part[col]) if number else none
+        text = none if number else as_text(part[col])
+        yield list(zip([run_id] * n, ids[start:stop], [col] * n, num, text, strict=True))
+
+
+def rebuild(results: pd.DataFrame, values: pd.DataFrame, fields: pd.DataFrame,
+            columns: list[dict], placed: dict[str, str]) -> pd.DataFrame:
+    """The scored frame from the run's rows (results ordered by position)."""
+    results = results.sort_values("position", kind="stable").reset_index(drop=True)
+    ids = results["customer_id"]
+    parts: dict[str, pd.Series] = {"customer_id": ids}
+    for col, stored in placed.items():
+        parts[col] = results[stored]
+    if len(values):
+        wide = values.pivot(index="customer_id", columns="item",
+                            values=["raw", "raw_text", "score", "weight", "points", "status"])
+        wide = wide.reindex(ids)
+        for (part, item), series in wide.items():
+            key = "raw" if part == "raw_text" else part
+            name = f"{item}.{key}"
+            if part in ("raw", "raw_text") and name in parts and series.isna().all():
+                continue
+            parts[name] = series.reset_index(drop=True)
+    if len(fields):
+        wide = fields.pivot(index="customer_id", columns="field", values=["num", "text"])
+        wide = wide.reindex(ids)
+        for (part, field), series in wide.items():
+            if field in parts and series.isna().all():
+                continue
+            parts[field] = series.reset_index(drop=True)
+    out = {}
+    for entry in columns:
+        name = entry["name"]
+        series = parts.get(name)
+        if series is None:
+            series = pd.Series([None] * len(ids), dtype=object)
+        out[name] = restore(series.reset_index(drop=True), entry)
+    return pd.DataFrame(out)
+
+
+def dumps(value) -> str:
+    return json.dumps(value, sort_keys=True, ensure_ascii=False, default=str)

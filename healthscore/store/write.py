@@ -1,0 +1,113 @@
+"""Recording a run: every table of the run written in ONE transaction, as a bulk load.
+
+PostgreSQL gets `COPY … FROM STDIN` (psycopg 3's `cursor.copy`), SQLite batched
+`executemany`. The run's old rows (same run id: same as-of, weights and inputs) are deleted in
+the same transaction, so a re-run replaces and never duplicates, and a failure or a kill at any
+point leaves the store exactly as it was.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+import pandas as pd
+import sqlalchemy as sa
+
+from healthscore.errors import DataError, Problem
+from healthscore.store import fingerprint as fp
+from healthscore.store import frames
+from healthscore.store.connect import Store
+from healthscore.store.schema import RUN_TABLES, runs
+
+BATCH = 20_000  # customers per batch: bounded memory, few round trips
+Progress = Callable[[int, int], None]
+
+
+@dataclass(frozen=True)
+class Recorded:
+    run_id: str
+    record: dict        # the run.json written, its run_id set to the store's
+    replaced: bool      # a run with this id was there and has been replaced
+
+
+def _bulk(conn: sa.Connection, table: str, columns: Iterable[str], rows: list[tuple]) -> None:
+    if not rows:
+        return
+    columns = list(columns)
+    if conn.dialect.name == "postgresql":
+        raw = conn.connection.driver_connection
+        with raw.cursor() as cur, cur.copy(
+                f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copier:
+            for row in rows:
+                copier.write_row(row)
+    else:
+        marks = ", ".join("?" * len(columns))
+        conn.exec_driver_sql(f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})",
+                             rows)
+
+
+def _checked(frame: pd.DataFrame, record: dict) -> None:
+    problems = []
+    if "customer_id" not in frame.columns:
+        problems.append(Problem("the scored frame has no `customer_id` column"))
+    elif frame["customer_id"].isna().any() or frame["customer_id"].astype(str).duplicated().any():
+        problems.append(Problem("every customer_id must be present and unique to record a run",
+                                key="customer_id"))
+    for key in ("as_of", "created_at", "weights", "resolved_weights"):
+        if key not in record:
+            problems.append(Problem(f"the run record lacks `{key}` (build it with "
+                                    "healthscore.outputs.run_record)", key=key))
+    if problems:
+        raise DataError(problems)
+
+
+def record_run(store: Store, frame: pd.DataFrame, record: dict, *,
+               inputs: dict[str, Path | str], progress: Progress | None = None) -> Recorded:
+    """Store a scored run (`frame` as in docs/architecture.md, `record` the run.json dict from
+    `healthscore.outputs.run_record`). `inputs`: role → file or folder, fingerprinted."""
+    _checked(frame, record)
+    prints = fp.fingerprints(inputs)
+    digest = record["weights"]["digest"]
+    rid = fp.run_id(record["as_of"], digest, prints)
+    written = copy.deepcopy(record)
+    written["run_id"] = rid
+    parent = ((record.get("resolved_weights") or {}).get("rollup") or {}).get("parent")
+    placed, fields = frames.layout(frame, parent)
+    kinds = frames.items(frame.columns)
+    ids = frame["customer_id"].astype(str).to_numpy(dtype=object)
+    n = len(frame)
+    total = n * (1 + len(kinds) + len(fields))
+    run_row = {
+        "run_id": rid, "as_of": date.fromisoformat(str(record["as_of"])[:10]),
+        "created_at": str(record["created_at"]), "healthscore": str(record.get("healthscore")),
+        "label": str(record["weights"].get("name") or ""), "weights_digest": digest,
+        "weights_json": frames.dumps(record["resolved_weights"]),
+        "inputs_json": frames.dumps(prints), "record_json": frames.dumps(written),
+        "columns_json": frames.dumps({"columns": frames.describe(frame), "placed": placed}),
+        "customers": n}
+    with store.writing() as conn:
+        replaced = conn.execute(sa.select(runs.c.run_id).where(runs.c.run_id == rid)).first()
+        for table in (*RUN_TABLES, runs):
+            conn.execute(table.delete().where(table.c.run_id == rid))
+        conn.execute(runs.insert(), run_row)
+        done = 0
+        for start in range(0, max(n, 1), BATCH):
+            stop = min(n, start + BATCH)
+            names, rows = frames.result_rows(frame, rid, placed, ids, start, stop)
+            _bulk(conn, "results", names, rows)
+            batches = [*frames.value_rows(frame, rid, kinds, ids, start, stop)]
+            _bulk(conn, "signal_values", frames.VALUE_COLUMNS,
+                  [row for rows in batches for row in rows])
+            for rows in frames.field_rows(frame, rid, fields, ids, start, stop):
+                _bulk(conn, "account_fields", frames.FIELD_COLUMNS, rows)
+            done += (stop - start) * (1 + len(kinds) + len(fields))
+            if progress is not None:
+                progress(done, total)
+    return Recorded(run_id=rid, record=written, replaced=replaced is not None)
+
+
+__all__ = ["BATCH", "Recorded", "record_run"]
