@@ -9,8 +9,14 @@ docs/history.md describes the schema and how to query it with SQL.
 """
 
 from healthscore.store.connect import Store, open_store
-from healthscore.store.read import (StoredRun, customer_history, history_frame, latest_runs,
-                                    list_runs, load_run)
+from healthscore.store.read import (
+                                    StoredRun,
+                                    customer_history,
+                                    history_frame,
+                                    latest_runs,
+                                    list_runs,
+                                    load_run,
+)
 from healthscore.store.write import Recorded, record_run
 
 __all__ = ["Recorded", "Store", "StoredRun", "customer_history", "history_frame",

@@ -170,7 +170,7 @@ def rebuild(results: pd.DataFrame, values: pd.DataFrame, fields: pd.DataFrame,
     if len(fields):
         wide = fields.pivot(index="customer_id", columns="field", values=["num", "text"])
         wide = wide.reindex(ids)
-        for (part, field), series in wide.items():
+        for (_part, field), series in wide.items():
             if field in parts and series.isna().all():
                 continue
             parts[field] = series.reset_index(drop=True)
