@@ -194,6 +194,15 @@ class RollupSpec(Strict):
     method: Literal["mean", "arr_weighted"] = "arr_weighted"
 
 
+class TrendSpec(Strict):
+    """How runs are compared over time (healthscore/trends): moves smaller than the dead-band
+    read as steady, so noise does not flip a trend arrow."""
+
+    dead_band: float = Field(3.0, ge=0, le=100, allow_inf_nan=False,
+                             description="a change under this many points is `steady`")
+    window: Duration = Field("3M", description="the longer window a change is also given over")
+
+
 class WeightFile(Strict):
     """A whole weight file after `extends:` has been resolved."""
 
@@ -212,6 +221,7 @@ class WeightFile(Strict):
         "risk_x_arr", description="outreach order: (100-score)*arr, 100-score, or arr")
     drivers: int = Field(3, ge=0, le=10, description="how many drivers to name per customer")
     rollup: RollupSpec | None = None
+    trend: TrendSpec | None = None
     sources: dict[str, SourceSpec] | None = None
     groups: dict[str, GroupSpec] = Field(default_factory=dict)
     signals: dict[str, SignalSpec] = Field(min_length=1)
