@@ -133,7 +133,7 @@ def _type_name(annotation: Any) -> str:
 MODELS: list[type[BaseModel]] = [
     ctx.ScorecardContext, ctx.PortfolioContext, ctx.OutreachContext, ctx.RunInfo,
     ctx.TierInfo, ctx.CustomerSummary, ctx.GroupView, ctx.SignalView, ctx.DriverView,
-    ctx.Trend, ctx.TrendPoint, ctx.TierSummary, ctx.HistogramBin, ctx.Mover,
+    ctx.Trend, ctx.TrendPoint, ctx.TierSummary, ctx.HistogramBin, ctx.Mover, ctx.TierShare,
     ctx.PortfolioTotals, ctx.OwnerSummary, ctx.ParentView, ctx.OutreachEntry, ctx.OwnerList,
 ]
 

@@ -46,13 +46,14 @@ class ScorecardJob:
     templates: Templates
     folder: Path  # where scorecards go
     pages: list[Callable[[], object]] = field(default_factory=list)
+    changes: dict[str, dict] = field(default_factory=dict)  # customer → stored-trend fields
 
     def render_range(self, start: int, stop: int) -> int:
         """Write the HTML and Markdown scorecards of rows start..stop; returns how many."""
         sub = self.frame.iloc[start:stop]
         n = 0
         for ctx in scorecard_contexts(sub, self.summaries[start:stop], self.meta, self.run,
-                                      self.past):
+                                      self.past, self.changes):
             stem = self.folder / ctx.customer.stem
             html = self.templates.render("scorecard.html.j2", ctx)
             md = self.templates.render("scorecard.md.j2", ctx)
