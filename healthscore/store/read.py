@@ -110,15 +110,16 @@ def latest_runs(store: Store, *, label: str | None = None,
     return listed.drop_duplicates("as_of", keep="last").reset_index(drop=True)
 
 
-def history_frame(store: Store, *, label: str | None = None,
-                  before: date | None = None) -> pd.DataFrame:
-    """`customer_id, as_of, score, tier` of the runs `latest_runs` picks: what
+def history_frame(store: Store, *, label: str | None = None, before: date | None = None,
+                  with_arr: bool = False) -> pd.DataFrame:
+    """`customer_id, as_of, score, tier` (and `arr`) of the runs `latest_runs` picks: what
     `render_run(history=...)` draws trends from."""
     chosen = latest_runs(store, label=label, before=before)
-    columns = ["customer_id", "as_of", "score", "tier"]
+    columns = ["customer_id", "as_of", "score", "tier", *(["arr"] if with_arr else [])]
     if chosen.empty:
         return pd.DataFrame(columns=columns)
-    query = (sa.select(results.c.customer_id, runs.c.as_of, results.c.score, results.c.tier)
+    query = (sa.select(results.c.customer_id, runs.c.as_of, results.c.score, results.c.tier,
+                       results.c.arr)
              .join(runs, runs.c.run_id == results.c.run_id)
              .where(results.c.run_id.in_(chosen["run_id"].tolist()))
              .order_by(runs.c.as_of, results.c.position))
