@@ -171,6 +171,21 @@ class MonthResult:
     events: list[dict] = field(default_factory=list)
     volatility: dict = field(default_factory=dict)
     reports: object | None = None
+    run: object | None = None             # the ScoreRun (active accounts), when scored
+
+
+def store_month(wf: WeightFile, store: Store, as_of: date, *,
+                data_dir: str | Path | None = None) -> str:
+    """Score a month from the raw exports and record it, writing no files (the demo's earlier
+    months); returns the run id."""
+    from healthscore.pipeline import score_customers
+
+    run = score_customers(wf, None, as_of, data_dir)
+    record = run_record(weights=wf, as_of=as_of, customers=len(run.frame),
+                        tiers=tier_totals(run.frame), inputs=run.inputs, methods=run.methods,
+                        warnings=run.warnings, created_at=run.created_at)
+    return record_run(store, run.frame, record,
+                      inputs=source_inputs(wf, data_dir)).run_id
 
 
 def _churn(table, outcomes, as_of: date) -> set[str]:
@@ -184,10 +199,12 @@ def run_month(wf: WeightFile, store: Store, out: str | Path, month: str, *,
               data_dir: str | Path | None = None, customers: str | Path | None = None,
               template_dir: str | Path | None = None, webhook: str | None = None,
               outcomes: pd.DataFrame | None = None, force: bool = False, render: bool = True,
-              progress: Callable[[int, int], None] | None = None) -> MonthResult:
-    """Score, store and render one month (see the module docstring)."""
+              progress: Callable[[int, int], None] | None = None,
+              folder: str | Path | None = None) -> MonthResult:
+    """Score, store and render one month (see the module docstring) into `out/<month>/`
+    (or `folder`)."""
     as_of = month_end(month)
-    folder = Path(out) / month
+    folder = Path(folder) if folder is not None else Path(out) / month
     inputs = ({"customers": str(customers)} if customers is not None
               else source_inputs(wf, data_dir))
     rid = run_id(str(as_of), wf.digest(), fingerprints(inputs))
@@ -230,4 +247,4 @@ def run_month(wf: WeightFile, store: Store, out: str | Path, month: str, *,
         post_events(events, webhook)
     return MonthResult(month=month, as_of=as_of, run_id=recorded.run_id, folder=folder,
                        customers=len(run.frame), churned=len(left), events=events,
-                       volatility=trend.volatility, reports=reports)
+                       volatility=trend.volatility, reports=reports, run=run)

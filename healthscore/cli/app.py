@@ -51,9 +51,9 @@ __all__ = ["app", "console", "err_console", "escape", "main", "print_warnings",
 
 
 def _register() -> None:
-    from healthscore.cli import demo_cmd, score_cmd, validate_cmd
+    from healthscore.cli import demo_cmd, history_cmd, run_cmd, score_cmd, validate_cmd
 
-    for module in (score_cmd, validate_cmd, demo_cmd):
+    for module in (score_cmd, validate_cmd, demo_cmd, run_cmd, history_cmd):
         module.register(app)
     try:
         from healthscore.cli import render_cmd

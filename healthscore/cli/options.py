@@ -18,3 +18,6 @@ DataOpt = Annotated[Path | None, typer.Option(
                    "weight file's folder)")]
 AsOfOpt = Annotated[datetime | None, typer.Option(
     "--as-of", formats=["%Y-%m-%d"], help="score as of this date (default: today)")]
+StoreOpt = Annotated[str | None, typer.Option(
+    "--store", help="run store: a SQLite file or a postgresql:// URL (default: "
+                    "$HEALTHSCORE_STORE, else healthscore.db in the output folder)")]
