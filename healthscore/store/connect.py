@@ -24,6 +24,7 @@ ENV = "HEALTHSCORE_STORE"
 DEFAULT_NAME = "healthscore.db"
 LOCK_KEY = 0x6865616C  # the PostgreSQL advisory lock every writer of a store takes
 BUSY_SECONDS = 600     # how long a SQLite writer waits for another one to finish
+CACHE_KIB = 131_072    # SQLite page cache: dirty pages of a big run spill to disk less
 
 
 @dataclass
@@ -99,6 +100,7 @@ def _sqlite_events(engine: sa.Engine) -> None:
     def _connect(dbapi_conn, _record) -> None:
         dbapi_conn.isolation_level = None
         dbapi_conn.execute("PRAGMA foreign_keys = ON")
+        dbapi_conn.execute(f"PRAGMA cache_size = -{CACHE_KIB}")  # a bulk load stays in memory
 
     @event.listens_for(engine, "begin")
     def _begin(conn: sa.Connection) -> None:

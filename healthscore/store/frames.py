@@ -107,22 +107,30 @@ def layout(frame: pd.DataFrame, parent: str | None) -> tuple[dict[str, str], lis
     return placed, fields
 
 
-def result_rows(frame: pd.DataFrame, run_id: str, placed: dict[str, str], ids: np.ndarray,
-                start: int, stop: int) -> tuple[list[str], list[tuple]]:
-    part = frame.iloc[start:stop]
-    names = ["run_id", "customer_id", "position", *placed.values()]
-    cols = [[run_id] * len(part), ids[start:stop], list(range(start, stop))]
-    for col in placed:
-        cols.append(as_numbers(part[col]) if col in NUMERIC_RESULTS else as_text(part[col]))
-    return names, list(zip(*cols, strict=True))
+Columns = dict[str, np.ndarray]  # one batch of rows for one table, column by column
 
 
-def value_rows(frame: pd.DataFrame, run_id: str, kinds: dict[str, str], ids: np.ndarray,
-               start: int, stop: int) -> Iterator[list[tuple]]:
-    """Rows of `signal_values` for customers start..stop, one list per signal or group."""
+def result_columns(frame: pd.DataFrame, run_id: str, placed: dict[str, str], ids: np.ndarray,
+                   start: int, stop: int) -> Columns:
     part = frame.iloc[start:stop]
     n = len(part)
+    cols: Columns = {"run_id": np.full(n, run_id, dtype=object), "customer_id": ids[start:stop],
+                     "position": np.arange(start, stop).astype(object)}  # Python ints
+    for col, stored in placed.items():
+        cols[stored] = as_numbers(part[col]) if col in NUMERIC_RESULTS else as_text(part[col])
+    return cols
+
+
+def value_columns(frame: pd.DataFrame, run_id: str, kinds: dict[str, str], ids: np.ndarray,
+                  start: int, stop: int) -> Columns:
+    """`signal_values` for customers start..stop, customer by customer (each customer's
+    signals and groups together: the primary key and the customer index then grow in order
+    instead of at random)."""
+    part = frame.iloc[start:stop]
+    n, k = len(part), len(kinds)
     none = np.full(n, None, dtype=object)
+    cols: dict[str, list[np.ndarray]] = {c: [] for c in ("raw", "raw_text", "score", "weight",
+                                                          "points", "status")}
     for name, kind in kinds.items():
         raw = raw_text = status = none
         if kind == "signal":
@@ -132,21 +140,31 @@ def value_rows(frame: pd.DataFrame, run_id: str, kinds: dict[str, str], ids: np.
             else:
                 raw_text = as_text(column)
             status = as_text(part[f"{name}.status"])
-        yield list(zip([run_id] * n, ids[start:stop], [name] * n, [kind] * n, raw, raw_text,
-                       as_numbers(part[f"{name}.score"]), as_numbers(part[f"{name}.weight"]),
-                       as_numbers(part[f"{name}.points"]), status, strict=True))
+        for key, values in (("raw", raw), ("raw_text", raw_text), ("status", status)):
+            cols[key].append(values)
+        for key in ("score", "weight", "points"):
+            cols[key].append(as_numbers(part[f"{name}.{key}"]))
+    if not k or not n:
+        return {c: np.empty(0, dtype=object) for c in VALUE_COLUMNS}
+    names = np.array(list(kinds), dtype=object)
+    kind_of = np.array([kinds[x] for x in kinds], dtype=object)
+    return {"run_id": np.full(n * k, run_id, dtype=object),
+            "customer_id": np.repeat(ids[start:stop], k), "item": np.tile(names, n),
+            "kind": np.tile(kind_of, n),
+            **{key: np.stack(arrays).T.ravel() for key, arrays in cols.items()}}
 
 
-def field_rows(frame: pd.DataFrame, run_id: str, fields: list[str], ids: np.ndarray,
-               start: int, stop: int) -> Iterator[list[tuple]]:
+def field_columns(frame: pd.DataFrame, run_id: str, fields: list[str], ids: np.ndarray,
+                  start: int, stop: int) -> Iterator[Columns]:
     part = frame.iloc[start:stop]
     n = len(part)
     none = np.full(n, None, dtype=object)
     for col in fields:
         number = is_number(part[col])
-        num = as_numbers(part[col]) if number else none
-        text = none if number else as_text(part[col])
-        yield list(zip([run_id] * n, ids[start:stop], [col] * n, num, text, strict=True))
+        yield {"run_id": np.full(n, run_id, dtype=object), "customer_id": ids[start:stop],
+               "field": np.full(n, col, dtype=object),
+               "num": as_numbers(part[col]) if number else none,
+               "text": none if number else as_text(part[col])}
 
 
 def rebuild(results: pd.DataFrame, values: pd.DataFrame, fields: pd.DataFrame,

@@ -9,19 +9,22 @@ point leaves the store exactly as it was.
 from __future__ import annotations
 
 import copy
-from collections.abc import Callable, Iterable
+import io
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
 import pandas as pd
+import pyarrow as pa
+import pyarrow.csv as pa_csv
 import sqlalchemy as sa
 
 from healthscore.errors import DataError, Problem
 from healthscore.store import fingerprint as fp
 from healthscore.store import frames
 from healthscore.store.connect import Store
-from healthscore.store.schema import RUN_TABLES, runs
+from healthscore.store.schema import RUN_TABLES, account_fields, results, runs, signal_values
 
 BATCH = 20_000  # customers per batch: bounded memory, few round trips
 Progress = Callable[[int, int], None]
@@ -34,20 +37,35 @@ class Recorded:
     replaced: bool      # a run with this id was there and has been replaced
 
 
-def _bulk(conn: sa.Connection, table: str, columns: Iterable[str], rows: list[tuple]) -> None:
-    if not rows:
+def _bulk(conn: sa.Connection, table: sa.Table, cols: frames.Columns) -> None:
+    """Insert one batch: COPY (CSV) on PostgreSQL, executemany on SQLite."""
+    names = list(cols)
+    if not len(cols[names[0]]):
         return
-    columns = list(columns)
     if conn.dialect.name == "postgresql":
+        # Arrow writes the CSV in C++: floats in their shortest exact form, NULL unquoted
+        # and every text quoted (so an empty text stays empty), which is COPY's CSV dialect
+        batch = pa.table({name: pa.array(cols[name], type=_arrow_type(table.c[name]),
+                                         from_pandas=True) for name in names})
+        buffer = io.BytesIO()
+        pa_csv.write_csv(batch, buffer, pa_csv.WriteOptions(include_header=False,
+                                                            quoting_style="all_valid"))
         raw = conn.connection.driver_connection
         with raw.cursor() as cur, cur.copy(
-                f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copier:
-            for row in rows:
-                copier.write_row(row)
+                f"COPY {table.name} ({', '.join(names)}) FROM STDIN (FORMAT csv)") as copier:
+            copier.write(buffer.getbuffer())
     else:
-        marks = ", ".join("?" * len(columns))
-        conn.exec_driver_sql(f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})",
-                             rows)
+        marks = ", ".join("?" * len(names))
+        conn.exec_driver_sql(f"INSERT INTO {table.name} ({', '.join(names)}) VALUES ({marks})",
+                             list(zip(*cols.values(), strict=True)))
+
+
+def _arrow_type(column: sa.Column) -> pa.DataType:
+    if isinstance(column.type, sa.Double):
+        return pa.float64()
+    if isinstance(column.type, sa.Integer):
+        return pa.int64()
+    return pa.string()
 
 
 def _checked(frame: pd.DataFrame, record: dict) -> None:
@@ -97,13 +115,11 @@ def record_run(store: Store, frame: pd.DataFrame, record: dict, *,
         done = 0
         for start in range(0, max(n, 1), BATCH):
             stop = min(n, start + BATCH)
-            names, rows = frames.result_rows(frame, rid, placed, ids, start, stop)
-            _bulk(conn, "results", names, rows)
-            batches = [*frames.value_rows(frame, rid, kinds, ids, start, stop)]
-            _bulk(conn, "signal_values", frames.VALUE_COLUMNS,
-                  [row for rows in batches for row in rows])
-            for rows in frames.field_rows(frame, rid, fields, ids, start, stop):
-                _bulk(conn, "account_fields", frames.FIELD_COLUMNS, rows)
+            _bulk(conn, results, frames.result_columns(frame, rid, placed, ids, start, stop))
+            _bulk(conn, signal_values, frames.value_columns(frame, rid, kinds, ids, start,
+                                                            stop))
+            for cols in frames.field_columns(frame, rid, fields, ids, start, stop):
+                _bulk(conn, account_fields, cols)
             done += (stop - start) * (1 + len(kinds) + len(fields))
             if progress is not None:
                 progress(done, total)

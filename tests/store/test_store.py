@@ -161,7 +161,7 @@ def test_failed_write_rolls_back(target, tmp_path, monkeypatch):
         def broken(*args, **kwargs):
             raise RuntimeError("disk gone")
 
-        monkeypatch.setattr(frames, "field_rows", broken)
+        monkeypatch.setattr(frames, "field_columns", broken)
         with pytest.raises(RuntimeError):
             record_run(store, frame, record, inputs={})  # same id: delete happened, then fail
         assert counts(store) == before

@@ -13,11 +13,16 @@ down_revision = None
 branch_labels = None
 depends_on = None
 
+# keys compare byte-wise on PostgreSQL ("C" collation): the indexes are faster to build and
+# to search than under a language collation, and order ids the same way SQLite does
+KEY = sa.Text().with_variant(sa.Text(collation="C"), "postgresql")
+RUN_KEY = sa.String(32).with_variant(sa.String(32, collation="C"), "postgresql")
+
 
 def upgrade() -> None:
     op.create_table(
         "runs",
-        sa.Column("run_id", sa.String(32), primary_key=True),
+        sa.Column("run_id", RUN_KEY, primary_key=True),
         sa.Column("as_of", sa.Date, nullable=False),
         sa.Column("created_at", sa.String(40), nullable=False),
         sa.Column("healthscore", sa.String(40), nullable=False),
@@ -32,8 +37,8 @@ def upgrade() -> None:
     op.create_index("ix_runs_as_of", "runs", ["as_of"])
     op.create_table(
         "results",
-        sa.Column("run_id", sa.String(32), sa.ForeignKey("runs.run_id"), primary_key=True),
-        sa.Column("customer_id", sa.Text, primary_key=True),
+        sa.Column("run_id", RUN_KEY, sa.ForeignKey("runs.run_id"), primary_key=True),
+        sa.Column("customer_id", KEY, primary_key=True),
         sa.Column("position", sa.Integer, nullable=False),
         sa.Column("name", sa.Text),
         sa.Column("segment", sa.Text),
@@ -53,9 +58,9 @@ def upgrade() -> None:
     op.create_index("ix_results_customer", "results", ["customer_id", "run_id"])
     op.create_table(
         "signal_values",
-        sa.Column("run_id", sa.String(32), sa.ForeignKey("runs.run_id"), primary_key=True),
-        sa.Column("customer_id", sa.Text, primary_key=True),
-        sa.Column("item", sa.Text, primary_key=True),
+        sa.Column("run_id", RUN_KEY, primary_key=True),
+        sa.Column("customer_id", KEY, primary_key=True),
+        sa.Column("item", KEY, primary_key=True),
         sa.Column("kind", sa.String(8), nullable=False),
         sa.Column("raw", sa.Double),
         sa.Column("raw_text", sa.Text),
@@ -63,15 +68,17 @@ def upgrade() -> None:
         sa.Column("weight", sa.Double),
         sa.Column("points", sa.Double),
         sa.Column("status", sa.Text),
+        sqlite_with_rowid=False,  # clustered by the primary key: half the size, faster loads
     )
     op.create_index("ix_signal_values_customer", "signal_values", ["customer_id", "run_id"])
     op.create_table(
         "account_fields",
-        sa.Column("run_id", sa.String(32), sa.ForeignKey("runs.run_id"), primary_key=True),
-        sa.Column("customer_id", sa.Text, primary_key=True),
-        sa.Column("field", sa.Text, primary_key=True),
+        sa.Column("run_id", RUN_KEY, primary_key=True),
+        sa.Column("customer_id", KEY, primary_key=True),
+        sa.Column("field", KEY, primary_key=True),
         sa.Column("num", sa.Double),
         sa.Column("text", sa.Text),
+        sqlite_with_rowid=False,
     )
 
 
