@@ -172,6 +172,7 @@ class MonthResult:
     volatility: dict = field(default_factory=dict)
     reports: object | None = None
     run: object | None = None             # the ScoreRun (active accounts), when scored
+    weights_changed: bool = False         # the previous stored run used other weights
 
 
 def store_month(wf: WeightFile, store: Store, as_of: date, *,
@@ -247,4 +248,6 @@ def run_month(wf: WeightFile, store: Store, out: str | Path, month: str, *,
         post_events(events, webhook)
     return MonthResult(month=month, as_of=as_of, run_id=recorded.run_id, folder=folder,
                        customers=len(run.frame), churned=len(left), events=events,
-                       volatility=trend.volatility, reports=reports, run=run)
+                       volatility=trend.volatility, reports=reports, run=run,
+                       weights_changed=trend.previous is not None
+                       and trend.previous.weights.digest() != wf.digest())

@@ -75,6 +75,11 @@ def register(app: typer.Typer) -> None:
                           else f"{r.customers:,}", "" if r.skipped else str(len(r.events)),
                           "" if r.skipped else str(r.churned), escape(str(r.folder)))
         console.print(table)
+        for r in results:
+            if r.weights_changed:
+                console.print(f"{r.month}: the weights differ from the previous stored run's; "
+                              "scorecards split each change into the formula's share and the "
+                              "customer's")
         last = next((r for r in reversed(results) if not r.skipped), None)
         if last is not None and last.volatility.get("median_abs_change") is not None:
             v = last.volatility

@@ -175,23 +175,17 @@ def rebuild(results: pd.DataFrame, values: pd.DataFrame, fields: pd.DataFrame,
     parts: dict[str, pd.Series] = {"customer_id": ids}
     for col, stored in placed.items():
         parts[col] = results[stored]
-    if len(values):
-        wide = values.pivot(index="customer_id", columns="item",
-                            values=["raw", "raw_text", "score", "weight", "points", "status"])
-        wide = wide.reindex(ids)
-        for (part, item), series in wide.items():
-            key = "raw" if part == "raw_text" else part
-            name = f"{item}.{key}"
-            if part in ("raw", "raw_text") and name in parts and series.isna().all():
-                continue
-            parts[name] = series.reset_index(drop=True)
-    if len(fields):
-        wide = fields.pivot(index="customer_id", columns="field", values=["num", "text"])
-        wide = wide.reindex(ids)
-        for (_part, field), series in wide.items():
-            if field in parts and series.isna().all():
-                continue
-            parts[field] = series.reset_index(drop=True)
+    for (item, part), values_of in _scatter(values, ids, "item",
+                                            ("raw", "raw_text", "score", "weight", "points",
+                                             "status")):
+        name = f"{item}.{'raw' if part == 'raw_text' else part}"
+        if part in ("raw", "raw_text") and name in parts and values_of.isna().all():
+            continue
+        parts[name] = values_of
+    for (field, _part), values_of in _scatter(fields, ids, "field", ("num", "text")):
+        if field in parts and values_of.isna().all():
+            continue
+        parts[field] = values_of
     out = {}
     for entry in columns:
         name = entry["name"]
@@ -200,6 +194,24 @@ def rebuild(results: pd.DataFrame, values: pd.DataFrame, fields: pd.DataFrame,
             series = pd.Series([None] * len(ids), dtype=object)
         out[name] = restore(series.reset_index(drop=True), entry)
     return pd.DataFrame(out)
+
+
+def _scatter(long: pd.DataFrame, ids: pd.Series, key: str, measures: tuple[str, ...]):
+    """Long rows → one array per (key value, measure) in the order of `ids`: each value is
+    placed by hashed position (no pivot, no sort), one array per measure at a time."""
+    if not len(long):
+        return
+    where = pd.Index(ids).get_indexer(long["customer_id"])
+    codes, names = pd.factorize(long[key])
+    for measure in measures:
+        column = long[measure]
+        numeric = pd.api.types.is_float_dtype(column)
+        grid = np.full((len(names), len(ids)), np.nan if numeric else None,
+                       dtype="float64" if numeric else object)
+        grid[codes, where] = column.to_numpy(dtype="float64" if numeric else object)
+        for i, name in enumerate(names):
+            yield (name, measure), pd.Series(grid[i], dtype=grid.dtype)
+        del grid
 
 
 def dumps(value) -> str:

@@ -60,6 +60,13 @@ def _run_row(conn: sa.Connection, store: Store, run_id: str):
     return row
 
 
+def _read(conn: sa.Connection, query: sa.Select) -> pd.DataFrame:
+    """Rows straight from the DB-API cursor (millions of rows: no per-row SQLAlchemy work)."""
+    result = conn.execute(query)
+    columns = list(result.keys())
+    return pd.DataFrame.from_records(result.cursor.fetchall(), columns=columns)
+
+
 def load_run(store: Store, run_id: str) -> StoredRun:
     """The run's frame and run.json exactly as recorded, its weights rebuilt, roll-ups
     recomputed from the stored frame (no re-scoring)."""
@@ -67,11 +74,9 @@ def load_run(store: Store, run_id: str) -> StoredRun:
 
     with store.reading() as conn:
         row = _run_row(conn, store, run_id)
-        res = pd.read_sql(sa.select(results).where(results.c.run_id == run_id), conn)
-        vals = pd.read_sql(sa.select(signal_values).where(signal_values.c.run_id == run_id),
-                           conn)
-        flds = pd.read_sql(sa.select(account_fields).where(account_fields.c.run_id == run_id),
-                           conn)
+        res = _read(conn, sa.select(results).where(results.c.run_id == run_id))
+        vals = _read(conn, sa.select(signal_values).where(signal_values.c.run_id == run_id))
+        flds = _read(conn, sa.select(account_fields).where(account_fields.c.run_id == run_id))
     layout = json.loads(row["columns_json"])
     frame = frames.rebuild(res, vals, flds, layout["columns"], layout["placed"])
     record = json.loads(row["record_json"])

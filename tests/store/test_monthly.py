@@ -65,6 +65,17 @@ def test_backfill_stores_renders_and_skips(cli, exports, target, hook):  # noqa:
     assert "rendered 40 scorecards" in proc.stdout
     again = (exports / "again" / "customers").glob("*.html")
     assert any("since the previous run" in p.read_text() for p in again)
+    # another weight file for October: a separate, labelled run; the change is split into the
+    # formula's share and the customer's
+    steady = ROOT / "weights" / "from-exports-steady.yaml"
+    proc = cli("run", "-w", steady, "--data", exports, "--month", "2026-10", "--store", target,
+               "--out", "steady", "-q", check_code=0)
+    assert "the weights differ from the previous stored run's" in " ".join(proc.stdout.split())
+    with open_store(target, read_only=True) as store:
+        runs = list_runs(store)
+    assert len(runs) == 4 and runs["label"].nunique() == 2
+    cards = (exports / "steady" / "2026-10" / "reports" / "customers").glob("*.html")
+    assert any("changed weights account for" in p.read_text() for p in cards)
 
 
 def test_month_with_churned_accounts(cli, exports):
