@@ -58,6 +58,11 @@ def register(app: typer.Typer) -> None:
         summary = summarize(month.run)
         console.print(tier_table(summary))
         console.print(lowest_table(summary))
+        moves = month.volatility
+        if moves.get("median_abs_change") is not None:
+            console.print(f"month to month: median move {moves['median_abs_change']:.1f} "
+                          f"points; {moves['reverted']} of {moves['flips']} tier changes "
+                          "reverted at the next run (docs/history.md: noisy scores)")
         reports = month.reports
         console.print(f"[green]demo written to {escape(str(out))}/[/] "
                       f"(as of {DEMO_AS_OF:%Y-%m-%d})")

@@ -150,15 +150,19 @@ def _surveys(rng, ids, seg, health, end) -> pd.DataFrame:
 
 
 def _usage(rng, ids, seats, health, end) -> pd.DataFrame:
-    """A year of product events by user: in each month a seat is used with a chance that
-    follows that month's health, and healthy accounts use the product more."""
+    """A year of product events by user: the share of seats in use follows the month's
+    health, and the same people keep using it (each seat has a fixed keenness; a seat is
+    active in a month when its keenness, slightly jittered, is under the account's share),
+    so a small account's active users do not jump from one month to the next by chance."""
     reach = rng.normal(0, 0.5, ids.size)  # how much of its seats an account ever uses
     cust = np.repeat(np.arange(ids.size), seats)
     user_no = np.concatenate([np.arange(1, u + 1) for u in seats]) if seats.size else cust
+    keenness = rng.random(cust.size)
     frames = []
     for month in range(12):  # month 0 is the latest
         h = health[:, month]
-        active = rng.random(cust.size) < np.clip(_sigmoid(0.6 + 1.1 * h + reach), 0.02, 1)[cust]
+        share = np.clip(_sigmoid(0.6 + 1.1 * h + reach), 0.02, 1)[cust]
+        active = keenness + rng.normal(0, 0.05, cust.size) < share
         lam = np.where(active, 3.0 * np.exp(0.25 * h[cust]), 0.0)
         count = rng.poisson(lam)
         who = np.repeat(np.arange(cust.size), count)
