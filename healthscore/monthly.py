@@ -39,7 +39,7 @@ from healthscore.store import (
 from healthscore.store.fingerprint import fingerprints, run_id
 from healthscore.trends import (
     attribute,
-    attribution_text,
+    attribution_texts,
     changes,
     churned_ids,
     formula_split,
@@ -138,8 +138,7 @@ def trend_inputs(store: Store, frame: pd.DataFrame, weights: WeightFile, as_of: 
             formula = split["formula"]
             parts = split.drop(columns=["score_before", "change", "formula"]).rename(
                 columns={"rescored_before": "score_before", "customer": "change"})
-        texts = {cid: attribution_text(row, labels) for cid, row in parts.iterrows()}
-        out["attribution"] = out["customer_id"].map(texts)
+        out["attribution"] = out["customer_id"].map(attribution_texts(parts, labels))
         if formula is not None:
             out["formula_change"] = out["customer_id"].map(formula)
     tiers = [t.name for t in weights.tiers] + [weights.insufficient.name]

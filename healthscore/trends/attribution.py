@@ -62,42 +62,58 @@ def attribute(before: pd.DataFrame, after: pd.DataFrame, *, level: str = "signal
     return pd.concat([out, parts], axis=1)
 
 
-def rounded_parts(parts: pd.Series, total: float) -> pd.Series:
-    """Whole points per item that add up exactly to the rounded total: each part rounded,
-    then the parts rounded furthest the wrong way nudged by one point until the sum fits
-    (largest remainder), so "−12: support −8, adoption −5, sentiment +1" adds up as printed."""
-    values = parts.to_numpy(dtype="float64")
+def rounded_parts(parts, total) -> np.ndarray:
+    """Whole points per item (rows: customers) that add up exactly to the rounded total:
+    each part rounded, then in each row the parts rounded furthest the wrong way nudged by
+    one point until the sum fits (largest remainder), so "−12: support −8, adoption −5,
+    sentiment +1" adds up as printed. Vectorised over all customers."""
+    values = np.atleast_2d(np.asarray(parts, dtype="float64"))
+    target = np.round(np.atleast_1d(np.asarray(total, dtype="float64")))
     base = np.round(values)
-    gap = int(round(total)) - int(base.sum())
-    if gap:
-        error = values - base  # > 0: rounded down
-        order = np.argsort(-np.sign(gap) * error, kind="stable")
-        base[order[:abs(gap)]] += np.sign(gap)
-    return pd.Series(base.astype(int), index=parts.index)
+    gap = (target - base.sum(axis=1)).astype(int)
+    step = np.sign(gap)[:, None]
+    order = np.argsort(-step * (values - base), axis=1, kind="stable")  # worst-rounded first
+    rank = np.argsort(order, axis=1, kind="stable")
+    return (base + step * (rank < np.abs(gap)[:, None])).astype(int)
+
+
+def _signed(values: np.ndarray) -> np.ndarray:
+    text = pd.Series(np.abs(values)).astype(str).to_numpy(dtype=object)
+    return np.where(values > 0, "+" + text, np.where(values < 0, "−" + text, "0"))
+
+
+def attribution_texts(parts: pd.DataFrame, labels: dict[str, str] | None = None,
+                      top: int = 3) -> pd.Series:
+    """`−12: support −8, adoption −5, sentiment +1` per row of `attribute`: the items that
+    moved most, in whole points adding up to the rounded total, the rest as "other"; empty
+    where the change is unknown. Vectorised: array operations over all customers."""
+    labels = labels or {}
+    items = parts.drop(columns=["score_before", "score_after", "change"])
+    total = parts["change"].to_numpy(dtype="float64")
+    known = ~np.isnan(total)
+    out = np.full(len(parts), "", dtype=object)
+    if not known.any():
+        return pd.Series(out, index=parts.index)
+    whole = rounded_parts(items.to_numpy(dtype="float64")[known], total[known])
+    order = np.argsort(-np.abs(whole), axis=1, kind="stable")  # biggest first, zeros last
+    ranked = np.take_along_axis(whole, order, axis=1)
+    names = np.array([labels.get(c, c) for c in items.columns], dtype=object)[order]
+    body = np.full(len(whole), "", dtype=object)
+    for j in range(min(top, whole.shape[1])):  # a few columns, every customer at once
+        piece = np.where(ranked[:, j] != 0, names[:, j] + " " + _signed(ranked[:, j]), "")
+        body = np.where((body != "") & (piece != ""), body + ", " + piece, body + piece)
+    other = ranked[:, top:].sum(axis=1)
+    body = np.where(other != 0, np.where(body != "", body + ", ", body) + "other "
+                    + _signed(other), body)
+    head = _signed(np.round(total[known]).astype(int))
+    out[known] = np.where(body != "", head + ": " + body, head)
+    return pd.Series(out, index=parts.index)
 
 
 def attribution_text(row: pd.Series, labels: dict[str, str] | None = None,
                      top: int = 3) -> str:
-    """`−12: support −8, adoption −5, sentiment +1` for one row of `attribute`: the items
-    that moved most, in whole points adding up to the total; the rest as "other"."""
-    labels = labels or {}
-    total = row["change"]
-    if pd.isna(total):
-        return ""
-    parts = row.drop(["score_before", "score_after", "change"]).astype("float64")
-    whole = rounded_parts(parts, total)
-    shown = whole[whole != 0].reindex(whole[whole != 0].abs().sort_values(
-        ascending=False, kind="stable").index)
-    named, other = shown.iloc[:top], int(shown.iloc[top:].sum())
-    pieces = [f"{labels.get(k, k)} {_signed(v)}" for k, v in named.items()]
-    if other:
-        pieces.append(f"other {_signed(other)}")
-    head = _signed(int(round(total)))
-    return f"{head}: {', '.join(pieces)}" if pieces else head
-
-
-def _signed(value: int) -> str:
-    return f"+{value}" if value > 0 else (f"−{-value}" if value < 0 else "0")
+    """`attribution_texts` of one row of `attribute`."""
+    return attribution_texts(row.to_frame().T, labels, top).iloc[0]
 
 
 def rescore_table(previous: pd.DataFrame, weights: WeightFile) -> tuple[pd.DataFrame,

@@ -19,6 +19,7 @@ from healthscore.store import history_frame, load_run, open_store, record_run
 from healthscore.trends import (
     attribute,
     attribution_text,
+    attribution_texts,
     changes,
     churned_ids,
     formula_split,
@@ -101,18 +102,24 @@ def test_attribution_on_hand_numbers(tmp_path):
     top = attribute(before, after, level="top", weights_before=wf, weights_after=wf)
     assert list(top.columns[3:]) == ["g", "c"] and top.loc["x", "g"] == pytest.approx(-15)
     assert attribution_text(parts.loc["x"]) == "−13: a −15, c +2"
+    many = pd.DataFrame({"score_before": [50.0, 50.0, np.nan, 60.0],
+                         "score_after": [40.0, 50.4, 40.0, 61.0], "change": [-10, 0.4, np.nan, 1],
+                         "p": [-6.4, 0.4, np.nan, 0.3], "q": [-2.3, 0.0, np.nan, 0.3],
+                         "r": [-0.7, 0.0, np.nan, 0.2], "s": [-0.6, 0.0, np.nan, 0.2]},
+                        index=["a", "b", "c", "d"])
+    assert attribution_texts(many, {"p": "support"}).tolist() == [
+        "−10: support −6, q −2, r −1, other −1", "0", "", "+1: support +1"]
 
 
 def test_rounded_parts_add_up_to_the_rounded_total():
     parts = pd.Series({"support": -8.2, "adoption": -4.7, "sentiment": 0.9})
     row = pd.Series({"score_before": 70.0, "score_after": 58.0, "change": -12.0, **parts})
     assert attribution_text(row) == "−12: support −8, adoption −5, sentiment +1"
-    rng = np.random.default_rng(1)
-    for _ in range(200):
-        values = pd.Series(rng.normal(0, 5, 6))
-        whole = rounded_parts(values, values.sum())
-        assert whole.sum() == round(values.sum())
-        assert (np.abs(whole - values) < 1.0 + 1e-9).all()
+    values = np.random.default_rng(1).normal(0, 5, (2000, 6))
+    whole = rounded_parts(values, values.sum(axis=1))
+    np.testing.assert_array_equal(whole.sum(axis=1), np.round(values.sum(axis=1)))
+    assert (np.abs(whole - values) < 1.0 + 1e-9).all()
+    assert (np.abs(whole - np.round(values)) <= 1).all()
 
 
 def test_formula_change_is_separated_from_customer_change(target, tmp_path):
