@@ -22,7 +22,7 @@ from healthscore.store import migrate
 
 ENV = "HEALTHSCORE_STORE"
 DEFAULT_NAME = "healthscore.db"
-LOCK_KEY = 0x6865616C  # the PostgreSQL advisory lock every writer of a store takes
+LOCK_KEY = 0x6865616C  # with the schema's hash: the advisory lock a store's writers take
 BUSY_SECONDS = 600     # how long a SQLite writer waits for another one to finish
 CACHE_KIB = 131_072    # SQLite page cache: dirty pages of a big run spill to disk less
 
@@ -53,7 +53,9 @@ class Store:
         with self.engine.connect().execution_options(healthscore_write=True) as conn, \
                 conn.begin():
             if self.dialect == "postgresql":
-                conn.execute(sa.text("SELECT pg_advisory_xact_lock(:k)"), {"k": LOCK_KEY})
+                conn.execute(sa.text(
+                    "SELECT pg_advisory_xact_lock(:k, hashtext(current_schema()))"),
+                    {"k": LOCK_KEY})
             yield conn
 
     def close(self) -> None:
