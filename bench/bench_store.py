@@ -27,8 +27,6 @@ sys.path.insert(0, str(ROOT))
 import sqlalchemy as sa  # noqa: E402
 
 import healthscore  # noqa: E402
-from healthscore.engine.summary import tier_totals  # noqa: E402
-from healthscore.outputs import run_record  # noqa: E402
 from healthscore.sample import generate_customers  # noqa: E402
 from healthscore.store import customer_history, load_run, open_store, record_run  # noqa: E402
 
@@ -74,8 +72,7 @@ def main() -> None:
     table = generate_customers(args.customers, seed=7)
     run = healthscore.score_run(table, weights, as_of="2026-10-31")
     frame = run.frame
-    record = run_record(weights=weights, as_of=run.as_of, customers=len(frame),
-                        tiers=tier_totals(frame), inputs=run.inputs, methods={}, warnings=[])
+    record = run.record()
     print(f"{len(frame):,} customers, {len(frame.columns)} columns; scored, peak RSS "
           f"{_rss_mib():,.0f} MiB", flush=True)
     with tempfile.TemporaryDirectory(dir=".") as tmp:

@@ -89,7 +89,8 @@ def _sources(work: Path) -> dict[str, Path]:
 
 def save(folder: Path) -> None:
     import healthscore
-    from healthscore.engine.stream import score_to_files
+    from healthscore.engine.run import Run
+    from healthscore.outputs import OutputFiles
 
     paths = _sources(folder.parent / "compare_sources")
     ref = healthscore.load_weights(HERE / "reference.yaml")
@@ -108,8 +109,11 @@ def save(folder: Path) -> None:
     }
     print(f"engine from {Path(healthscore.__file__).parent}")
     for name, (src, wf, options) in runs.items():
-        summary = score_to_files(src, wf, folder / name, as_of=AS_OF, **options)
-        summary.tiers.to_pickle(folder / name / "tiers.pkl")
+        formats = options.pop("formats", ("csv", "parquet"))
+        columns = options.get("columns", "full")
+        result = Run(src, wf, as_of=AS_OF, sinks=[OutputFiles(folder / name, formats)],
+                     collect=False, explain=columns == "full", **options).execute()
+        result.tiers.to_pickle(folder / name / "tiers.pkl")
         print(f"saved {name}")
     frame = pd.read_parquet(paths["default"]).head(50_000)
     for name, wf in (("default", default), ("mixed", mixed)):

@@ -1,8 +1,9 @@
 """Time (and optionally profile) the scoring work of `healthscore score` inside one process.
 
 `bench_score.py` measures the whole process, start-up included, which is what a user sees;
-this measures only `score_to_files` (read, check, score, write) with the same options as the
-benchmark's CLI run, several times in a row, so engine changes can be compared without the
+this measures only the `Run` into output files (read, check, score, write) with the same
+options as the benchmark's CLI run, several times in a row, so engine changes can be compared
+without the
 ~0.5 s of imports in every figure. The first run in a process is the one a user gets (fresh
 memory to fault in); later runs reuse the process's memory and come out faster. CPU time
 (all threads) is printed too: on a shared machine it moves less with the load than wall time.
@@ -78,12 +79,15 @@ def main() -> None:
 
     import healthscore
     from healthscore.cli.score_cmd import parse_top
-    from healthscore.engine.stream import CHUNK_ROWS, score_to_files
+    from healthscore.engine.run import Run
+    from healthscore.engine.source import CHUNK_ROWS
+    from healthscore.outputs import OutputFiles
 
     src = generate(args.customers)
     wf = healthscore.load_weights(WEIGHTS)
-    options = dict(as_of=date(2026, 10, 31), formats=("parquet",), columns=args.columns,
-                   outreach_top=parse_top("1%"), chunk_rows=args.chunk_rows or CHUNK_ROWS)
+    options = dict(as_of=date(2026, 10, 31), columns=args.columns, collect=False,
+                   explain=args.columns == "full", outreach_top=parse_top("1%"),
+                   chunk_rows=args.chunk_rows or CHUNK_ROWS)
     times, cpu = [], []
     with tempfile.TemporaryDirectory() as tmp:
         for i in range(args.repeat):
@@ -95,7 +99,8 @@ def main() -> None:
                 profiler.start()
             sampler = PeakSampler() if args.memory and i == 0 else None
             start, start_cpu = time.perf_counter(), time.process_time()
-            score_to_files(src, wf, Path(tmp) / "out", **options)
+            Run(src, wf, sinks=[OutputFiles(Path(tmp) / "out", ("parquet",))],
+                **options).execute()
             if sampler:
                 sampler.report()
             times.append(time.perf_counter() - start)

@@ -4,10 +4,20 @@ The public API a notebook user needs::
 
     import healthscore
     scores = healthscore.score(customers_df, "weights/default.yaml")
+    run = healthscore.score_run("data/customers.csv", "weights/default.yaml")
+    run.frame, run.tiers, run.outreach, run.rollups, run.warnings
+
+`Run` is the one scoring path underneath (chunks into sinks); `RunResult` what it returns.
 """
 
-from healthscore.engine import ScoreRun, score, score_run
-from healthscore.errors import DataError, HealthscoreError, Problem, WeightFileError
+from healthscore.engine import Run, RunResult, score, score_run
+from healthscore.errors import (
+    DataError,
+    HealthscoreError,
+    Problem,
+    TemplateError,
+    WeightFileError,
+)
 from healthscore.resources import bundled_templates, bundled_weights
 from healthscore.weights import WeightFile, check_files, load_weights
 
@@ -36,9 +46,11 @@ __all__ = [
     "DataError",
     "RenderResult",
     "SignalTable",
+    "TemplateError",
     "HealthscoreError",
     "Problem",
-    "ScoreRun",
+    "Run",
+    "RunResult",
     "WeightFile",
     "WeightFileError",
     "bundled_templates",

@@ -21,11 +21,10 @@ from pathlib import Path
 
 import pandas as pd
 
-from healthscore.engine.summary import tier_totals
 from healthscore.errors import DataError, Problem
 from healthscore.io.atomic import atomic_file
 from healthscore.io.tables import read_table
-from healthscore.outputs import RECORD, run_record
+from healthscore.outputs import RECORD
 from healthscore.pipeline import monthly_job
 from healthscore.store import (
     Store,
@@ -37,6 +36,7 @@ from healthscore.store import (
     record_run,
 )
 from healthscore.store.fingerprint import fingerprints, run_id
+from healthscore.store.read import result_from_frame
 from healthscore.trends import (
     attribute,
     attribution_texts,
@@ -181,10 +181,7 @@ def store_month(wf: WeightFile, store: Store, as_of: date, *,
     from healthscore.pipeline import score_customers
 
     run = score_customers(wf, None, as_of, data_dir)
-    record = run_record(weights=wf, as_of=as_of, customers=len(run.frame),
-                        tiers=tier_totals(run.frame), inputs=run.inputs, methods=run.methods,
-                        warnings=run.warnings, created_at=run.created_at)
-    return record_run(store, run.frame, record,
+    return record_run(store, run.frame, run.record(),
                       inputs=source_inputs(wf, data_dir)).run_id
 
 
@@ -215,9 +212,13 @@ def run_month(wf: WeightFile, store: Store, out: str | Path, month: str, *,
     run = job.run
     gone = _churn(job.signals or customers, outcomes, as_of)
     earlier = history_frame(store, label=wf.name, before=as_of)
-    run.frame, left = split_churned(run.frame, gone, earlier)
-    if len(run.frame) == 0:
+    active, left = split_churned(run.frame, gone, earlier)
+    if len(active) == 0:
         raise DataError(Problem(f"every account of {month} has churned; nothing to score"))
+    if len(left):  # the portfolio without them: tiers, outreach list, roll-ups again
+        run = result_from_frame(active, run.weights, run.as_of, methods=run.methods,
+                                inputs=run.inputs, warnings=run.warnings, run_id=run.run_id,
+                                created_at=run.created_at)
     trend = trend_inputs(store, run.frame, wf, as_of, wf.name)
     if left is not None and len(left):
         with atomic_file(folder / "churned.csv") as tmp:
@@ -229,9 +230,7 @@ def run_month(wf: WeightFile, store: Store, out: str | Path, month: str, *,
         reports = render_run(run, folder / "reports", template_dir=template_dir,
                              history=trend.history, trends=trend.trends,
                              over_time=trend.over_time, progress=progress)
-    record = run_record(weights=wf, as_of=as_of, customers=len(run.frame),
-                        tiers=tier_totals(run.frame), inputs=run.inputs, methods=run.methods,
-                        warnings=run.warnings, created_at=run.created_at)
+    record = run.record()
     record["volatility"] = trend.volatility
     record["churned"] = sorted(gone & set(left["customer_id"])) if len(left) else []
     recorded = record_run(store, run.frame, record, inputs=inputs)

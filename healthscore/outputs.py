@@ -1,19 +1,23 @@
-"""The files a scoring run writes: scores, the outreach ranking, parent roll-ups, run.json."""
+"""The files a run writes: scores, the outreach list, parent roll-ups, run.json.
+
+`OutputFiles` is a sink of a `Run`: each scored chunk is appended to `scores.*` in a temporary
+folder (on a writer thread, one chunk in flight, so writing overlaps scoring); when the run
+closes, the outreach list, the roll-ups and `run.json` are written from the result and the
+folder's files replace the previous output together. A failed run changes nothing.
+"""
 
 from __future__ import annotations
 
+import contextlib
 import json
-import uuid
-from datetime import UTC, datetime
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
 import pandas as pd
 
-from healthscore.engine.outreach import outreach
-from healthscore.engine.run import ScoreRun
-from healthscore.engine.summary import tier_totals
+from healthscore.engine.run import RunResult
 from healthscore.io.atomic import atomic_dir
-from healthscore.io.writers import write_whole
+from healthscore.io.writers import TableWriter, write_whole
 
 FORMATS = ("csv", "parquet")
 RECORD = "run.json"
@@ -22,45 +26,63 @@ OWNED = (*(f"{stem}.{fmt}" for stem in ("scores", "outreach", "parents") for fmt
          RECORD)
 
 
-def run_record(*, weights, as_of, customers: int, tiers: pd.DataFrame, inputs: dict,
-               methods: dict, warnings: list, run_id: str | None = None,
-               created_at: datetime | None = None) -> dict:
-    """What produced a run, as data: written as `run.json` next to the scores so a later run
-    store, what-if diff or backtest knows the as-of date, the exact weights and the inputs."""
-    from healthscore import __version__
+class OutputFiles:
+    """Sink: `scores.*`, `outreach.*`, `parents.*` and `run.json` in `out_dir`, atomically."""
 
-    return {
-        "run_id": run_id or uuid.uuid4().hex[:12],
-        "created_at": (created_at or datetime.now(UTC)).isoformat(timespec="seconds"),
-        "as_of": str(as_of),
-        "healthscore": __version__,
-        "weights": {"name": weights.name, "path": weights.path, "digest": weights.digest()},
-        "inputs": {k: str(v) for k, v in inputs.items()},
-        "customers": int(customers),
-        "tiers": {str(k): int(v) for k, v in tiers["customers"].items()},
-        "methods": dict(methods),
-        "warnings": [str(w) for w in warnings],
-        "resolved_weights": weights.model_dump(mode="json", exclude_none=True),
-    }
+    def __init__(self, out_dir: str | Path, formats: tuple[str, ...] = FORMATS):
+        self.out_dir, self.formats = Path(out_dir), formats
+        self._stack = contextlib.ExitStack()
+        self._tmp: Path | None = None
+        self._scores: TableWriter | None = None
+        self._io: ThreadPoolExecutor | None = None
+        self._pending: Future | None = None
+
+    def _open(self) -> None:
+        self._tmp = self._stack.enter_context(atomic_dir(self.out_dir, owns=OWNED))
+        self._scores = TableWriter(self._tmp, "scores", self.formats)
+        self._io = ThreadPoolExecutor(max_workers=1, thread_name_prefix="healthscore-write")
+
+    def add(self, scored: pd.DataFrame) -> None:
+        if self._tmp is None:
+            self._open()
+        self._wait()
+        self._pending = self._io.submit(self._scores.write, scored)
+
+    def _wait(self) -> None:
+        if self._pending is not None:
+            pending, self._pending = self._pending, None
+            pending.result()
+
+    def close(self, result: RunResult) -> None:
+        if self._tmp is None:
+            self._open()
+        self._wait()
+        self._shutdown()
+        tmp = self._tmp
+        write_whole(result.outreach, tmp, "outreach", self.formats)
+        stems = ["scores", "outreach"]
+        if result.rollups is not None:
+            write_whole(result.rollups, tmp, "parents", self.formats)
+            stems.append("parents")
+        write_record(result.record(), tmp)
+        self._stack.close()  # every file in: they replace the previous output together
+        result.written += [self.out_dir / f"{stem}.{fmt}" for stem in stems
+                           for fmt in self.formats] + [self.out_dir / RECORD]
+
+    def abort(self) -> None:
+        self._shutdown()
+        # leaving the folder's context with an exception discards the temporary folder
+        self._stack.__exit__(RuntimeError, RuntimeError("run failed"), None)
+
+    def _shutdown(self) -> None:
+        if self._io is not None:
+            self._io.shutdown(wait=True)
+            self._io = None
+        if self._scores is not None:
+            self._scores.close()
+            self._scores = None
 
 
 def write_record(record: dict, folder: Path) -> None:
     (folder / RECORD).write_text(json.dumps(record, indent=2, ensure_ascii=False) + "\n",
                                  encoding="utf-8")
-
-
-def write_outputs(run: ScoreRun, out_dir: str | Path, formats: tuple[str, ...] = FORMATS,
-                  outreach_top: int | None = 100) -> list[Path]:
-    """Write `scores.*`, `outreach.*` and `parents.*` of an in-memory run, atomically."""
-    tables = {"scores": run.frame, "outreach": outreach(run.frame, outreach_top)}
-    if run.rollups is not None:
-        tables["parents"] = run.rollups
-    record = run_record(weights=run.weights, as_of=run.as_of, customers=len(run.frame),
-                        tiers=tier_totals(run.frame), inputs=run.inputs, methods=run.methods,
-                        warnings=run.warnings, run_id=run.run_id, created_at=run.created_at)
-    with atomic_dir(out_dir, owns=OWNED) as tmp:
-        for stem, table in tables.items():
-            write_whole(table, tmp, stem, formats)
-        write_record(record, tmp)
-    return [Path(out_dir) / f"{stem}.{fmt}" for stem in tables for fmt in formats] + [
-        Path(out_dir) / RECORD]

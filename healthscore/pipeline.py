@@ -11,20 +11,27 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from healthscore.engine.run import ScoreRun, score_run
+from healthscore import signals
+from healthscore.engine.run import Run, RunResult, score_run
 from healthscore.errors import HealthscoreError, Problem
+from healthscore.io.atomic import atomic_file
+from healthscore.outputs import OutputFiles
 from healthscore.weights.model import WeightFile
+
+if TYPE_CHECKING:
+    from healthscore.render import RenderResult
 
 
 @dataclass
 class JobResult:
-    run: ScoreRun                                 # its warnings include the data's
+    run: RunResult                                # its warnings include the data's
     signals: Path | None = None
     scores: list[Path] = field(default_factory=list)
-    reports: object | None = None                 # render.RenderResult
+    reports: RenderResult | None = None
 
 
 def customer_table(wf: WeightFile, customers: pd.DataFrame | str | Path | None, as_of: date,
@@ -41,29 +48,31 @@ def customer_table(wf: WeightFile, customers: pd.DataFrame | str | Path | None, 
             "no customer table: pass --customers, or use a weight file that declares "
             "`sources:` to compute the signals from raw exports (see docs/signals.md)",
             file=wf.path, key="sources"))
-    from healthscore.signals import compute_signals
-
-    table = compute_signals(wf, as_of, base_dir=data_dir)
+    table = signals.compute_signals(wf, as_of, base_dir=data_dir)  # DuckDB loads here
     return table.frame, list(table.warnings), dict(table.methods)
 
 
-def score_customers(wf: WeightFile, customers: pd.DataFrame | str | Path | None, as_of: date,
-                    data_dir: str | Path | None = None) -> ScoreRun:
-    """`customer_table` then `score_run`, with the signals' methods, the inputs and every
-    warning (the data's and the scoring's) kept on the run."""
+def prepare_run(wf: WeightFile, customers: pd.DataFrame | str | Path | None, as_of: date,
+                data_dir: str | Path | None = None, **options) -> Run:
+    """The run of one as-of date: its customer table (given, or computed from the sources),
+    with the data's warnings, the signals' methods and the inputs kept on it. The one place a
+    run is assembled; the caller adds sinks (`run.sinks`) and executes it. `options` go to
+    `Run` (collect, outreach_top, explain, columns, chunk_rows, progress)."""
     table, warnings, methods = customer_table(wf, customers, as_of, data_dir)
-    return _scored(table, wf, as_of, warnings, methods,
-                   None if customers is not None else data_dir or wf.base_dir)
+    if customers is not None:
+        inputs = {"customers": "<DataFrame>" if isinstance(customers, pd.DataFrame)
+                  else str(customers)}
+    else:
+        inputs = {"customers": "signals computed from `sources:`",
+                  "data": str(data_dir or wf.base_dir)}
+    return Run(table, wf, as_of=as_of, warnings=warnings, methods=methods, inputs=inputs,
+               **options)
 
 
-def _scored(table, wf: WeightFile, as_of: date, warnings: list[Problem],
-            methods: dict[str, str], data_dir) -> ScoreRun:
-    run = score_run(table, wf, as_of=as_of)
-    run.methods = methods
-    run.warnings = [*warnings, *run.warnings]
-    if data_dir is not None:
-        run.inputs["data"] = str(data_dir)
-    return run
+def score_customers(wf: WeightFile, customers: pd.DataFrame | str | Path | None, as_of: date,
+                    data_dir: str | Path | None = None) -> RunResult:
+    """`prepare_run` executed in memory: the result's frame has every customer."""
+    return prepare_run(wf, customers, as_of, data_dir).execute()
 
 
 def month_ends_before(as_of: date, months: int) -> list[date]:
@@ -96,24 +105,22 @@ def monthly_job(wf: WeightFile, out: str | Path, *, as_of: date,
                 data_dir: str | Path | None = None, template_dir: str | Path | None = None,
                 history: pd.DataFrame | None = None, render: bool = True,
                 progress: Callable[[int, int], None] | None = None) -> JobResult:
-    """Compute signals (when the weight file has sources), score, write tables, render."""
-    from healthscore.io.atomic import atomic_file
-    from healthscore.outputs import write_outputs
-
+    """Compute signals (when the weight file has sources), score into `scores/`, render the
+    pages of that same run into `reports/`."""
     out = Path(out)
-    table, warnings, methods = customer_table(wf, customers, as_of, data_dir)
+    run = prepare_run(wf, customers, as_of, data_dir)
     result_signals = None
-    if isinstance(table, pd.DataFrame) and wf.sources and customers is None:
+    if customers is None and isinstance(run.customers, pd.DataFrame):
         result_signals = out / "signals" / "customers.csv"
         with atomic_file(result_signals) as tmp:
-            table.to_csv(tmp, index=False)
-    run = _scored(table, wf, as_of, warnings, methods,
-                  None if customers is not None else data_dir or wf.base_dir)
-    result = JobResult(run=run, signals=result_signals)
-    result.scores = write_outputs(run, out / "scores")
+            run.customers.to_csv(tmp, index=False)
+    run.sinks = [OutputFiles(out / "scores")]
+    scored = run.execute()
+    result = JobResult(run=scored, signals=result_signals, scores=list(scored.written))
     if render:
+        # the render stage (Jinja) loads here: `healthscore score` never pays for it
         from healthscore.render import render_run
 
-        result.reports = render_run(run, out / "reports", template_dir=template_dir,
+        result.reports = render_run(scored, out / "reports", template_dir=template_dir,
                                     history=history, progress=progress)
     return result

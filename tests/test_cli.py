@@ -27,6 +27,10 @@ def test_score_writes_csv_and_parquet_with_known_numbers(cli, tmp_path, weights)
                "--as-of", "2026-10-31", check_code=0)
     assert "scored 3 customers" in proc.stdout
     assert "Globex" in proc.stdout  # the call-first table
+    # one meaning of "ARR at risk" (the lowest tier's ARR); the ranking has its own name
+    assert "ARR at risk (ARR of the at risk tier): 5,000" in proc.stdout
+    assert "top 1 by risk-weighted ARR" in proc.stdout
+    assert proc.stdout.count("ARR at risk") == 1
     scores = pd.read_csv(tmp_path / "out" / "scores.csv").set_index("customer_id")
     assert scores.loc[1, "score"] == pytest.approx(100.0)
     assert scores.loc[2, "tier"] == "at risk"
@@ -34,8 +38,9 @@ def test_score_writes_csv_and_parquet_with_known_numbers(cli, tmp_path, weights)
     parquet = pd.read_parquet(tmp_path / "out" / "scores.parquet")
     assert parquet["score"].tolist()[:2] == pytest.approx([100.0, 0.0])
     outreach = pd.read_csv(tmp_path / "out" / "outreach.csv")
-    assert outreach["customer_id"].tolist() == [2, 1]  # 100 × 5000 first; no score excluded
-    assert outreach.loc[0, "priority"] == pytest.approx(500000.0)
+    # the tiers that need action only: healthy Acme and Initech without a score are not on it
+    assert outreach["customer_id"].tolist() == [2]
+    assert outreach.loc[0, "priority"] == pytest.approx(5000.0)  # 5000 × (100 − 0) / 100
 
 
 def test_bad_input_exits_2_without_traceback_and_keeps_previous_output(cli, tmp_path, weights):
@@ -121,7 +126,7 @@ def test_missing_arr_column_is_a_warning_not_silence(cli, tmp_path, weights):
     assert "no `arr` column, so the outreach priority `risk_x_arr` falls back to risk" in \
         proc.stderr
     outreach = pd.read_csv(tmp_path / "out" / "outreach.csv")
-    assert outreach["priority"].tolist() == pytest.approx([100.0, 0.0])
+    assert outreach["priority"].tolist() == pytest.approx([100.0])  # 1 is healthy: not listed
 
 
 def test_outputs_of_an_earlier_run_do_not_outlive_it(cli, tmp_path, weights):
@@ -229,7 +234,7 @@ def test_demo_keeps_what_produced_the_run(cli, tmp_path):
     assert record["weights"]["digest"] == weights.digest()
     assert record["resolved_weights"]["signals"]["csat"]["score"]["linear"] == [60.0, 95.0]
     assert record["customers"] == 20 and sum(record["tiers"].values()) == 20
-    assert "CES: mean effort on a 1-7 scale" in record["methods"]["ces"]
+    assert "mean effort on a 1-7 scale" in record["methods"]["ces"]
 
 
 def test_data_warnings_are_reported_not_silent(cli, tmp_path):
@@ -253,3 +258,16 @@ def test_data_warnings_are_reported_not_silent(cli, tmp_path):
     record = json.loads((tmp_path / "out" / "run.json").read_text())
     assert record["customers"] == 4 and len(record["warnings"]) == 4
     assert record["inputs"]["customers"] == "c.csv"
+
+
+@pytest.mark.parametrize("command", [[], ["score"], ["validate"], ["render"], ["demo"]],
+                         ids=["app", "score", "validate", "render", "demo"])
+def test_help_shows_boolean_flags_as_flags(cli, command):
+    """`--quiet` and `--help` take no value, so the help does not show a `<bool>` after them;
+    options that do take one keep their type."""
+    proc = cli(*command, "--help", check_code=0)
+    assert "<bool>" not in proc.stdout
+    flags = [line for line in proc.stdout.splitlines() if "--help" in line or "--quiet" in line]
+    assert flags and all("<" not in line for line in flags), flags
+    if command == ["score"]:
+        assert "<path>" in proc.stdout  # a value-taking option keeps its type

@@ -13,10 +13,12 @@ from rich.console import Console
 from rich.markup import escape
 from rich.text import Text
 
+from healthscore.cli.options import FlagCommand, FlagGroup
 from healthscore.errors import HealthscoreError
 
 app = typer.Typer(
     name="healthscore",
+    cls=FlagGroup,
     help="Customer health scores from weight files: score, validate, render scorecards.",
     no_args_is_help=True,
     add_completion=False,
@@ -63,6 +65,8 @@ def _register() -> None:
 
 
 _register()
+for _info in app.registered_commands:  # every command's --help shows flags as flags
+    _info.cls = FlagCommand
 
 
 def main() -> None:

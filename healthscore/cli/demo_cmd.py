@@ -27,7 +27,6 @@ def register(app: typer.Typer) -> None:
         from rich.progress import BarColumn, MofNCompleteColumn, Progress
 
         from healthscore.cli.summary import lowest_table, tier_table
-        from healthscore.engine.summary import summarize
         from healthscore.monthly import run_month, store_month
         from healthscore.pipeline import month_ends_before
         from healthscore.resources import bundled_weights
@@ -55,9 +54,8 @@ def register(app: typer.Typer) -> None:
                               force=True, progress=lambda done, total: bar.update(
                                   task, completed=done, total=total))
         print_warnings(month.run.warnings)
-        summary = summarize(month.run)
-        console.print(tier_table(summary))
-        console.print(lowest_table(summary))
+        console.print(tier_table(month.run))
+        console.print(lowest_table(month.run))
         moves = month.volatility
         if moves.get("median_abs_change") is not None:
             console.print(f"month to month: median move {moves['median_abs_change']:.1f} "

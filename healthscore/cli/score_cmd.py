@@ -38,7 +38,7 @@ def register(app: typer.Typer) -> None:
                  "score, tier and drivers only")] = "full",
         outreach_top: Annotated[str | None, typer.Option(
             help="keep the N (or N%, or all) highest-priority customers in outreach.* "
-                 "[default: 100]")] = None,
+                 "[default: the weight file's outreach.top, else all]")] = None,
         quiet: Annotated[bool, typer.Option("--quiet", "-q", help="no summary tables")] = False,
     ) -> None:
         """Score every customer; writes scores.*, outreach.* (and parents.*) into --out."""
@@ -46,8 +46,8 @@ def register(app: typer.Typer) -> None:
 
         from healthscore.cli.summary import lowest_table, tier_table
         from healthscore.engine.run import as_date
-        from healthscore.engine.stream import score_to_files
-        from healthscore.pipeline import customer_table
+        from healthscore.outputs import OutputFiles
+        from healthscore.pipeline import prepare_run
         from healthscore.weights.load import load_weights
 
         if columns not in ("full", "summary"):
@@ -56,31 +56,26 @@ def register(app: typer.Typer) -> None:
         formats = parse_formats(format)
         top = parse_top(outreach_top)
         wf = load_weights(weights)
-        day = as_date(as_of)
-        table, warnings, methods = customer_table(wf, customers, day, data)
-        inputs = {"weights": str(weights)} | (
-            {"customers": str(customers)} if customers is not None
-            else {"data": str(data or wf.base_dir)})
-        print_warnings(warnings)
+        run = prepare_run(wf, customers, as_date(as_of), data, collect=False,
+                          outreach_top=top, columns=columns, explain=columns == "full")
+        run.sinks = [OutputFiles(out, formats)]
         with Progress(console=console, transient=True, disable=quiet) as bar:
             task = bar.add_task("scoring", total=None)
-            summary = score_to_files(
-                table, wf, out, as_of=day, formats=formats, columns=columns,
-                outreach_top=top, inputs=inputs, methods=methods,
-                progress=lambda done, total: bar.update(task, completed=done, total=total))
-        print_warnings(summary.warnings)
+            run.progress = lambda done, total: bar.update(task, completed=done, total=total)
+            result = run.execute()
+        print_warnings(result.warnings)
         if not quiet:
-            console.print(tier_table(summary))
-            console.print(lowest_table(summary))
-        console.print(f"[green]scored {summary.customers:,} customers[/]; wrote "
-                      + escape(", ".join(str(p) for p in summary.written)))
+            console.print(tier_table(result))
+            console.print(lowest_table(result))
+        console.print(f"[green]scored {result.customers:,} customers[/]; wrote "
+                      + escape(", ".join(str(p) for p in result.written)))
 
 
 def parse_top(text: str | None):
     """`--outreach-top`: a count, a percentage of the portfolio (resolved once its size is
-    known), or `all`."""
+    known), or `all`; not given, the weight file's `outreach.top`."""
     if text is None:
-        return 100
+        return "weights"
     if text.strip().lower() == "all":
         return None
     try:

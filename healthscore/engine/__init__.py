@@ -1,5 +1,5 @@
-"""Scoring: normalise → weight → combine → tier → explain → roll up."""
+"""Scoring: normalise → weight → combine → tier → explain → roll up, as one `Run` into sinks."""
 
-from healthscore.engine.run import ScoreRun, score, score_run
+from healthscore.engine.run import Run, RunResult, score, score_run
 
-__all__ = ["ScoreRun", "score", "score_run"]
+__all__ = ["Run", "RunResult", "score", "score_run"]

@@ -4,8 +4,8 @@ Points lost by a signal = its effective weight × (100 − its score): what the 
 would gain if that signal were perfect. Ranking by it, not by the signal score alone, keeps a
 low score on a signal that barely counts from hiding one that matters.
 
-The plain-words `reasons` are built with Arrow's string kernels, column-wise: formatting a
-number per row in Python would cost more than all the scoring arithmetic together.
+Their sentences (the `reasons` column) come from `engine/wording.py`, the one explanation
+generator the pages use too.
 """
 
 from __future__ import annotations
@@ -14,11 +14,6 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-import pyarrow as pa
-import pyarrow.compute as pc
-
-from healthscore.engine.prepare import all_signals
-from healthscore.weights.model import SignalSpec, WeightFile
 
 
 @dataclass
@@ -86,57 +81,3 @@ def _packed_key(weight: np.ndarray, score: np.ndarray, slots: int, position: int
     out *= slots
     out += position
     return out
-
-
-def _numbers(values: np.ndarray) -> pa.Array:
-    """Numbers as people write them: 42, 0.35, -20 (Arrow drops a trailing .0)."""
-    return pc.cast(pa.array(np.round(values, 2), from_pandas=True), pa.string())
-
-
-def reasons(found: Drivers, raw: dict[str, pd.Series], scores: dict[str, np.ndarray],
-            wf: WeightFile) -> pd.Series:
-    """`NPS of -20 scores 0/100; CSAT of 62 % scores 6/100` for each customer.
-
-    Only the k chosen values per row are formatted: the raw values and scores are gathered
-    into one array per driver slot first.
-    """
-    names = found.names
-    rows = found.order.shape[0]
-    numeric = {n: pd.api.types.is_numeric_dtype(raw[n]) and not pd.api.types.is_bool_dtype(
-        raw[n]) for n in names}
-    raw_matrix = np.column_stack([raw[n].to_numpy(dtype="float64", na_value=np.nan)
-                                  if numeric[n] else np.full(rows, np.nan) for n in names])
-    score_matrix = np.column_stack([scores[n] for n in names])
-    specs = all_signals(wf)  # signals of segment `use:` files too
-    label_of = [specs[n].label or n if n in specs else n for n in names]
-    labels = pa.array([label + " of " for label in label_of])
-    no_data = pa.array([label + " has no data, counted as " for label in label_of])
-    units = pa.array([_unit(specs.get(n)) + " scores " for n in names])
-    joined = pa.array([""] * rows, type=pa.string())
-    for j in range(found.order.shape[1]):
-        slot = found.order[:, j]
-        raw_text = _numbers(raw_matrix[np.arange(rows), slot])
-        for i, name in enumerate(names):
-            if not numeric[name] and (slot == i).any():
-                text = pa.array(raw[name].astype("string").to_numpy(na_value=None), pa.string())
-                raw_text = pc.if_else(pa.array(slot == i), text, raw_text)
-        idx = pa.array(slot.astype(np.int32))
-        # whole points, truncated like every score on the pages (49.9 shows as 49)
-        score_text = _numbers(np.floor(score_matrix[np.arange(rows), slot] + 1e-9))
-        text = pc.binary_join_element_wise(
-            pc.take(labels, idx), raw_text, pc.take(units, idx), score_text, "/100", "",
-            null_handling="replace", null_replacement="?")
-        # a missing value scored by the neutral/zero policy can be a driver too
-        substituted = pc.binary_join_element_wise(pc.take(no_data, idx), score_text, "/100", "")
-        text = pc.if_else(pc.is_null(raw_text), substituted, text)
-        # append with "; " where this slot names a driver (Arrow's null_handling="skip"
-        # drops rows whose inputs are all null, so the join is done pairwise)
-        both = pc.binary_join_element_wise(joined, text, "; ")
-        present = pa.array(found.present[:, j])
-        joined = pc.if_else(present, pc.if_else(pc.equal(joined, ""), text, both), joined)
-    return pd.Series(joined.to_numpy(zero_copy_only=False), dtype=object)
-
-
-def _unit(spec: SignalSpec | None) -> str:
-    unit = spec.unit if spec is not None else None
-    return f" {unit}" if unit and unit != "ratio" else ""

@@ -15,8 +15,9 @@ import pandas as pd
 from healthscore.engine import explain, tiers
 from healthscore.engine.combine import combine
 from healthscore.engine.normalise import score_values
-from healthscore.engine.prepare import CARRIED, all_signals, column_of
-from healthscore.weights.durations import parse_duration
+from healthscore.engine.prepare import CARRIED, column_of
+from healthscore.engine.wording import Wording, display_label
+from healthscore.spec.durations import parse_duration
 from healthscore.weights.model import SignalSpec, WeightFile
 from healthscore.weights.profiles import Profile
 
@@ -36,6 +37,7 @@ class Plan:
     references: dict[tuple[str, str], np.ndarray] = field(default_factory=dict)
     explain: bool = True
     columns: str = "full"  # "summary": leave out the per-group and per-signal columns
+    wording: Wording | None = None  # the reasons' sentences (when explaining)
 
 
 def assign_profiles(df: pd.DataFrame, profiles: list[Profile]) -> np.ndarray:
@@ -85,10 +87,10 @@ def make_plan(wf: WeightFile, as_of, df: pd.DataFrame, explain: bool = True,
     as_of = pd.Timestamp(as_of).tz_localize(None) if as_of is not None else \
         pd.Timestamp.today().normalize()
     profiles = wf.profiles()
-    groups: list[str] = list(wf.groups)
-    for seg_wf in wf._segment_files.values():
-        groups += [g for g in seg_wf.groups if g not in groups]
-    plan = Plan(wf, as_of, profiles, all_signals(wf), groups, explain=explain, columns=columns)
+    signals = wf.all_signals()
+    plan = Plan(wf, as_of, profiles, signals, wf.all_groups(), explain=explain, columns=columns)
+    if explain:
+        plan.wording = Wording(profiles, signals, {n: display_label(wf, n) for n in signals})
     needs_peers = [(p, n, s) for p in profiles for n, s in p.signals.items()
                    if s.score.kind == "percentile"]
     if needs_peers:
@@ -149,6 +151,7 @@ def score_frame(df: pd.DataFrame, plan: Plan) -> pd.DataFrame:
     n = len(df)
     names = list(plan.signals)
     full = plan.columns != "summary"
+    statuses = full or plan.explain
     codes = assign_profiles(df, plan.profiles)
     raw_cols = {name: df[column_of(name, spec)] for name, spec in plan.signals.items()}
     sig_score, sig_weight = _PerRow(n, np.nan), _PerRow(n, 0.0)
@@ -168,7 +171,7 @@ def score_frame(df: pd.DataFrame, plan: Plan) -> pd.DataFrame:
             raw, age = usable_raw(part, name, spec, plan.as_of)
             scored = score_values(raw, spec.score, plan.references.get((profile.name, name)))
             present = ~np.isnan(scored)
-            if full:
+            if statuses:
                 sig_status.put(name, where, _signal_status(present, age))
             policy, substitute = profile.signal_policy(name)
             if policy != "redistribute":
@@ -210,7 +213,9 @@ def score_frame(df: pd.DataFrame, plan: Plan) -> pd.DataFrame:
             out[f"driver_{j + 1}"] = (found.column(j, dtype) if j < found.order.shape[1] else
                                       pd.Categorical.from_codes(np.full(n, -1), dtype=dtype))
         if plan.explain:
-            out["reasons"] = explain.reasons(found, raw_cols, scores, wf).to_numpy()
+            out["reasons"] = plan.wording.reasons(
+                found.order, found.present, codes, raw_cols, scores,
+                {s: sig_status[s] for s in names})
     if not full:
         return pd.DataFrame(out, index=df.index)
     for g in plan.groups:
@@ -231,13 +236,12 @@ def score_frame(df: pd.DataFrame, plan: Plan) -> pd.DataFrame:
 def _carried(column: pd.Series) -> object:
     """A carried-through column for the output frame.
 
-    A text column (pandas `str`, Arrow-backed) is handed over as it is: going through a
-    NumPy object array and back costs two passes over every string per chunk. The frame
-    constructor would infer `str` again from such an array exactly when the column holds
-    some text; otherwise (all missing, other dtypes) the plain array keeps that inference.
+    A text column (pandas `str`, Arrow-backed) is handed over as it is, whatever a chunk
+    holds (a chunk of blanks only keeps the type, so chunks concatenate to the whole run's
+    frame); going through a NumPy object array and back would cost two passes over every
+    string per chunk.
     """
-    if isinstance(column.dtype, pd.StringDtype) and column.dtype.na_value is np.nan \
-            and column.notna().any():
+    if isinstance(column.dtype, pd.StringDtype):
         return column.array
     return column.to_numpy()
 
@@ -259,4 +263,4 @@ def _priority(total: np.ndarray, df: pd.DataFrame, wf: WeightFile) -> np.ndarray
     arr = np.nan_to_num(arr, nan=0.0)
     if wf.priority == "arr":
         return np.where(np.isnan(total), np.nan, arr)
-    return risk * arr
+    return risk / 100.0 * arr  # risk-weighted ARR: money, never more than the ARR

@@ -1,7 +1,10 @@
-"""The outreach ranking: customers with a score, highest priority first.
+"""The outreach list: who to contact first. The one ranking every output shows.
 
-Priority is computed by the kernel (`priority:` in the weight file, by default (100 − score) ×
-ARR); this module orders by it, in memory or over chunks (keeping only a running top list).
+Customers in the tiers that need action (`outreach: {tiers: [...]}` in the weight file; by
+default every tier but the healthiest), highest priority first; equal priorities go to the
+lower score, then to the customer listed first in the table. Priority is computed by the
+kernel (`priority:` in the weight file, by default the risk-weighted ARR); this module orders
+by it, in memory or over chunks (keeping only a running top list), with the same result.
 """
 
 from __future__ import annotations
@@ -13,9 +16,19 @@ OUTREACH_COLUMNS = ["customer_id", "name", "segment", "owner", "arr", "profile",
                     "coverage", "priority", "driver_1", "driver_2", "driver_3", "reasons"]
 
 
-def rank_outreach(frame: pd.DataFrame, top: int | None = None) -> pd.DataFrame:
-    """Customers with a score, highest priority first (ties: lower score first)."""
-    ranked = frame[frame["priority"].notna()]
+def on_list(frame: pd.DataFrame, tiers: list[str] | None) -> np.ndarray:
+    """Rows that can be on the list: a priority, and a tier that needs action."""
+    keep = frame["priority"].notna().to_numpy().copy()
+    if tiers is not None:
+        keep &= frame["tier"].isin(tiers).to_numpy()
+    return keep
+
+
+def rank_outreach(frame: pd.DataFrame, top: int | None = None,
+                  tiers: list[str] | None = None) -> pd.DataFrame:
+    """The rows on the list, highest priority first (ties: lower score first, then table
+    order)."""
+    ranked = frame[on_list(frame, tiers)]
     if top is not None and len(ranked) > 4 * top:  # cheap pre-cut before the full sort
         ranked = ranked.nlargest(top, "priority", keep="all")
     ranked = ranked.sort_values(["priority", "score"], ascending=[False, True], kind="stable")
@@ -24,15 +37,9 @@ def rank_outreach(frame: pd.DataFrame, top: int | None = None) -> pd.DataFrame:
     return ranked.reset_index(drop=True)
 
 
-def outreach(frame: pd.DataFrame, top: int | None = None) -> pd.DataFrame:
-    cols = [c for c in OUTREACH_COLUMNS if c in frame.columns]
-    out = rank_outreach(frame[cols], top)
-    out.insert(0, "rank", range(1, len(out) + 1))
-    return out
-
-
 def _outreach_candidates(scored: pd.DataFrame, top: int | None,
-                         leaders: pd.DataFrame | None) -> pd.DataFrame:
+                         leaders: pd.DataFrame | None, tiers: list[str] | None
+                         ) -> pd.DataFrame:
     """The rows of a chunk that can make the top list, in their chunk order: priority at
     least the chunk's `top`-th highest and at least the lowest on a full running list,
     ties included (an equal priority can still win on its score).
@@ -42,10 +49,10 @@ def _outreach_candidates(scored: pd.DataFrame, top: int | None,
     copying and sorting every outreach column of the chunk: at 10M customers the top 1 % is
     100,000 rows, and most chunks then have only a few rows above the running list's floor.
     """
+    keep = on_list(scored, tiers)
     if top is None:
-        return scored
+        return scored.iloc[np.flatnonzero(keep)]
     priority = scored["priority"].to_numpy(dtype="float64", na_value=np.nan)
-    keep = ~np.isnan(priority)
     valid = priority[keep]
     if valid.size > top:
         keep &= priority >= np.partition(valid, valid.size - top)[valid.size - top]
@@ -65,14 +72,14 @@ class RunningTop:
     rows, and sorting it again for every chunk took longer than the scoring.
     """
 
-    def __init__(self, top: int | None, batch_rows: int):
-        self.top, self.batch_rows = top, batch_rows
+    def __init__(self, top: int | None, batch_rows: int, tiers: list[str] | None = None):
+        self.top, self.batch_rows, self.tiers = top, batch_rows, tiers
         self.leaders: pd.DataFrame | None = None
         self.pending: list[pd.DataFrame] = []
         self.pending_rows = 0
 
     def add(self, scored: pd.DataFrame) -> None:
-        candidates = _outreach_candidates(scored, self.top, self.leaders)
+        candidates = _outreach_candidates(scored, self.top, self.leaders, self.tiers)
         if len(candidates) or self.leaders is None:  # the first chunk sets the columns
             cols = [c for c in OUTREACH_COLUMNS if c in candidates.columns]
             self.pending.append(candidates[cols])
@@ -84,7 +91,8 @@ class RunningTop:
     def _merge(self) -> None:
         frames = ([] if self.leaders is None else [self.leaders]) + self.pending
         self.leaders = rank_outreach(frames[0] if len(frames) == 1 else
-                                     pd.concat(frames, ignore_index=True), self.top)
+                                     pd.concat(frames, ignore_index=True), self.top,
+                                     self.tiers)
         self.pending, self.pending_rows = [], 0
 
     def result(self) -> pd.DataFrame:

@@ -19,11 +19,7 @@ CARRIED = ("name", "segment", "arr", "owner")
 
 def all_signals(wf: WeightFile) -> dict[str, SignalSpec]:
     """Every signal any profile can use (segment files may add their own)."""
-    out = dict(wf.signals)
-    for seg_wf in wf._segment_files.values():
-        for name, spec in seg_wf.signals.items():
-            out.setdefault(name, spec)
-    return out
+    return wf.all_signals()
 
 
 def numeric_signals(wf: WeightFile) -> set[str]:

@@ -1,44 +1,159 @@
-"""The public scoring entry points and the `ScoreRun` record a run leaves behind.
+"""One run: a customer table scored chunk by chunk into sinks, and the result it leaves.
 
-A run keeps its inputs, its resolved weights and its per-signal results as data, so the run
-store, what-if diffs and backtests (later stages) can work from it without re-scoring.
+There is one way to score a portfolio. `Run` opens the customers as checked chunks (a whole
+table is one chunk, a large Parquet file many), makes the plan once, scores each chunk with
+the kernel and hands it to every sink; the result carries what the sinks gathered (tier
+totals, the outreach list, roll-ups, warnings, the frame when collected) together with the
+resolved profiles and group tree, so whatever consumes a run (the output files, the pages,
+the history store, a what-if diff) reads the engine's decisions instead of making them again.
 """
 
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
-from healthscore.engine.checks import Observed
 from healthscore.engine.kernel import make_plan, score_frame
-from healthscore.engine.prepare import SOURCE_ATTR, check_table, table_warnings
-from healthscore.engine.rollup import rollup
-from healthscore.errors import Problem
-from healthscore.io.tables import read_table
+from healthscore.engine.prepare import table_warnings
+from healthscore.engine.sinks import Checks, Collector, Outreach, Rollups, Sink, TierTotals
+from healthscore.engine.source import CHUNK_ROWS, open_customers
+from healthscore.errors import DataError, Problem
 from healthscore.weights.load import load_weights
 from healthscore.weights.model import WeightFile
+from healthscore.weights.profiles import Profile
 
 
 @dataclass
-class ScoreRun:
-    """One scoring run: the scored frame plus what produced it."""
+class RunResult:
+    """What a run decided and what produced it."""
 
-    frame: pd.DataFrame
     weights: WeightFile
     as_of: date
-    rollups: pd.DataFrame | None = None
-    inputs: dict[str, str] = field(default_factory=dict)   # role → path or description
+    profiles: list[Profile]        # the resolved configuration per segment (group trees)
+    customers: int = 0
+    frame: pd.DataFrame | None = None   # every scored row, when the run collected them
+    tiers: pd.DataFrame | None = None   # tier → customers, arr (every tier)
+    outreach: pd.DataFrame | None = None  # the outreach list, ranked (`rank` first)
+    rollups: pd.DataFrame | None = None   # parent accounts
     warnings: list[Problem] = field(default_factory=list)
     methods: dict[str, str] = field(default_factory=dict)  # signal → how it was computed
+    inputs: dict[str, str] = field(default_factory=dict)   # role → path or description
+    written: list[Path] = field(default_factory=list)      # files the sinks wrote
     run_id: str = field(default_factory=lambda: uuid.uuid4().hex[:12])
-    created_at: datetime = field(default_factory=lambda: datetime.now(UTC))
+    created_at: datetime = field(
+        default_factory=lambda: datetime.now(UTC).replace(microsecond=0))
+
+    @property
+    def groups(self) -> list[str]:
+        """Every group any profile scores, in weight-file order."""
+        return self.weights.all_groups()
+
+    def record(self) -> dict:
+        """What produced the run, as data (`run.json`): a run store, what-if diff or backtest
+        knows the as-of date, the exact weights and the inputs without re-scoring."""
+        from healthscore import __version__
+
+        return {
+            "run_id": self.run_id,
+            "created_at": self.created_at.isoformat(timespec="seconds"),
+            "as_of": str(self.as_of),
+            "healthscore": __version__,
+            "weights": {"name": self.weights.name, "path": self.weights.path,
+                        "digest": self.weights.digest()},
+            "inputs": {k: str(v) for k, v in self.inputs.items()},
+            "customers": int(self.customers),
+            "tiers": {str(k): int(v) for k, v in self.tiers["customers"].items()},
+            "methods": dict(self.methods),
+            "warnings": [str(w) for w in self.warnings],
+            "resolved_weights": self.weights.model_dump(mode="json", exclude_none=True),
+        }
+
+
+@dataclass
+class Run:
+    """Score `customers` (a DataFrame or a CSV/Excel/Parquet path) with `weights` as of a date
+    into `sinks`; `execute()` returns the `RunResult`.
+
+    `collect=True` keeps every scored row on the result (`result.frame`); leave it off to
+    score a portfolio larger than memory straight into files. `columns="summary"` leaves the
+    per-signal and per-group columns out, `explain=False` the `reasons`.
+    """
+
+    customers: pd.DataFrame | str | Path
+    weights: WeightFile | str | Path
+    as_of: date | str | None = None
+    sinks: Sequence[Sink] = ()
+    collect: bool = True
+    # the outreach list's length: a count, a function of the portfolio size, None for
+    # everyone in the tiers that need action, "weights" for the weight file's `outreach.top`
+    outreach_top: int | Callable[[int], int] | str | None = "weights"
+    chunk_rows: int = CHUNK_ROWS
+    explain: bool = True
+    columns: str = "full"
+    inputs: dict[str, str] = field(default_factory=dict)
+    methods: dict[str, str] = field(default_factory=dict)
+    warnings: list[Problem] = field(default_factory=list)  # found before scoring (the data's)
+    progress: Callable[[int, int], None] | None = None
+
+    def execute(self) -> RunResult:
+        wf = load_weights(self.weights)
+        day = as_date(self.as_of)
+        source = self.customers if isinstance(self.customers, pd.DataFrame) else \
+            Path(self.customers)
+        customers = open_customers(source, wf, self.chunk_rows)
+        if customers.total == 0:
+            raise DataError(Problem("the customer table has no rows; nothing to score",
+                                    file=customers.file))
+        plan = make_plan(wf, pd.Timestamp(day), customers.reference, explain=self.explain,
+                         columns=self.columns)
+        inputs = {"weights": wf.path or "<in memory>"}
+        inputs["customers"] = "<DataFrame>" if isinstance(source, pd.DataFrame) else str(source)
+        result = RunResult(
+            weights=wf, as_of=day, profiles=plan.profiles, customers=customers.total,
+            methods=dict(self.methods), inputs=inputs | self.inputs,
+            warnings=[*self.warnings, *table_warnings(customers.columns, wf, customers.file)])
+        parent_ids = _parent_ids(customers.reference, wf)
+        customers.release()
+        family = Rollups(wf, parent_ids)
+        top = wf.outreach_top() if self.outreach_top == "weights" else self.outreach_top
+        top = top(customers.total) if callable(top) else top
+        sinks: list[Sink] = [TierTotals(), Outreach(wf, top, self.chunk_rows), family,
+                             Checks(wf, customers.file, family)]
+        sinks += [Collector()] if self.collect else []
+        sinks += list(self.sinks)
+        try:
+            done = 0
+            for chunk in customers:
+                scored = score_frame(chunk, plan)
+                for sink in sinks:
+                    sink.add(scored)
+                done += len(chunk)
+                if self.progress:
+                    self.progress(done, customers.total)
+            customers.raise_problems()
+            for sink in sinks:
+                sink.close(result)
+        except BaseException:
+            for sink in sinks:
+                sink.abort()
+            raise
+        return result
+
+
+def _parent_ids(reference: pd.DataFrame, wf: WeightFile) -> np.ndarray:
+    if wf.rollup is None or wf.rollup.parent not in reference:
+        return np.array([])
+    return pd.unique(reference[wf.rollup.parent].dropna())
 
 
 def as_date(as_of) -> date:
+    """The as-of day of whatever a user passes (None: today)."""
     if as_of is None:
         return date.today()
     if isinstance(as_of, datetime):
@@ -49,27 +164,10 @@ def as_date(as_of) -> date:
 
 
 def score_run(customers: pd.DataFrame | str | Path, weights: WeightFile | str | Path, *,
-              as_of: date | str | None = None, explain: bool = True) -> ScoreRun:
-    """Score a customer table (a DataFrame or a CSV/Parquet/Excel path) with a weight file."""
-    wf = load_weights(weights)
-    inputs = {"weights": wf.path or "<in memory>"}
-    if not isinstance(customers, pd.DataFrame):
-        inputs["customers"] = str(customers)
-        customers = read_table(customers)
-    else:
-        inputs["customers"] = "<DataFrame>"
-    day = as_date(as_of)
-    table = check_table(customers, wf)
-    plan = make_plan(wf, pd.Timestamp(day), table, explain=explain)
-    frame = score_frame(table, plan).reset_index(drop=True)
-    file = (customers.attrs.get(SOURCE_ATTR) or {}).get("file")
-    observed = Observed()
-    observed.add(frame, wf)
-    family = frame if wf.rollup and wf.rollup.parent in frame else None
-    warnings = [*table_warnings(list(customers.columns), wf, file),
-                *observed.warnings(wf, family, file)]
-    return ScoreRun(frame=frame, weights=wf, as_of=day, rollups=rollup(frame, wf),
-                    inputs=inputs, warnings=warnings)
+              as_of: date | str | None = None, explain: bool = True) -> RunResult:
+    """Score a customer table (a DataFrame or a CSV/Parquet/Excel path) in memory: the
+    result's `frame` has every row, plus the tiers, outreach list, roll-ups and warnings."""
+    return Run(customers, weights, as_of=as_of, explain=explain).execute()
 
 
 def score(customers: pd.DataFrame | str | Path, weights: WeightFile | str | Path, *,

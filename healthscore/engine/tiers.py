@@ -1,7 +1,14 @@
 """Scores → tier names. A score belongs to the first tier whose `below` it is under:
-`below` is exclusive, so with tiers below 50 and below 75, 50 is in the second tier."""
+`below` is exclusive, so with tiers below 50 and below 75, 50 is in the second tier.
+
+This is the one place that rule lives: the reports colour a bar, a histogram or a group
+score by calling `tier_index` with the tiers' limits, never by comparing limits themselves.
+"""
 
 from __future__ import annotations
+
+from bisect import bisect_right
+from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
@@ -14,8 +21,29 @@ def tier_names(wf: WeightFile) -> list[str]:
     return [t.name for t in wf.tiers] + [wf.insufficient.name]
 
 
+def tier_index(score: np.ndarray | Sequence[float | None] | float | None,
+               limits: Sequence[float | None]) -> np.ndarray:
+    """Index of the tier each score falls in, given the `below` limits of every tier but the
+    last, lowest first (`[t.below for t in tiers[:-1]]`); -1 where there is no score.
+
+    Scores may be floats, None or NaN; the result always has the input's shape as an array.
+    """
+    bounds = np.array([b for b in limits if b is not None], dtype="float64")
+    values = np.asarray(np.array(score, dtype="float64"))  # None → NaN
+    codes = np.searchsorted(bounds, np.nan_to_num(values, nan=0.0), side="right")
+    return np.where(np.isnan(values), -1, codes)
+
+
+def tier_at(score: float | None, limits: Sequence[float | None]) -> int:
+    """`tier_index` for one score, without NumPy (a report asks this ~60 times a page)."""
+    if score is None or score != score:
+        return -1
+    if None in limits:
+        limits = [b for b in limits if b is not None]
+    return bisect_right(limits, score)
+
+
 def assign(score: np.ndarray, wf: WeightFile) -> pd.Categorical:
-    limits = np.array([t.below for t in wf.tiers[:-1]], dtype="float64")
-    codes = np.searchsorted(limits, np.nan_to_num(score, nan=0.0), side="right")
-    codes[np.isnan(score)] = len(wf.tiers)
+    codes = tier_index(score, [t.below for t in wf.tiers[:-1]])
+    codes[codes < 0] = len(wf.tiers)
     return pd.Categorical.from_codes(codes, categories=tier_names(wf))

@@ -20,13 +20,13 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from importlib import metadata
 from pathlib import Path
-from typing import Any
 
 import pandas as pd
 
-from healthscore.engine.run import as_date
+from healthscore.engine.run import RunResult, as_date
 from healthscore.errors import DataError, Problem
 from healthscore.io.cite import duplicate_ids
+from healthscore.io.writers import write_whole
 from healthscore.render.build import SCORECARD_DIR, customer_summaries
 from healthscore.render.context import OutreachContext, RunInfo, TierShare, Trend
 from healthscore.render.env import Templates
@@ -34,7 +34,7 @@ from healthscore.render.history import past_points
 from healthscore.render.meta import RenderMeta, read_meta
 from healthscore.render.names import safe_stems
 from healthscore.render.output import staged_dir, write_file
-from healthscore.render.outreach import OUTREACH_DIR, outreach_contexts, outreach_csv
+from healthscore.render.outreach import OUTREACH_DIR, outreach_contexts
 from healthscore.render.pool import Progress, ScorecardJob, render_scorecards
 from healthscore.render.portfolio import parent_views, portfolio_context
 
@@ -92,13 +92,16 @@ def tier_shares(over_time: pd.DataFrame, meta: RenderMeta) -> list[TierShare]:
             for r in over_time.to_dict("records")]
 
 
-def render_run(run: Any, out_dir: str | Path, *, template_dir: str | Path | None = None,
+def render_run(run: RunResult, out_dir: str | Path, *, template_dir: str | Path | None = None,
                history: pd.DataFrame | None = None, owners: Iterable[str] | None = None,
                jobs: int | None = None, progress: Progress | None = None,
                currency: str = "$", generated_at: datetime | None = None,
                trends: pd.DataFrame | None = None,
                over_time: pd.DataFrame | None = None) -> RenderResult:
-    """Render a `ScoreRun` into `out_dir` (replaced as a whole on success).
+    """Render a run (its `frame` collected) into `out_dir` (replaced as a whole on success).
+
+    The pages show the run's decisions as they are: its tiers, its outreach list and order,
+    its drivers in the engine's words, its weight file's structure.
 
     `history`: earlier runs (`customer_id, as_of, score, tier`) for trends and movers.
     `owners`: write per-owner outreach lists only for these owners (default: every owner).
@@ -110,7 +113,10 @@ def render_run(run: Any, out_dir: str | Path, *, template_dir: str | Path | None
     (healthscore/monthly.py builds them).
     """
     started = time.perf_counter()
-    frame: pd.DataFrame = run.frame
+    frame = run.frame
+    if frame is None:
+        raise DataError(Problem("the run did not collect its customers (collect=False); "
+                                "render needs the scored frame"))
     as_of = as_date(run.as_of)
     if len(frame) == 0:
         raise DataError(Problem("the run has no customers; nothing to render"))
@@ -120,7 +126,7 @@ def render_run(run: Any, out_dir: str | Path, *, template_dir: str | Path | None
         raise DataError(duplicate_ids(dupes, None, "customer_id"))
 
     templates = Templates(template_dir)  # compile errors surface before any file is touched
-    meta = read_meta(run.weights, frame, getattr(run, "methods", None))
+    meta = read_meta(run)
     past = past_points(history, as_of, meta.tier_colors)
     info = run_info(meta, as_of, len(frame), history is not None and len(history) > 0,
                     currency, generated_at)
@@ -128,32 +134,35 @@ def render_run(run: Any, out_dir: str | Path, *, template_dir: str | Path | None
     summaries = customer_summaries(frame, meta, stems, past, as_of)
     owner_filter = None if owners is None else list(owners)
 
-    outreach = outreach_contexts(info, summaries, meta.priority_rule, owner_filter)
-    outreach_files = [Path(f"{stem}{suffix}") for stem, _ in outreach
+    outreach = outreach_contexts(info, summaries, run.outreach, meta.priority_rule,
+                                 run.weights.priority != "risk", owner_filter)
+    outreach_files = [Path(f"{stem}{suffix}") for stem, _, _ in outreach
                       for suffix in (".html", ".md", ".csv")]
+    parents = parent_views(run.rollups, summaries, meta.tier_colors)
     with staged_dir(out_dir) as tmp:
         (tmp / SCORECARD_DIR).mkdir()
         (tmp / OUTREACH_DIR).mkdir()
 
         def portfolio_page() -> None:
-            parents = parent_views(getattr(run, "rollups", None), summaries, meta.tier_colors)
             ctx = portfolio_context(info, summaries, past, f"{OUTREACH_DIR}/index.html",
-                                    parents, {c.owner for _, c in outreach if c.owner})
+                                    parents, {c.owner for _, c, _ in outreach if c.owner})
             if over_time is not None and len(over_time):
                 ctx = ctx.model_copy(update={"over_time": tier_shares(over_time, meta)})
             write_file(tmp / "index.html", templates.render("portfolio.html.j2", ctx))
 
-        def outreach_page(stem: str, ctx: OutreachContext) -> Callable[[], None]:
+        def outreach_page(stem: str, ctx: OutreachContext, rows: pd.DataFrame
+                          ) -> Callable[[], None]:
             def write() -> None:
                 write_file(tmp / f"{stem}.html", templates.render("outreach.html.j2", ctx))
                 write_file(tmp / f"{stem}.md", templates.render("outreach.md.j2", ctx))
-                write_file(tmp / f"{stem}.csv", outreach_csv(ctx))
+                # the run's outreach table, the same columns as scores/outreach.csv
+                write_whole(rows, tmp / Path(stem).parent, Path(stem).name, ("csv",))
             return write
 
-        pages = [portfolio_page, *(outreach_page(stem, ctx) for stem, ctx in outreach)]
+        pages = [portfolio_page, *(outreach_page(*job) for job in outreach)]
         job = ScorecardJob(frame=frame, summaries=summaries, meta=meta, run=info, past=past,
                            templates=templates, folder=tmp / SCORECARD_DIR, pages=pages,
-                           changes=stored_changes(trends))
+                           parents=parents, changes=stored_changes(trends))
         count = render_scorecards(job, jobs=jobs, progress=progress)
 
     target = Path(out_dir).absolute()

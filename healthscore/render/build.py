@@ -14,6 +14,7 @@ from typing import Any
 
 import pandas as pd
 
+from healthscore.engine.wording import explain, explainer, fmt_raw
 from healthscore.render.context import (
     CustomerSummary,
     DriverView,
@@ -23,7 +24,6 @@ from healthscore.render.context import (
     SignalView,
     TrendPoint,
 )
-from healthscore.render.explain import explain, explainer, fmt_raw
 from healthscore.render.history import make_trend, month_change
 from healthscore.render.meta import UNKNOWN_TIER_COLOR, RenderMeta
 
@@ -94,10 +94,10 @@ def customer_summaries(frame: pd.DataFrame, meta: RenderMeta, stems: dict[str, s
     cols = {c: column(frame, c) for c in (
         "customer_id", "name", "owner", "segment", "arr", "profile", "parent_id", "score",
         "tier",
-        "coverage", "priority", "reasons", *DRIVER_COLUMNS)}
+        "coverage", "priority", *DRIVER_COLUMNS)}
     driver_keys = {d for c in DRIVER_COLUMNS for d in cols[c] if isinstance(d, str) and d}
     sig_cols = {k: {p: column(frame, f"{k}.{p}") for p in ("raw", "score", "status")}
-                for k in driver_keys if k in meta.signals}
+                for k in driver_keys}
     out = []
     for i in range(len(frame)):
         cid = str(cols["customer_id"][i])
@@ -107,11 +107,8 @@ def customer_summaries(frame: pd.DataFrame, meta: RenderMeta, stems: dict[str, s
         keys = [d for d in (as_text(cols[c][i]) for c in DRIVER_COLUMNS) if d]
         drivers = [labels.get(d, d) for d in keys]
         profile = as_text(cols["profile"][i]) or "default"
-        if keys and all(k in sig_cols for k in keys):
-            reasons = [_explain_signal(meta, sig_cols[k], k, i, profile) for k in keys]
-        else:  # the engine's own words when a driver is not a signal we know
-            reasons = [r.strip() for r in (as_text(cols["reasons"][i]) or "").split(";")
-                       if r.strip()]
+        # the engine's sentences: `reasons` in scores.csv words each driver the same way
+        reasons = [_explain_signal(meta, sig_cols[k], k, i, profile) for k in keys]
         out.append(CustomerSummary(
             customer_id=cid, name=as_text(cols["name"][i]) or cid,
             owner=as_text(cols["owner"][i]), segment=as_text(cols["segment"][i]),

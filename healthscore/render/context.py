@@ -70,8 +70,8 @@ class CustomerSummary(Model):
     tier_rank: int = Field(description="rank of the tier (0 lowest; -1 insufficient data)")
     coverage: float = Field(description="share of the weight that had usable data, 0–1")
     priority: float | None = Field(description="outreach priority (higher = call sooner)")
-    change: float | None = Field(
-        description="score change since a month ago (needs history), in points")
+    change: int | None = Field(
+        description="change of the shown score since a month ago (needs history), in points")
     drivers: list[str] = Field(description="labels of the signals pulling the score down most")
     reasons: list[str] = Field(
         description="the drivers in plain words, from the rule the engine applied")
@@ -142,8 +142,9 @@ class Trend(Model):
     previous: TrendPoint | None = Field(description="the latest earlier run")
     month_ago: TrendPoint | None = Field(
         description="the latest run at least one calendar month before the as-of date")
-    change_since_previous: float | None = Field(description="score − previous.score")
-    change_month: float | None = Field(description="score − month_ago.score")
+    change_since_previous: int | None = Field(
+        description="shown score − previous run's shown score")
+    change_month: int | None = Field(description="shown score − shown score a month ago")
     direction: str | None = Field(
         None, description="`up`, `down` or `steady` since the previous stored run (a move under "
                           "the weight file's `trend.dead_band` is steady); None when unknown")
@@ -158,6 +159,29 @@ class Trend(Model):
         None, description="change over the weight file's `trend.window` (default 3 months)")
     runs_in_tier: int | None = Field(
         None, description="consecutive stored runs in the current tier, this one included")
+
+
+class ParentView(Model):
+    """A parent account's family roll-up (weight file `rollup:`): the parent's own account and
+    its children, scored together."""
+
+    parent_id: str = Field(description="the parent's customer id")
+    name: str = Field(description="the parent's name (its id when unknown)")
+    score: float | None = Field(
+        description="rolled-up score of the family (None when no account of it is scored)")
+    tier: str = Field(description="tier of the rolled-up score")
+    tier_color: str = Field(description="hex colour of that tier")
+    own_score: float | None = Field(
+        default=None, description="the parent account's own score (None when it is not a "
+                                  "customer or not scored), as on its scorecard")
+    accounts: int = Field(default=0, description="accounts in the roll-up: the children, plus "
+                                                 "the parent's own account when it is a customer")
+    scored_accounts: int = Field(default=0, description="of which have a score")
+    children: int = Field(description="child accounts")
+    scored_children: int = Field(description="child accounts with a score")
+    arr: float | None = Field(description="total ARR of the family, the parent's own included")
+    method: str = Field(description="`mean` or `arr_weighted`")
+    href: str | None = Field(description="the parent's own scorecard, when it is a customer too")
 
 
 class ScorecardContext(Model):
@@ -175,6 +199,15 @@ class ScorecardContext(Model):
     off: list[SignalView] = Field(
         description="signals switched off for this customer's segment (profile)")
     trend: Trend | None = Field(description="None without history")
+    family: ParentView | None = Field(
+        default=None, description="when this customer is a parent account: its family's "
+                                  "roll-up (its own account and its children, scored together)")
+    children: list[CustomerSummary] = Field(
+        default_factory=list, description="when this customer is a parent account: its child "
+                                          "accounts, lowest score first")
+    parent: ParentView | None = Field(
+        default=None, description="when this customer is a child account: the roll-up of the "
+                                  "family it belongs to")
 
 
 class TierSummary(Model):
@@ -187,6 +220,14 @@ class TierSummary(Model):
     arr_share: float = Field(description="arr / total ARR, 0–1")
 
 
+class HistogramPart(Model):
+    """The customers of one histogram bin that are in one tier (the engine's tier)."""
+
+    tier: str = Field(description="tier name")
+    color: str = Field(description="hex colour of the tier")
+    count: int = Field(description="scored customers of the bin in this tier")
+
+
 class HistogramBin(Model):
     """Scored customers with lo ≤ score < hi (the last bin includes 100)."""
 
@@ -194,6 +235,10 @@ class HistogramBin(Model):
     hi: float = Field(description="upper bound (exclusive, except 100)")
     count: int = Field(description="scored customers in the bin")
     color: str = Field(description="colour of the tier the bin's middle falls in")
+    parts: list[HistogramPart] = Field(
+        default_factory=list,
+        description="the bin's customers per tier, lowest tier first, empty tiers left out: "
+                    "a bin that spans a tier edge is drawn as a stack")
 
 
 class Mover(Model):
@@ -201,22 +246,7 @@ class Mover(Model):
 
     customer: CustomerSummary = Field(description="the customer")
     previous_score: float = Field(description="score a month ago")
-    change: float = Field(description="points; positive is better")
-
-
-class ParentView(Model):
-    """A parent account's score rolled up from its children (weight file `rollup:`)."""
-
-    parent_id: str = Field(description="the parent's customer id")
-    name: str = Field(description="the parent's name (its id when unknown)")
-    score: float | None = Field(description="rolled-up score (None when no child is scored)")
-    tier: str = Field(description="tier of the rolled-up score")
-    tier_color: str = Field(description="hex colour of that tier")
-    children: int = Field(description="child accounts")
-    scored_children: int = Field(description="child accounts with a score")
-    arr: float | None = Field(description="total ARR of the children")
-    method: str = Field(description="`mean` or `arr_weighted`")
-    href: str | None = Field(description="the parent's own scorecard, when it is a customer too")
+    change: int = Field(description="change of the shown score, points; positive is better")
 
 
 class OwnerSummary(Model):
@@ -227,7 +257,7 @@ class OwnerSummary(Model):
     scored: int = Field(description="of which have a score")
     lowest_tier: int = Field(description="customers in the lowest tier (e.g. at risk)")
     arr: float = Field(description="total ARR they own")
-    arr_lowest_tier: float = Field(description="ARR in the lowest tier")
+    arr_lowest_tier: float = Field(description="their ARR at risk: ARR in the lowest tier")
     mean_score: float | None = Field(description="mean score of their scored customers")
     outreach_href: str | None = Field(
         description="their outreach list, relative to the root (None when not written)")
@@ -241,7 +271,9 @@ class PortfolioTotals(Model):
     arr: float = Field(description="total ARR")
     mean_score: float | None = Field(description="mean score of scored customers")
     arr_weighted_score: float | None = Field(description="ARR-weighted mean score")
-    arr_at_risk: float = Field(description="ARR in the lowest tier")
+    arr_at_risk: float = Field(
+        description="ARR at risk: the ARR of the customers in the lowest tier (e.g. `at risk`)"
+                    "; the same figure the terminal prints under this name")
 
 
 class TierShare(Model):
@@ -304,6 +336,8 @@ class OutreachContext(Model):
     run: RunInfo = Field(description="about the run")
     owner: str | None = Field(description="whose list this is; None for everyone's")
     priority_rule: str = Field(description="how priority is computed, in words")
+    priority_in_money: bool = Field(
+        description="priority is an amount (risk-weighted ARR, or ARR), not points")
     entries: list[OutreachEntry] = Field(description="ranked, highest priority first")
     needs_data: list[CustomerSummary] = Field(
         description="customers without a score (not ranked): collect data first")

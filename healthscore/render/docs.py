@@ -52,7 +52,7 @@ A complete Markdown scorecard of your own, e.g. for a CRM that wants one line pe
 {# my-templates/scorecard.md.j2 #}
 {% set c = customer %}
 {{ c.name | md }}: {{ c.score | score }}/100 ({{ c.tier }}), owner {{ c.owner or "none" }}.
-{% for d in drivers %}- {{ d.text | md }} (−{{ d.lost_points | score(1) }} points)
+{% for d in drivers %}- {{ d.text | md }} (−{{ d.lost_points | points }} points)
 {% endfor %}
 {% if trend and trend.change_month is not none %}
 Since last month: {{ trend.change_month | signed }}.
@@ -74,8 +74,10 @@ This file is generated from the context models (`healthscore/render/context.py`)
 
 [o]: #outreachcontext
 
-The outreach CSV (`outreach/*.csv`) is not templated; its columns are `rank, customer_id, name,
-owner, segment, tier, score, arr, priority, change, reasons, scorecard`.
+The outreach CSV (`outreach/*.csv`) is not templated: it is the run's outreach list
+(`scores/outreach.csv`), its rows of that owner for an owner's list, with the same columns:
+`rank, customer_id, name, segment, owner, arr, profile, score, tier, coverage, priority,
+driver_1, driver_2, driver_3, reasons`.
 
 `<stem>` is a safe file name made from the customer id (or owner name): a readable slug plus a
 short hash of the exact id, e.g. `acme-corp-1f3a9c2e`, so ids with slashes, dots or spaces
@@ -85,9 +87,12 @@ cannot leave the output folder and two ids never share a file.
 
 | filter | example | gives |
 |---|---|---|
-| `score(digits=0)` | `{{ customer.score \\| score }}` | `62`, `—` when None |
+| `score` | `{{ customer.score \\| score }}` | `62`: whole points, truncated (the one display \
+rule); `—` when None |
+| `points` | `{{ signal.points \\| points }}` | `12.4`: a contribution in points, one decimal |
 | `pct(digits=0)` | `{{ customer.coverage \\| pct }}` | `83%` (from 0.83) |
-| `signed(digits=1)` | `{{ customer.change \\| signed }}` | `+4.2`, `−3.0` |
+| `signed(digits=1)` | `{{ customer.change \\| signed }}` | `+4`, `−3` (a change of shown \
+scores); `+4.2` for decimals |
 | `money(currency="$")` | `{{ customer.arr \\| money(run.currency) }}` | `$12.3k`, `$4.1M` |
 | `money_full(currency="$")` | `{{ customer.arr \\| money_full(run.currency) }}` | `$12,300` |
 | `compact` | `{{ entry.priority \\| compact }}` | `51.5M` |
@@ -95,18 +100,20 @@ cannot leave the output folder and two ids never share a file.
 | `day(fmt="%-d %b %Y")` | `{{ run.as_of \\| day }}` | `1 Nov 2026` |
 | `md` | `{{ customer.name \\| md }}` | text safe inside a Markdown table cell |
 | `ticks` | `{{ signal.method \\| ticks }}` | HTML: `` `x` `` becomes `<code>x</code>` |
+| `md_code` | `{{ signal.method \\| md_code }}` | like `md`, but `` `x` `` stays a code span |
 
 ## Functions (inline SVG charts and colours)
 
 | function | gives |
 |---|---|
-| `gauge(score, color, tiers)` | half-circle gauge, tier bands as the track |
+| `gauge(score, color, tiers, label=None)` | half-circle gauge; `label`: the score as shown |
 | `trend_chart(points, tiers)` | score over time (`trend.points`) with tier bands |
-| `histogram_chart(bins)` | score distribution (`histogram`) |
+| `histogram_chart(bins)` | score distribution (`histogram`), each bar stacked by tier |
 | `stacked_bar(parts)` | one bar from `(label, value, colour)` tuples |
-| `score_color(score, tiers)` | colour of the tier a 0–100 score falls in |
-| `ink_on(color)` | `#111827` or `#ffffff`, whichever reads better on `color` |
+| `score_color(score, tiers)` | colour of the tier a 0–100 score falls in (the engine's tier rule) |
+| `ink_on(color)` | text colour on `color` with WCAG AA contrast (≥ 4.5:1) |
 | `bar(value, color, max=100)` | a horizontal bar filled to value/max |
+| `missing_groups(groups)` | the groups with no data at all for this customer (outermost only) |
 | `max_of(items, attribute)` | largest value of an attribute: `max_of(signals, "max_points")` |
 | `static(name)` | a partial's text as is (CSS, JavaScript), read once |
 
@@ -133,7 +140,8 @@ def _type_name(annotation: Any) -> str:
 MODELS: list[type[BaseModel]] = [
     ctx.ScorecardContext, ctx.PortfolioContext, ctx.OutreachContext, ctx.RunInfo,
     ctx.TierInfo, ctx.CustomerSummary, ctx.GroupView, ctx.SignalView, ctx.DriverView,
-    ctx.Trend, ctx.TrendPoint, ctx.TierSummary, ctx.HistogramBin, ctx.Mover, ctx.TierShare,
+    ctx.Trend, ctx.TrendPoint, ctx.TierSummary, ctx.HistogramBin, ctx.HistogramPart, ctx.Mover,
+    ctx.TierShare,
     ctx.PortfolioTotals, ctx.OwnerSummary, ctx.ParentView, ctx.OutreachEntry, ctx.OwnerList,
 ]
 

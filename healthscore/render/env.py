@@ -22,10 +22,12 @@ import jinja2
 from jinja2 import ChoiceLoader, Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup, escape
 
+from healthscore.engine.display import shown_score
+from healthscore.engine.wording import fmt_number
 from healthscore.errors import Problem, TemplateError
 from healthscore.render import svg
+from healthscore.render.colors import ink_on
 from healthscore.render.context import Model
-from healthscore.render.explain import fmt_number
 
 TEMPLATES = ("scorecard.html.j2", "scorecard.md.j2", "portfolio.html.j2", "outreach.html.j2",
              "outreach.md.j2")
@@ -67,24 +69,21 @@ def money_full(value: float | None, currency: str = "$") -> str:
     return "—" if _missing(value) else f"{currency}{float(value):,.0f}"
 
 
-_FIXED = {0: "{:.0f}".format, 1: "{:.1f}".format, 2: "{:.2f}".format}
+def score(value: float | None) -> str:
+    """A score as shown everywhere (engine/display.py: whole points, truncated); `—` when
+    there is none. The headline, the breakdown's total, the charts and the `reasons` text show
+    this same number."""
+    shown = shown_score(value)
+    return "—" if shown is None else str(shown)
 
 
-def score(value: float | None, digits: int = 0) -> str:
-    """`62`; `—` when missing. Called ~60 times per scorecard, so kept to the bone.
-
-    Whole points are truncated, not rounded (49.9 shows as 49): with whole-number tier limits
-    a headline score is then never in a higher tier than the real one ("at risk with a score
-    of 50" cannot occur). With decimals (points, breakdowns) it rounds as usual.
-    """
+def points(value: float | None) -> str:
+    """Points (a signal's or group's contribution, the maximum it could give): one decimal.
+    A different quantity from a score: the points of all signals add up to the exact score."""
     if value is None or value != value:
         return "—"
-    if digits == 0:
-        value = math.floor(value + 1e-9)
-    text = _FIXED[digits](value) if digits in _FIXED else f"{value:.{digits}f}"
-    if text[0] == "-" and not text.strip("-0."):
-        return text[1:]  # no "-0" for tiny negatives
-    return text
+    text = f"{value:.1f}"
+    return text[1:] if text[0] == "-" and not text.strip("-0.") else text
 
 
 def pct(value: float | None, digits: int = 0) -> str:
@@ -96,9 +95,12 @@ def pct(value: float | None, digits: int = 0) -> str:
 
 
 def signed(value: float | None, digits: int = 1) -> str:
-    """`+4.2`, `−3.0`, `0.0`: a change, with a real minus sign."""
+    """`+4.2`, `−3.0`, `0.0`: a change, with a real minus sign. A change of shown scores is a
+    whole number and shows as one (`+3`, `−12`)."""
     if _missing(value):
         return "—"
+    if isinstance(value, int):
+        digits = 0
     text = f"{abs(float(value)):.{digits}f}"
     if round(float(value), digits) == 0:
         return text
@@ -119,6 +121,38 @@ def md_cell(value: Any) -> str:
 
 
 _TICKS = re.compile(r"`([^`]+)`")
+
+
+def md_code(value: Any) -> str:
+    """Plain-words text with `name` spans (a signal's method) for Markdown: the code spans
+    stay code spans, everything else is escaped like `md`. Escaping the backticks too would
+    show them literally (`\\`surveys\\``)."""
+    if value is None:
+        return ""
+    text, out, pos = str(value), [], 0
+    for m in _TICKS.finditer(text):
+        out.append(md_cell(text[pos:m.start()]))
+        out.append("`" + m.group(1).replace("\r", " ").replace("\n", " ") + "`")
+        pos = m.end()
+    out.append(md_cell(text[pos:]))
+    return "".join(out)
+
+
+def missing_groups(groups: list[Any]) -> list[Any]:
+    """The groups without any data for this customer (no group score although some signal
+    of theirs is in use), outermost only: a scorecard says so next to the score, since the
+    score then rests on the other groups alone. Groups switched off for the profile are not
+    missing."""
+    children: dict[str | None, list[Any]] = {}
+    for g in groups:
+        children.setdefault(g.parent, []).append(g)
+
+    def used(g: Any) -> bool:  # some signal of the group or its subgroups is not `off`
+        return (any(s.status != "off" for s in g.signals)
+                or any(used(k) for k in children.get(g.key, [])))
+
+    empty = {g.key for g in groups if g.score is None and used(g)}
+    return [g for g in groups if g.key in empty and g.parent not in empty]
 
 
 def ticks(text: Any) -> Markup:
@@ -147,12 +181,13 @@ def make_env(template_dir: str | Path | None = None) -> Environment:
                                             default_for_string=True, default=False),
         undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True,
         keep_trailing_newline=True, auto_reload=False, cache_size=-1)
-    env.filters.update(money=money, compact=compact, money_full=money_full, score=score, pct=pct,
-                       signed=signed, day=day, md=md_cell, num=fmt_number,
-                       ticks=ticks)
+    env.filters.update(money=money, compact=compact, money_full=money_full, score=score,
+                       points=points, pct=pct, signed=signed, day=day, md=md_cell,
+                       md_code=md_code, num=fmt_number, ticks=ticks)
     env.globals.update(gauge=svg.gauge, trend_chart=svg.trend_chart, histogram_chart=svg.histogram,
-                       stacked_bar=svg.stacked_bar, ink_on=svg.ink_on,
-                       score_color=svg.score_color, bar=svg.bar, max_of=max_of)
+                       stacked_bar=svg.stacked_bar, ink_on=ink_on,
+                       score_color=svg.score_color, bar=svg.bar, max_of=max_of,
+                       missing_groups=missing_groups)
     env.globals["static"] = _static_loader(env)
     return env
 

@@ -14,6 +14,7 @@ from functools import lru_cache
 
 import pandas as pd
 
+from healthscore.engine.display import shown_change
 from healthscore.errors import DataError, Problem
 from healthscore.io.cite import cite_rows
 from healthscore.io.tables import SOURCE_ATTR
@@ -101,16 +102,15 @@ def make_trend(past: list[TrendPoint], current: TrendPoint) -> Trend:
                  change_month=_diff(current, month_ago))
 
 
-def _diff(now: TrendPoint, then: TrendPoint | None) -> float | None:
-    if then is None or now.score is None or then.score is None:
-        return None
-    return now.score - then.score
+def _diff(now: TrendPoint, then: TrendPoint | None) -> int | None:
+    """The change a reader sees: the difference of the shown scores (engine/display.py)."""
+    return None if then is None else shown_change(now.score, then.score)
 
 
-def month_change(past: list[TrendPoint] | None, as_of: date, score: float | None) -> float | None:
+def month_change(past: list[TrendPoint] | None, as_of: date, score: float | None) -> int | None:
     """Change since a month ago for the portfolio table, without building a Trend."""
     if not past or score is None:
         return None
     cutoff = month_before(as_of)
     then = next((p for p in reversed(past) if p.as_of <= cutoff), None)
-    return None if then is None or then.score is None else score - then.score
+    return None if then is None else shown_change(score, then.score)

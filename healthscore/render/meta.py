@@ -1,24 +1,23 @@
-"""What rendering needs to know about a weight file, read in one place.
+"""What rendering needs to know about a run's weight file, read in one place.
 
-The scored frame carries the numbers; the weight file carries the words (labels, units,
-descriptions, the rules behind explanations), the group tree and the tier colours. This module
-is the only one in `render` that reads `WeightFile`, so a change there is fixed here once.
-Signals and groups are taken from the frame's columns (what was really scored) and ordered
-and labelled by the weight file.
+The scored frame carries the numbers; the run's weight file and resolved profiles carry the
+words (labels, units, descriptions), the rules each profile applied, the group tree and the
+tier colours. This module is the only one in `render` that reads them, so a change there is
+fixed here once.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
 
-import pandas as pd
-
+from healthscore.engine.run import RunResult
+from healthscore.engine.wording import display_label
 from healthscore.render.context import TierInfo
+from healthscore.weights.model import ScoreRule
 
 UNKNOWN_TIER_COLOR = "#9ca3af"
 PRIORITY_WORDS = {
-    "risk_x_arr": "(100 − score) × ARR: the revenue-weighted risk",
+    "risk_x_arr": "risk-weighted ARR, (100 − score)% of ARR",
     "risk": "100 − score: the lowest scores first",
     "arr": "ARR: the biggest accounts first",
 }
@@ -32,7 +31,7 @@ class SignalMeta:
     description: str | None
     group: str | None
     max_age: str | None
-    rule: Any  # ScoreRule of the default profile (None when unknown)
+    rule: ScoreRule  # of the first file that defines the signal
     method: str | None = None  # how a computed signal was computed, in words
 
 
@@ -56,7 +55,7 @@ class RenderMeta:
     signals: dict[str, SignalMeta]  # weight-file order
     groups: tuple[GroupMeta, ...]  # tree order
     ungrouped: tuple[str, ...]
-    profile_rules: dict[str, dict[str, Any]] = field(default_factory=dict)
+    profile_rules: dict[str, dict[str, ScoreRule]] = field(default_factory=dict)
 
     @property
     def tier_colors(self) -> dict[str, str]:
@@ -70,94 +69,48 @@ class RenderMeta:
         ranks[self.insufficient.name] = -1
         return ranks
 
-    def rule_for(self, profile: str, key: str) -> Any:
+    def rule_for(self, profile: str, key: str) -> ScoreRule:
         rules = self.profile_rules.get(profile)
         if rules is not None and key in rules:
             return rules[key]
         return self.signals[key].rule
 
 
-def frame_signals(frame: pd.DataFrame) -> list[str]:
-    """Signals are the columns with a `.status`; groups have `.score` but no `.status`."""
-    return [c[: -len(".status")] for c in frame.columns if c.endswith(".status")]
-
-
-def frame_groups(frame: pd.DataFrame, signals: list[str]) -> list[str]:
-    known = set(signals)
-    return [c[: -len(".score")] for c in frame.columns
-            if c.endswith(".score") and c[: -len(".score")] not in known]
-
-
-def read_meta(weights: Any, frame: pd.DataFrame,
-              methods: dict[str, str] | None = None) -> RenderMeta:
-    """Labels, tree, tiers and rules from a `WeightFile`, restricted to the frame's columns;
-    `methods` (from the run) says how computed signals were computed."""
-    in_frame = frame_signals(frame)
-    group_keys = frame_groups(frame, in_frame)
-    specs: dict[str, Any] = dict(getattr(weights, "signals", {}) or {})
-    gspecs: dict[str, Any] = dict(getattr(weights, "groups", {}) or {})
-
-    tiers = tuple(
-        TierInfo(name=t.name, color=t.color, below=t.below, rank=i)
-        for i, t in enumerate(getattr(weights, "tiers", []) or []))
-    ins = getattr(weights, "insufficient", None)
-    insufficient = TierInfo(name=ins.name if ins else "insufficient data",
-                            color=ins.color if ins else UNKNOWN_TIER_COLOR, below=None, rank=-1)
-
+def read_meta(run: RunResult) -> RenderMeta:
+    """Labels, tree, tiers and rules of the run's weight file; the signals are the ones the
+    run scored (every signal any profile uses), the rules those each profile applied."""
+    wf = run.weights
+    specs = wf.all_signals()
+    tiers = tuple(TierInfo(name=t.name, color=t.color, below=t.below, rank=i)
+                  for i, t in enumerate(wf.tiers))
+    insufficient = TierInfo(name=wf.insufficient.name, color=wf.insufficient.color,
+                            below=None, rank=-1)
     groups: list[GroupMeta] = []
     owner: dict[str, str] = {}
-    children = {g for spec in gspecs.values() for g in spec.groups}
+    children = {g for spec in wf.groups.values() for g in spec.groups}
 
     def walk(key: str, depth: int, parent: str | None) -> None:
-        spec = gspecs[key]
-        sigs = tuple(s for s in spec.signals if s in in_frame)
+        spec = wf.groups[key]
+        sigs = tuple(s for s in spec.signals if s in specs)
         for s in sigs:
             owner[s] = key
-        if key in group_keys or sigs:
-            groups.append(GroupMeta(key=key, label=spec.label or _words(key), depth=depth,
-                                    parent=parent, signals=sigs))
+        groups.append(GroupMeta(key=key, label=spec.label or display_label(wf, key),
+                                depth=depth, parent=parent, signals=sigs))
         for child in spec.groups:
-            if child in gspecs:
-                walk(child, depth + 1, key)
+            walk(child, depth + 1, key)
 
-    for key in gspecs:
+    for key in wf.groups:
         if key not in children:
             walk(key, 0, None)
-
-    ordered = [k for k in specs if k in in_frame] + [k for k in in_frame if k not in specs]
-    signals = {}
-    for key in ordered:
-        spec = specs.get(key)
-        signals[key] = SignalMeta(
-            key=key,
-            label=(spec.label if spec is not None and spec.label else _words(key)),
-            unit=getattr(spec, "unit", None), description=getattr(spec, "description", None),
-            group=owner.get(key), max_age=getattr(spec, "max_age", None),
-            rule=getattr(spec, "score", None), method=(methods or {}).get(key))
-    ungrouped = tuple(k for k in ordered if k not in owner)
-
+    signals = {key: SignalMeta(key=key, label=display_label(wf, key), unit=spec.unit,
+                               description=spec.description, group=owner.get(key),
+                               max_age=spec.max_age, rule=spec.score,
+                               method=run.methods.get(key))
+               for key, spec in specs.items()}
     return RenderMeta(
-        title=getattr(weights, "name", None) or "Customer health",
-        weights_path=getattr(weights, "path", None),
-        tiers=tiers, insufficient=insufficient,
-        min_coverage=float(getattr(weights, "min_coverage", 0.0) or 0.0),
-        priority_rule=PRIORITY_WORDS.get(getattr(weights, "priority", "risk_x_arr"),
-                                         str(getattr(weights, "priority", ""))),
-        signals=signals, groups=tuple(groups), ungrouped=ungrouped,
-        profile_rules=_profile_rules(weights, signals))
-
-
-def _profile_rules(weights: Any, signals: dict[str, SignalMeta]) -> dict[str, dict[str, Any]]:
-    """Per profile (segment variation), the score rule of each signal as the engine used it."""
-    try:
-        profiles = weights.profiles()
-    except Exception:  # noqa: BLE001 - explanations then use the default rules
-        return {}
-    return {p.name: {k: s.score for k, s in p.signals.items() if k in signals}
-            for p in profiles}
-
-
-def _words(key: str) -> str:
-    """`open_tickets` → `Open tickets` when the weight file gives no label."""
-    text = key.replace("_", " ").replace(".", " ").strip()
-    return text[:1].upper() + text[1:]
+        title=wf.name, weights_path=wf.path, tiers=tiers, insufficient=insufficient,
+        min_coverage=wf.min_coverage, priority_rule=PRIORITY_WORDS[wf.priority],
+        signals=signals, groups=tuple(groups),
+        ungrouped=tuple(k for k in signals if k not in owner),
+        profile_rules={p.name: {k: s.score for k, s in p.signals.items()}
+                       for p in run.profiles})

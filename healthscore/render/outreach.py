@@ -1,17 +1,18 @@
 """The outreach list: who to contact first, overall and per owner, as HTML, Markdown and CSV.
 
-Ranking uses the engine's `priority` column (the weight file decides what it means), highest
-first; ties go to the lower score, then the name, so the order is stable run to run.
-Customers without a score have no priority: they are listed apart as "collect data first",
+The list is the run's own (`RunResult.outreach`, engine/outreach.py decides who is on it and
+in which order): the pages show its rows in its order, each owner's list is its rows of that
+owner, and the CSVs are its rows with its columns, written by the same table writer as
+`scores/outreach.csv`. Customers without a score are listed apart as "collect data first",
 because missing data is not bad health and must not be ranked as if it were.
 """
 
 from __future__ import annotations
 
-import csv
 import difflib
-import io
 from collections.abc import Iterable
+
+import pandas as pd
 
 from healthscore.errors import DataError, Problem
 from healthscore.render.context import (
@@ -24,24 +25,21 @@ from healthscore.render.context import (
 from healthscore.render.names import safe_stem
 
 OUTREACH_DIR = "outreach"
-CSV_COLUMNS = ("rank", "customer_id", "name", "owner", "segment", "tier", "score", "arr",
-               "priority", "change", "reasons", "scorecard")
 
 
-def rank(customers: Iterable[CustomerSummary]) -> list[OutreachEntry]:
-    """Scored customers with a priority, highest priority first."""
-    ranked = sorted((c for c in customers if c.priority is not None and c.score is not None),
-                    key=lambda c: (-c.priority, c.score, c.name, c.customer_id))
-    return [OutreachEntry(rank=i, customer=c, priority=c.priority)
-            for i, c in enumerate(ranked, start=1)]
+def entries(outreach: pd.DataFrame, by_id: dict[str, CustomerSummary]) -> list[OutreachEntry]:
+    """The run's outreach rows as page entries, in the run's order."""
+    ids = outreach["customer_id"].astype(str).tolist()
+    return [OutreachEntry(rank=r, customer=by_id[cid], priority=p) for r, cid, p in zip(
+        outreach["rank"].tolist(), ids, outreach["priority"].tolist(), strict=True)]
 
 
 def owner_stem(owner: str) -> str:
     return "owner-" + safe_stem(owner)
 
 
-def owner_lists(customers: list[CustomerSummary], owners: Iterable[str] | None
-                ) -> list[OwnerList]:
+def owner_lists(customers: list[CustomerSummary], outreach: pd.DataFrame,
+                owners: Iterable[str] | None) -> list[OwnerList]:
     """One list per owner (all owners, or the ones asked for), in name order."""
     present = sorted({c.owner for c in customers if c.owner})
     if owners is not None:
@@ -49,13 +47,12 @@ def owner_lists(customers: list[CustomerSummary], owners: Iterable[str] | None
         if unknown:
             raise DataError([Problem(_no_such_owner(o, present), key="owner") for o in unknown])
     chosen = present if owners is None else [o for o in present if o in set(owners)]
+    counts = outreach["owner"].value_counts() if "owner" in outreach else pd.Series(dtype=int)
     out = []
     for owner in chosen:
         stem = f"{OUTREACH_DIR}/{owner_stem(owner)}"
-        count = sum(1 for c in customers if c.owner == owner and c.priority is not None
-                    and c.score is not None)
-        out.append(OwnerList(owner=owner, count=count, href=f"{stem}.html", md_href=f"{stem}.md",
-                             csv_href=f"{stem}.csv"))
+        out.append(OwnerList(owner=owner, count=int(counts.get(owner, 0)), href=f"{stem}.html",
+                             md_href=f"{stem}.md", csv_href=f"{stem}.csv"))
     return out
 
 
@@ -65,44 +62,25 @@ def _no_such_owner(owner: str, present: list[str]) -> str:
     return f"no customer is owned by `{owner}`{hint}"
 
 
-def outreach_contexts(run: RunInfo, customers: list[CustomerSummary], priority_rule: str,
-                      owners: Iterable[str] | None) -> list[tuple[str, OutreachContext]]:
-    """(file stem relative to the root, context) for everyone's list and each owner's."""
-    lists = owner_lists(customers, owners)
+def outreach_contexts(run: RunInfo, customers: list[CustomerSummary], outreach: pd.DataFrame,
+                      priority_rule: str, priority_in_money: bool,
+                      owners: Iterable[str] | None
+                      ) -> list[tuple[str, OutreachContext, pd.DataFrame]]:
+    """(file stem relative to the root, context, the list's rows) for everyone's list and
+    each owner's."""
+    lists = owner_lists(customers, outreach, owners)
+    by_id = {c.customer_id: c for c in customers}
     jobs: list[tuple[str, str | None]] = [(f"{OUTREACH_DIR}/index", None)]
     jobs += [(ol.href.removesuffix(".html"), ol.owner) for ol in lists]
     out = []
     for stem, owner in jobs:
+        rows = outreach if owner is None else outreach[outreach["owner"] == owner]
         mine = customers if owner is None else [c for c in customers if c.owner == owner]
         needs = sorted((c for c in mine if c.score is None),
                        key=lambda c: (-(c.arr or 0.0), c.name))
         out.append((stem, OutreachContext(
-            root="../", run=run, owner=owner, priority_rule=priority_rule, entries=rank(mine),
-            needs_data=needs, owner_lists=lists, portfolio_href="index.html",
-            csv_href=f"{stem}.csv", md_href=f"{stem}.md")))
+            root="../", run=run, owner=owner, priority_rule=priority_rule,
+            priority_in_money=priority_in_money,
+            entries=entries(rows, by_id), needs_data=needs, owner_lists=lists,
+            portfolio_href="index.html", csv_href=f"{stem}.csv", md_href=f"{stem}.md"), rows))
     return out
-
-
-def _cell(value: object) -> object:
-    """Neutralise spreadsheet formulas: a name like `=HYPERLINK(...)` stays text in Excel."""
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + value
-    return value
-
-
-def _round(value: float | None, digits: int = 2) -> float | str:
-    return "" if value is None else round(value, digits)
-
-
-def outreach_csv(context: OutreachContext) -> str:
-    """The ranked list as CSV (one row per entry), for spreadsheets and CRM imports."""
-    buf = io.StringIO()
-    writer = csv.writer(buf, lineterminator="\n")
-    writer.writerow(CSV_COLUMNS)
-    for e in context.entries:
-        c = e.customer
-        writer.writerow([_cell(v) for v in (
-            e.rank, c.customer_id, c.name, c.owner or "", c.segment or "", c.tier,
-            _round(c.score), _round(c.arr), _round(e.priority), _round(c.change),
-            "; ".join(c.reasons), c.href)])
-    return buf.getvalue()

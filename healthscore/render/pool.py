@@ -24,10 +24,11 @@ import pandas as pd
 
 from healthscore.errors import Problem, TemplateError
 from healthscore.render.build import scorecard_contexts
-from healthscore.render.context import CustomerSummary, RunInfo, TrendPoint
+from healthscore.render.context import CustomerSummary, ParentView, RunInfo, TrendPoint
 from healthscore.render.env import Templates
 from healthscore.render.meta import RenderMeta
 from healthscore.render.output import write_file
+from healthscore.render.portfolio import family_fields
 
 PARALLEL_MIN = 400  # below this, starting processes costs more than it saves
 Progress = Callable[[int, int], None]
@@ -47,13 +48,21 @@ class ScorecardJob:
     folder: Path  # where scorecards go
     pages: list[Callable[[], object]] = field(default_factory=list)
     changes: dict[str, dict] = field(default_factory=dict)  # customer → stored-trend fields
+    parents: list[ParentView] = field(default_factory=list)  # the engine's roll-ups
+    # customer id → its scorecard's family fields; filled once from `parents` before rendering
+    families: dict[str, dict[str, object]] = field(default_factory=dict)
 
     def render_range(self, start: int, stop: int) -> int:
         """Write the HTML and Markdown scorecards of rows start..stop; returns how many."""
         sub = self.frame.iloc[start:stop]
+        if self.parents and not self.families:
+            self.families = family_fields(self.parents, self.summaries)
+        families = self.families
         n = 0
         for ctx in scorecard_contexts(sub, self.summaries[start:stop], self.meta, self.run,
                                       self.past, self.changes):
+            if ctx.customer.customer_id in families:  # a parent or a child account
+                ctx = ctx.model_copy(update=families[ctx.customer.customer_id])
             stem = self.folder / ctx.customer.stem
             html = self.templates.render("scorecard.html.j2", ctx)
             md = self.templates.render("scorecard.md.j2", ctx)
@@ -124,6 +133,8 @@ def render_scorecards(job: ScorecardJob, jobs: int | None = None,
     idles at the end waiting for it.
     """
     global _JOB
+    if job.parents and not job.families:  # once, before workers fork
+        job.families = family_fields(job.parents, job.summaries)
     total = len(job.frame)
     jobs = default_jobs() if jobs is None else max(int(jobs), 1)
     parallel = (jobs > 1 and total >= PARALLEL_MIN and sys.platform.startswith("linux")

@@ -2,19 +2,21 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
+from healthscore.engine.tiers import tier_index
 from healthscore.render.build import as_float, clean
 from healthscore.render.context import (
     CustomerSummary,
     HistogramBin,
+    HistogramPart,
     Mover,
     OwnerSummary,
     ParentView,
     PortfolioContext,
     PortfolioTotals,
     RunInfo,
-    TierInfo,
     TierSummary,
     TrendPoint,
 )
@@ -24,14 +26,6 @@ from healthscore.render.outreach import owner_stem
 
 BINS = 10
 MOVERS = 5
-
-
-def tier_of(score: float, tiers: list[TierInfo]) -> TierInfo:
-    """The first tier whose exclusive `below` the score is under (the engine's rule)."""
-    for tier in tiers:
-        if tier.below is None or score < tier.below:
-            return tier
-    return tiers[-1]
 
 
 def parent_views(rollups: pd.DataFrame | None, customers: list[CustomerSummary],
@@ -46,14 +40,43 @@ def parent_views(rollups: pd.DataFrame | None, customers: list[CustomerSummary],
         own = by_id.get(pid)
         name = clean(row.get("name")) or (own.name if own else pid)
         tier = str(clean(row.get("tier")) or "")
+        children = int(as_float(row.get("children")) or 0)
+        scored_children = int(as_float(row.get("scored_children")) or 0)
         out.append(ParentView(
             parent_id=pid, name=str(name), score=as_float(row.get("score")), tier=tier,
             tier_color=tier_colors.get(tier, UNKNOWN_TIER_COLOR),
-            children=int(as_float(row.get("children")) or 0),
-            scored_children=int(as_float(row.get("scored_children")) or 0),
+            own_score=as_float(row.get("own_score")),
+            accounts=int(as_float(row.get("accounts")) or children),
+            scored_accounts=int(as_float(row.get("scored_accounts")) or scored_children),
+            children=children, scored_children=scored_children,
             arr=as_float(row.get("arr")), method=str(clean(row.get("method")) or ""),
             href=own.href if own else None))
     return sorted(out, key=lambda p: (p.score is None, p.score or 0.0, p.name))
+
+
+def family_fields(parents: list[ParentView], customers: list[CustomerSummary]
+                  ) -> dict[str, dict[str, object]]:
+    """customer id → the scorecard fields about its account family (`family` and `children`
+    for a parent, `parent` for a child); customers in no family are left out."""
+    if not parents:
+        return {}
+    by_id = {p.parent_id: p for p in parents}
+    kids: dict[str, list[CustomerSummary]] = {}
+    for c in customers:
+        if c.parent_id in by_id and c.parent_id != c.customer_id:
+            kids.setdefault(c.parent_id, []).append(c)
+    out: dict[str, dict[str, object]] = {}
+    for c in customers:
+        fields: dict[str, object] = {}
+        if c.customer_id in by_id:
+            fields["family"] = by_id[c.customer_id]
+            fields["children"] = sorted(kids.get(c.customer_id, []),
+                                        key=lambda k: (k.score is None, k.score or 0.0, k.name))
+        if c.parent_id in by_id and c.parent_id != c.customer_id:
+            fields["parent"] = by_id[c.parent_id]
+        if fields:
+            out[c.customer_id] = fields
+    return out
 
 
 def owner_summaries(customers: list[CustomerSummary], lowest: str | None,
@@ -77,6 +100,24 @@ def owner_summaries(customers: list[CustomerSummary], lowest: str | None,
     return sorted(out, key=lambda o: (-o.arr_lowest_tier, o.owner))
 
 
+def histogram_bins(scored: list[CustomerSummary], run: RunInfo) -> list[HistogramBin]:
+    """Ten bins of ten points, each split by the tier the engine gave its customers, so a bin
+    that straddles a tier edge (70–80 with watch below 75) shows both tiers' customers."""
+    width = 100 / BINS
+    scores = np.array([c.score for c in scored], dtype="float64")
+    where = np.clip((scores // width).astype(int), 0, BINS - 1)
+    names = np.array([c.tier for c in scored], dtype=object)
+    limits = [t.below for t in run.tiers[:-1]]
+    mids = tier_index((np.arange(BINS) + 0.5) * width, limits)
+    per_tier = [(t, np.bincount(where[names == t.name], minlength=BINS)) for t in run.tiers]
+    total = np.bincount(where, minlength=BINS)
+    return [HistogramBin(
+        lo=i * width, hi=(i + 1) * width, count=int(total[i]),
+        color=run.tiers[mids[i]].color if run.tiers else "#6b7280",
+        parts=[HistogramPart(tier=t.name, color=t.color, count=int(n[i]))
+               for t, n in per_tier if n[i]]) for i in range(BINS)]
+
+
 def portfolio_context(run: RunInfo, customers: list[CustomerSummary],
                       past: dict[str, list[TrendPoint]], outreach_href: str,
                       parents: list[ParentView] | None = None,
@@ -91,13 +132,7 @@ def portfolio_context(run: RunInfo, customers: list[CustomerSummary],
                                  arr=arr, arr_share=arr / total_arr if total_arr else 0.0))
 
     scored = [c for c in customers if c.score is not None]
-    counts = [0] * BINS
-    for c in scored:
-        counts[min(int(c.score // (100 / BINS)), BINS - 1) if c.score > 0 else 0] += 1
-    width = 100 / BINS
-    histogram = [HistogramBin(lo=i * width, hi=(i + 1) * width, count=counts[i],
-                              color=tier_of((i + 0.5) * width, run.tiers).color
-                              if run.tiers else "#6b7280") for i in range(BINS)]
+    histogram = histogram_bins(scored, run)
 
     movers = []
     cutoff = month_before(run.as_of)

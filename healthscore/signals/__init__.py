@@ -5,7 +5,7 @@
 docs/signals.md.
 
 The computation (and DuckDB) is imported on first use: the weight-file model imports
-`healthscore.signals.spec`, and scoring a ready table should not pay for an engine it does not
+`healthscore.spec.sources`, and scoring a ready table should not pay for an engine it does not
 use.
 """
 
@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from healthscore.signals.spec import MetricSpec, SourceSpec
+from healthscore.spec.sources import MetricSpec, SourceSpec
 
 if TYPE_CHECKING:
     from healthscore.signals.compute import SignalTable, compute_signals, compute_table

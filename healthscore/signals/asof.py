@@ -15,6 +15,8 @@ from datetime import UTC, date, datetime, timedelta
 
 import pandas as pd
 
+from healthscore.spec.durations import parse_duration
+
 
 @dataclass(frozen=True)
 class AsOf:
@@ -27,14 +29,10 @@ class AsOf:
         """First instant (inclusive) of a window ending at `end`; None = all history."""
         if window is None:
             return None
-        from healthscore.weights.durations import parse_duration
-
         return self.end - parse_duration(window)
 
     def previous(self, window: str) -> tuple[pd.Timestamp, pd.Timestamp]:
         """The window of the same length just before this one: [start, end)."""
-        from healthscore.weights.durations import parse_duration
-
         offset = parse_duration(window)
         this_start = self.end - offset
         return this_start - offset, this_start

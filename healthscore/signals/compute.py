@@ -25,14 +25,14 @@ from healthscore.signals.asof import AsOf, as_of_instant, sql_ts
 from healthscore.signals.filters import filter_columns
 from healthscore.signals.metrics import AGG, Planned, plan
 from healthscore.signals.sources import ROW, Table, open_table, q
-from healthscore.signals.spec import (
+from healthscore.signals.wording import describe
+from healthscore.spec.sources import (
     ACCOUNTS_RULE,
     MetricSpec,
     SourceSpec,
     accounts_tables,
     time_column,
 )
-from healthscore.signals.wording import describe
 
 if TYPE_CHECKING:
     from healthscore.weights.model import WeightFile
@@ -66,17 +66,16 @@ def compute_signals(weights: WeightFile, as_of: date | datetime | str, *,
     every problem found.
     """
     signals = {name: (sig.column or name, sig.compute) for name, sig in weights.signals.items()}
-    base = Path(base_dir or getattr(weights, "base_dir", None) or ".")
+    base = Path(base_dir or weights.base_dir or ".")
     sources = dict(weights.sources or {})
     if base_dir is None:  # each relative path from the folder of the file that wrote it
-        declared = getattr(weights, "_source_dirs", {}) or {}
+        declared = weights.source_dirs
         for name, spec in sources.items():
             if spec.path and name in declared and not Path(spec.path).is_absolute():
                 sources[name] = spec.model_copy(
                     update={"path": str(Path(declared[name]) / spec.path)})
     return compute_table(sources, signals, as_of, base_dir=base,
-                         tables=tables, file=getattr(weights, "path", None),
-                         id_column=getattr(weights, "id_column", "customer_id"))
+                         tables=tables, file=weights.path, id_column=weights.id_column)
 
 
 def compute_table(sources: dict[str, SourceSpec],

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from healthscore.errors import Problem
 from healthscore.signals.sources import Table, lit, q
-from healthscore.signals.spec import Condition, Filter, FilterValue, Scalar
+from healthscore.spec.sources import Condition, Filter, FilterValue, Scalar
 
 
 def literal(value: Scalar, text: bool = False) -> str:

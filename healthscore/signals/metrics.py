@@ -20,7 +20,7 @@ from healthscore.errors import Problem
 from healthscore.signals.asof import AsOf, sql_ts
 from healthscore.signals.filters import condition
 from healthscore.signals.sources import Table, q
-from healthscore.signals.spec import MetricSpec, lacks_time, time_column
+from healthscore.spec.sources import MetricSpec, lacks_time, time_column
 
 ZERO_WHEN_EMPTY = {"count", "sum", "distinct"}
 AGG = "__T__"  # stands for the aggregate table's alias in `Planned.value`

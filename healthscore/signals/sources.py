@@ -30,7 +30,7 @@ import duckdb
 import pandas as pd
 
 from healthscore.errors import DataError, Problem
-from healthscore.signals.spec import SourceSpec
+from healthscore.spec.sources import SourceSpec
 
 ROW = "__row"  # position of a row in a pandas-read export, for "line N" in messages
 # What a timestamp written as text may look like: a date, then optionally a time of day, then

@@ -6,7 +6,7 @@ wherever the value is shown; this is the one text every output uses.
 
 from __future__ import annotations
 
-from healthscore.signals.spec import MetricSpec
+from healthscore.spec.sources import MetricSpec
 
 
 def _num(x: float) -> str:
@@ -14,8 +14,9 @@ def _num(x: float) -> str:
 
 
 def describe(spec: MetricSpec) -> str:
-    """E.g. `CSAT: share of ratings 4-5 on a 1-5 scale ×100 (top-two-box), surveys where
-    kind = csat, last 90d, at least 3 responses`."""
+    """E.g. `% of ratings 4-5 on a 1-5 scale, from `surveys`, where kind = csat, last 90d, at
+    least 3 responses`. It is always shown next to the signal's own name, so it does not
+    start with one ("CSAT: CSAT: …" on a scorecard)."""
     m = spec.metric
     col = spec.value_column()
     if m in ("csat", "ces"):
@@ -23,14 +24,14 @@ def describe(spec: MetricSpec) -> str:
         thr = spec.rating_threshold()
         scale = f"on a {_num(lo)}-{_num(hi)} scale"
         if m == "csat":
-            what = (f"CSAT: mean rating {scale}" if spec.rating_method() == "mean" else
-                    f"CSAT: % of ratings {_num(thr)}-{_num(hi)} {scale}")
+            what = (f"mean rating {scale}" if spec.rating_method() == "mean" else
+                    f"% of ratings {_num(thr)}-{_num(hi)} {scale}")
         else:
-            what = (f"CES: mean effort {scale} (lower is better)"
+            what = (f"mean effort {scale} (lower is better)"
                     if spec.rating_method() == "mean" else
-                    f"CES: % of low-effort answers ({_num(lo)}-{_num(thr)}) {scale}")
+                    f"% of low-effort answers ({_num(lo)}-{_num(thr)}) {scale}")
     elif m == "nps":
-        what = "NPS: % promoters (9-10) minus % detractors (0-6)"
+        what = "% promoters (9-10) minus % detractors (0-6)"
     elif m == "count":
         what = "number of rows"
     elif m == "distinct":

@@ -2,7 +2,7 @@
 
     store = open_store("healthscore.db")          # or "postgresql://…", or $HEALTHSCORE_STORE
     recorded = record_run(store, run.frame, record, inputs={"accounts": "raw/accounts.csv"})
-    stored = load_run(store, recorded.run_id)     # .frame, .record, .weights, .as_of
+    stored = load_run(store, recorded.run_id)     # .frame, .run_json, .weights, .as_of
     history = history_frame(store)                # customer_id, as_of, score, tier
 
 docs/history.md describes the schema and how to query it with SQL.

@@ -5,11 +5,15 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 
+import numpy as np
 import pandas as pd
 import sqlalchemy as sa
 
+from healthscore.engine.run import RunResult
+from healthscore.engine.sinks import Outreach, Rollups, TierTotals
+from healthscore.engine.source import CHUNK_ROWS
 from healthscore.errors import DataError, Problem
 from healthscore.store import frames
 from healthscore.store.connect import Store
@@ -21,23 +25,33 @@ RUN_LIST = ("run_id", "as_of", "created_at", "label", "weights_digest", "custome
 
 
 @dataclass
-class StoredRun:
-    """A run read from the store; quacks like `ScoreRun` for `render_run` (frame, weights,
-    as_of, rollups, methods), so a stored run renders without re-scoring."""
+class StoredRun(RunResult):
+    """A run read from the store: a `RunResult` (so `render_run` renders it as it was, without
+    re-scoring) plus its `run.json` as recorded and the inputs' fingerprints."""
 
-    run_id: str
-    frame: pd.DataFrame
-    record: dict
-    weights: WeightFile
-    as_of: date
-    inputs: dict = field(default_factory=dict)     # role → fingerprint
-    rollups: pd.DataFrame | None = None
-    methods: dict[str, str] = field(default_factory=dict)
-    warnings: list = field(default_factory=list)
+    run_json: dict = field(default_factory=dict)      # run.json as recorded
+    fingerprints: dict = field(default_factory=dict)   # role → path, size, sha256
 
     @property
     def label(self) -> str:
-        return self.record["weights"].get("name", "")
+        return self.run_json.get("weights", {}).get("name", "")
+
+
+def result_from_frame(frame: pd.DataFrame, weights: WeightFile, as_of: date,
+                      **fields) -> StoredRun:
+    """A run's whole-portfolio pieces (tier totals, the outreach list, parent roll-ups) from
+    its scored frame, by the engine's own sinks: the same decisions the run made, no
+    re-scoring. `fields`: any other `StoredRun` field (run_json, run_id, methods, ...)."""
+    result = StoredRun(weights=weights, as_of=as_of, profiles=weights.profiles(),
+                       customers=len(frame), **fields)
+    parents = (pd.unique(frame[weights.rollup.parent].dropna()) if weights.rollup
+               and weights.rollup.parent in frame else np.array([]))
+    for sink in (TierTotals(), Outreach(weights, weights.outreach_top(), CHUNK_ROWS),
+                 Rollups(weights, parents)):
+        sink.add(frame)
+        sink.close(result)
+    result.frame = frame
+    return result
 
 
 def list_runs(store: Store) -> pd.DataFrame:
@@ -68,10 +82,8 @@ def _read(conn: sa.Connection, query: sa.Select) -> pd.DataFrame:
 
 
 def load_run(store: Store, run_id: str) -> StoredRun:
-    """The run's frame and run.json exactly as recorded, its weights rebuilt, roll-ups
-    recomputed from the stored frame (no re-scoring)."""
-    from healthscore.engine.rollup import rollup
-
+    """The run's frame and run.json exactly as recorded, its weights rebuilt, its tier
+    totals, outreach list and roll-ups recomputed from the stored frame (no re-scoring)."""
     with store.reading() as conn:
         row = _run_row(conn, store, run_id)
         res = _read(conn, sa.select(results).where(results.c.run_id == run_id))
@@ -83,9 +95,11 @@ def load_run(store: Store, run_id: str) -> StoredRun:
     weights = WeightFile.model_validate(json.loads(row["weights_json"]))
     as_of = row["as_of"] if isinstance(row["as_of"], date) else date.fromisoformat(
         str(row["as_of"]))
-    return StoredRun(run_id=run_id, frame=frame, record=record, weights=weights, as_of=as_of,
-                     inputs=json.loads(row["inputs_json"]), rollups=rollup(frame, weights),
-                     methods=dict(record.get("methods") or {}))
+    return result_from_frame(
+        frame, weights, as_of, run_id=run_id, run_json=record,
+        fingerprints=json.loads(row["inputs_json"]),
+        inputs=dict(record.get("inputs") or {}), methods=dict(record.get("methods") or {}),
+        created_at=datetime.fromisoformat(record["created_at"]))
 
 
 def customer_history(store: Store, customer_id: str) -> pd.DataFrame:

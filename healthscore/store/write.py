@@ -78,7 +78,7 @@ def _checked(frame: pd.DataFrame, record: dict) -> None:
     for key in ("as_of", "created_at", "weights", "resolved_weights"):
         if key not in record:
             problems.append(Problem(f"the run record lacks `{key}` (build it with "
-                                    "healthscore.outputs.run_record)", key=key))
+                                    "RunResult.record())", key=key))
     if problems:
         raise DataError(problems)
 
@@ -86,7 +86,7 @@ def _checked(frame: pd.DataFrame, record: dict) -> None:
 def record_run(store: Store, frame: pd.DataFrame, record: dict, *,
                inputs: dict[str, Path | str], progress: Progress | None = None) -> Recorded:
     """Store a scored run (`frame` as in docs/architecture.md, `record` the run.json dict from
-    `healthscore.outputs.run_record`). `inputs`: role → file or folder, fingerprinted."""
+    `RunResult.record()`). `inputs`: role → file or folder, fingerprinted."""
     _checked(frame, record)
     prints = fp.fingerprints(inputs)
     digest = record["weights"]["digest"]

@@ -8,7 +8,7 @@ from datetime import date
 import numpy as np
 import pandas as pd
 
-from healthscore.weights.durations import parse_duration
+from healthscore.spec.durations import parse_duration
 from healthscore.weights.model import TrendSpec, WeightFile
 
 DEFAULT = TrendSpec()

@@ -15,8 +15,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator, model_validator
 
-from healthscore.signals.spec import MetricSpec, SourceSpec
-from healthscore.weights.durations import Duration
+from healthscore.spec.durations import Duration
+from healthscore.spec.sources import MetricSpec, SourceSpec
 
 FORMAT_VERSION = 1
 MissingPolicy = Literal["redistribute", "neutral", "zero"]
@@ -203,6 +203,15 @@ class TrendSpec(Strict):
     window: Duration = Field("3M", description="the longer window a change is also given over")
 
 
+class OutreachSpec(Strict):
+    """Who the outreach list is for: the customers in the tiers that need action."""
+
+    tiers: list[str] | None = Field(
+        None, min_length=1,
+        description="tier names on the list (default: every tier but the healthiest)")
+    top: int | None = Field(None, ge=1, description="keep only the N highest priorities")
+
+
 class WeightFile(Strict):
     """A whole weight file after `extends:` has been resolved."""
 
@@ -222,6 +231,7 @@ class WeightFile(Strict):
     drivers: int = Field(3, ge=0, le=10, description="how many drivers to name per customer")
     rollup: RollupSpec | None = None
     trend: TrendSpec | None = None
+    outreach: OutreachSpec = Field(default_factory=OutreachSpec)
     sources: dict[str, SourceSpec] | None = None
     groups: dict[str, GroupSpec] = Field(default_factory=dict)
     signals: dict[str, SignalSpec] = Field(min_length=1)
@@ -242,11 +252,47 @@ class WeightFile(Strict):
         """Folder relative paths in this file are resolved against."""
         return self._base_dir
 
+    @property
+    def source_dirs(self) -> dict[str, str]:
+        """Per source, the folder of the file that declared it: its relative path starts
+        there (a base file reached by `extends:` keeps its own folder)."""
+        return dict(self._source_dirs)
+
+    @property
+    def segment_files(self) -> dict[str, WeightFile]:
+        """The weight files segments `use:` instead of this one, by segment name."""
+        return dict(self._segment_files)
+
+    def all_signals(self) -> dict[str, SignalSpec]:
+        """Every signal any profile can use: this file's, then those only a segment's `use:`
+        file defines (the first definition wins)."""
+        out = dict(self.signals)
+        for seg_wf in self._segment_files.values():
+            for name, spec in seg_wf.signals.items():
+                out.setdefault(name, spec)
+        return out
+
+    def all_groups(self) -> list[str]:
+        """Every group name any profile can use, this file's first."""
+        groups = list(self.groups)
+        for seg_wf in self._segment_files.values():
+            groups += [g for g in seg_wf.groups if g not in groups]
+        return groups
+
+    def outreach_tiers(self) -> list[str]:
+        """The tiers whose customers are on the outreach list: `outreach.tiers`, or every
+        tier but the healthiest. Customers without a score never are (no data is not bad
+        health)."""
+        if self.outreach.tiers is not None:
+            return list(self.outreach.tiers)
+        return [t.name for t in self.tiers[:-1]] or [self.tiers[0].name]
+
+    def outreach_top(self) -> int | None:
+        return self.outreach.top
+
     def signal_label(self, name: str) -> str:
         """The signal's label, also for a signal only a segment's `use:` file defines."""
-        spec = self.signals.get(name)
-        for seg_wf in self._segment_files.values():
-            spec = spec or seg_wf.signals.get(name)
+        spec = self.all_signals().get(name)
         return spec.label if spec and spec.label else name
 
     def digest(self) -> str:
@@ -256,6 +302,9 @@ class WeightFile(Strict):
         import json
 
         resolved = self.model_dump(mode="json", exclude_none=True)
+        # a segment's `use:` file is part of the formula too: a change there is a new digest
+        resolved["segment files"] = {name: seg.model_dump(mode="json", exclude_none=True)
+                                     for name, seg in sorted(self._segment_files.items())}
         return hashlib.sha256(json.dumps(resolved, sort_keys=True).encode()).hexdigest()[:16]
 
     def profiles(self):  # -> list[Profile]; imported lazily to keep the model module small

@@ -26,6 +26,7 @@ PINNED = datetime(2026, 11, 2, 9, 30, tzinfo=UTC)
 def sample_frame(n: int = 60) -> pd.DataFrame:
     df = render_sample.customers(n)
     df.loc[0, "name"] = XSS
+    df.loc[1, "name"] = XSS   # on the outreach list too (row 0 is healthy)
     df.loc[1, "customer_id"] = TRAVERSAL_ID
     df.loc[2, "owner"] = "=HYPERLINK(\"http://evil\")"
     df.loc[3, "customer_id"] = "acme corp/emea"

@@ -9,6 +9,7 @@ browser fails with a message saying so.
 
 from __future__ import annotations
 
+import math
 import os
 import shutil
 from pathlib import Path
@@ -209,7 +210,7 @@ def test_outreach_page(page, site, run):
     watch = Watch(page)
     page.goto((site / "outreach" / "index.html").as_uri())
     ranks = [int(v) for v in column_values(page, 0, "#outreach")]
-    assert ranks == list(range(1, run.frame["priority"].notna().sum() + 1))
+    assert ranks == run.outreach["rank"].tolist()  # the run's list, in its order
     page.screenshot(path=str(SHOTS / "outreach.png"))
     page.select_option("select[data-filter=owner]", "Chen Wu")
     owners = visible_rows(page, "#outreach").evaluate_all("rows => rows.map(r => r.dataset.owner)")
@@ -262,3 +263,183 @@ def test_large_table_pages_sorts_and_filters_over_all_rows(page, big_site):
         page.click("[data-more]")
     assert visible_rows(page).count() == len(mine)
     watch.assert_clean()
+
+
+# -- every page at phone width, pill contrast, one number per customer on every page -------
+
+WIDTHS = {"desktop": 1400, "phone": 400}
+
+
+def _pages(site, run) -> dict[str, Path]:
+    """The portfolio, everyone's and one owner's outreach list, and three scorecards: a
+    parent account's (family table, gauge, breakdown), a child's and an unscored one."""
+    frame = run.frame
+    parent = run.rollups["parent_id"].iloc[0]
+    child = frame.loc[frame["parent_id"].notna(), "customer_id"].iloc[0]
+    unscored = frame.loc[frame["score"].isna(), "customer_id"].iloc[0]
+    return {"portfolio": site / "index.html", "outreach": site / "outreach" / "index.html",
+            "outreach-owner": next((site / "outreach").glob("owner-*.html")),
+            "scorecard-parent": site / "customers" / f"{safe_stem(parent)}.html",
+            "scorecard-child": site / "customers" / f"{safe_stem(child)}.html",
+            "scorecard-unscored": site / "customers" / f"{safe_stem(unscored)}.html"}
+
+
+def _overflow(page) -> tuple[int, list[str]]:
+    """The document's scroll width and the elements that stick out past the viewport."""
+    return page.evaluate("""() => {
+        const w = document.documentElement.clientWidth;
+        const name = e => e.tagName + '.' + (e.getAttribute('class') || '');
+        const all = [...document.querySelectorAll('body *')];
+        // sticking out of the page, or scrolling sideways inside it (a table in its wrapper)
+        const out = all.filter(e => e.getBoundingClientRect().right > w + 0.5).map(name)
+            .concat(all.filter(e => e.scrollWidth > e.clientWidth + 1
+                                    && /auto|scroll/.test(getComputedStyle(e).overflowX))
+                       .map(e => 'scrolls: ' + name(e)));
+        return [document.documentElement.scrollWidth, out.slice(0, 5)];
+    }""")
+
+
+@pytest.mark.parametrize("width", WIDTHS.values(), ids=WIDTHS.keys())
+def test_no_horizontal_scroll_and_screenshots(browser, site, run, width):
+    """Every page fits the screen (no sideways scrolling) at 1400 px and at a phone's 400 px;
+    screenshots of both widths are kept in test-artifacts/screenshots to look at."""
+    context = browser.new_context(viewport={"width": width, "height": 900})
+    page = context.new_page()
+    watch = Watch(page)
+    for name, path in _pages(site, run).items():
+        page.goto(path.as_uri())
+        scroll, sticking_out = _overflow(page)
+        assert scroll <= width, f"{name} at {width} px scrolls sideways ({scroll}): {sticking_out}"
+        assert sticking_out == [], f"{name} at {width} px: {sticking_out}"
+        if name.startswith("scorecard"):  # the gauge and breakdown are on screen
+            for part in (".gauge", ".breakdown"):
+                box = page.locator(part).bounding_box()
+                assert box["x"] >= 0 and box["x"] + box["width"] <= width, (name, part, box)
+        page.screenshot(path=str(SHOTS / f"{name}-{width}.png"),
+                        full_page=not name.startswith("outreach"))
+    watch.assert_clean()
+    context.close()
+
+
+def test_outreach_rows_stay_short_on_a_phone(browser, site):
+    context = browser.new_context(viewport={"width": 400, "height": 900})
+    page = context.new_page()
+    page.goto((site / "outreach" / "index.html").as_uri())
+    heights = visible_rows(page, "#outreach").evaluate_all(
+        "rows => rows.map(r => r.getBoundingClientRect().height)")
+    assert heights and max(heights) < 220, max(heights)  # was 400 px with squeezed columns
+    # what a CSM needs on the phone: rank, name, score, ARR and the reasons
+    first = visible_rows(page, "#outreach").first
+    for cell in ("td.rank", "td.cust", "td.score", "td.arr", "td.why"):
+        assert first.locator(cell).is_visible(), cell
+    context.close()
+
+
+def _hex(css: str) -> str:
+    r, g, b = (int(float(v)) for v in css[css.index("(") + 1:css.index(")")].split(",")[:3])
+    return f"#{r:02x}{g:02x}{b:02x}"
+
+
+def _pill_contrasts(page) -> list[tuple[str, str, str, float]]:
+    from healthscore.render.colors import contrast
+
+    styles = page.locator(".pill").evaluate_all(
+        "ps => ps.map(p => [p.textContent.trim(), getComputedStyle(p).backgroundColor, "
+        "getComputedStyle(p).color])")
+    return [(text, _hex(bg), _hex(ink), contrast(_hex(bg), _hex(ink)))
+            for text, bg, ink in styles]
+
+
+def test_tier_pills_pass_wcag_aa(page, site, run):
+    seen = set()
+    for path in _pages(site, run).values():
+        page.goto(path.as_uri())
+        pills = _pill_contrasts(page)
+        assert pills
+        low = [p for p in pills if p[3] < 4.5]
+        assert low == [], low
+        seen |= {p[1] for p in pills}
+    assert {"#d64545", "#e8a317", "#2f9e44"} <= seen  # every default tier colour was checked
+
+
+def test_tier_pills_pass_wcag_aa_with_user_colours(browser, run, tmp_path):
+    """Colours a user sets in the weight file, a mid grey (neither dark nor white ink would
+    do), a pale yellow and a dark blue, still get readable pills."""
+    import dataclasses
+
+    colours = ["#777777", "#fff59d", "#1e3a8a"]
+    tiers = [t.model_copy(update={"color": c})
+             for t, c in zip(run.weights.tiers, colours, strict=True)]
+    mine = dataclasses.replace(run, weights=run.weights.model_copy(update={"tiers": tiers}))
+    out = tmp_path / "colours"
+    render_run(mine, out, jobs=1, generated_at=PINNED)
+    context = browser.new_context(viewport={"width": 1400, "height": 900})
+    page = context.new_page()
+    seen = set()
+    for path in (out / "index.html", out / "outreach" / "index.html"):
+        page.goto(path.as_uri())
+        pills = _pill_contrasts(page)
+        assert [p for p in pills if p[3] < 4.5] == []
+        seen |= {p[1] for p in pills}
+    assert set(colours) <= seen
+    page.screenshot(path=str(SHOTS / "outreach-user-colours.png"))
+    context.close()
+
+
+def test_charts_carry_their_values_as_text(page, site, run):
+    page.goto((site / "index.html").as_uri())
+    label = page.locator("svg.histogram").get_attribute("aria-label")
+    scores = run.frame["score"].dropna()
+    seventy = scores[(scores >= 70) & (scores < 80)]
+    assert f"70–80: {len(seventy)}" in label
+    tiers = run.frame.loc[seventy.index, "tier"].value_counts()
+    for tier, count in tiers.items():
+        if count and len(tiers[tiers > 0]) > 1:
+            assert f"{count} {tier}" in label
+    bar = page.locator("svg.stacked").get_attribute("aria-label")
+    for tier, count in run.frame["tier"].value_counts().items():
+        assert f"{tier}: {count}" in bar
+    row = run.frame[run.frame["score"].notna()].iloc[2]
+    page.goto((site / "customers" / f"{safe_stem(row['customer_id'])}.html").as_uri())
+    shown = page.locator(".scorebox .gauge text").first.text_content()
+    assert page.locator(".gauge").get_attribute("aria-label") == f"score {shown} out of 100"
+    trend = page.locator("svg.trend").get_attribute("aria-label")
+    assert trend.startswith("Score over time: ") and trend.endswith(f"{shown} {row['tier']}")
+
+
+def test_one_customer_has_the_same_numbers_on_every_page(page, site, run):
+    """The outreach list's first customer: score, tier and ARR as the portfolio row, the
+    scorecard's headline, gauge and Overall row, and the outreach row show them."""
+    page.goto((site / "outreach" / "index.html").as_uri())
+    first = visible_rows(page, "#outreach").first
+    name = first.locator("td.cust a").inner_text()
+    href = first.locator("td.cust a").get_attribute("href")
+    on_list = {"score": first.locator("td.score .pill").inner_text(),
+               "arr": first.locator("td.arr").inner_text(),
+               "tier": first.locator("td.score .pill").get_attribute("title")}
+    stems = {f"../customers/{safe_stem(c)}.html": i for i, c in
+             run.frame["customer_id"].astype(str).items()}
+    row = run.frame.loc[stems[href]]
+    assert row["name"] == name
+
+    page.goto((site / "index.html").as_uri())
+    page.fill("input[data-filter=q]", str(row["customer_id"]))
+    mine = visible_rows(page).filter(
+        has=page.locator(f'td.cust a[href="{href.removeprefix("../")}"]'))
+    assert mine.count() == 1
+    on_portfolio = {"score": mine.locator("td").nth(4).inner_text().strip(),
+                    "arr": mine.locator("td").nth(5).inner_text(),
+                    "tier": mine.locator(".pill").inner_text()}
+    assert on_portfolio == on_list
+
+    page.goto((site / "outreach" / href).as_uri())
+    assert page.locator("h1").inner_text() == name
+    gauge = page.locator(".scorebox .gauge text").first.text_content()
+    overall = page.locator(".breakdown tfoot .scorecell b").inner_text()
+    summary = page.locator("p.summary").inner_text()
+    assert gauge == overall == on_list["score"]
+    assert summary.startswith(f"{name} scores {on_list['score']} out of 100 "
+                              f"(tier: {on_list['tier']})")
+    assert page.locator(".scorebox .pill").inner_text() == on_list["tier"]
+    assert on_list["score"] == str(math.floor(row["score"]))  # the engine's number
+    assert on_list["tier"] == row["tier"]

@@ -50,13 +50,14 @@ def test_trend_from_hand_made_history():
     trend = make_trend(past["A"], now)
     assert trend.points[-1] == now and len(trend.points) == 4
     assert trend.month_ago.as_of == date(2026, 10, 1)
-    assert trend.change_month == pytest.approx(7.5)
+    # changes are between shown scores (whole points, truncated): 62 − 55, 62 − 58
+    assert trend.change_month == 7
     assert trend.previous.score == 58.0
-    assert trend.change_since_previous == pytest.approx(4.5)
+    assert trend.change_since_previous == 4
 
     b = make_trend(past["B"], now)
     assert b.month_ago is None and b.change_month is None
-    assert b.change_since_previous == pytest.approx(-7.5)
+    assert b.change_since_previous == -8
     assert past["B"][0].tier_color == "#9ca3af"  # a tier no longer configured: grey
     c = make_trend(past["C"], now)
     assert c.month_ago.score is None and c.change_month is None
@@ -71,7 +72,7 @@ def test_history_needs_its_columns():
 
 
 def _contexts(run, history=None):
-    meta = read_meta(run.weights, run.frame)
+    meta = read_meta(run)
     past = past_points(history, run.as_of, meta.tier_colors)
     stems = safe_stems(run.frame["customer_id"])
     summaries = customer_summaries(run.frame, meta, stems, past, run.as_of)
@@ -127,8 +128,19 @@ def test_portfolio_numbers(run, history):
     scores = frame["score"].dropna()
     assert p.histogram[0].count == int((scores < 10).sum())
     assert p.histogram[-1].count == int((scores >= 90).sum())
+    # each bar split by the engine's tiers: the 70–80 bar holds watch and healthy customers
+    for b in p.histogram:
+        assert sum(part.count for part in b.parts) == b.count
+        inside = frame[(frame["score"] >= b.lo) & ((frame["score"] < b.hi) | (b.hi == 100))]
+        assert {part.tier: part.count for part in b.parts} == \
+            inside["tier"].astype(str).value_counts().to_dict()
+    seventy = {part.tier for part in p.histogram[7].parts}
+    assert seventy <= {"watch", "healthy"} and len(seventy) == 2
     weighted = (frame["score"] * frame["arr"]).sum() / frame.loc[scores.index, "arr"].sum()
     assert p.totals.arr_weighted_score == pytest.approx(weighted)
+    # "ARR at risk": the ARR of the lowest tier, the same figure the terminal prints
+    lowest = run.weights.tiers[0].name
+    assert p.totals.arr_at_risk == pytest.approx(frame.loc[frame["tier"] == lowest, "arr"].sum())
     changes = [c.change for c in summaries if c.change is not None]
     assert p.movers_down[0].change == min(changes)
     assert p.movers_up[0].change == max(changes)

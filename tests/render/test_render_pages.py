@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import csv
+import dataclasses
 import io
 import math
 import re
 from pathlib import Path
 
+import pandas as pd
 import pytest
+from markupsafe import escape
 
 from healthscore.render import render_run, safe_stem
 from healthscore.render.output import MARKER
@@ -72,7 +75,9 @@ def test_scorecard_shows_the_engine_numbers(rendered, run):
     row = run.frame[run.frame["score"].notna()].iloc[5]
     html = _card(rendered, row["customer_id"])
     assert f"<b>{math.floor(row['score'])}</b>" in html  # whole points: truncated
-    assert f"{row['score']:.1f}</b> <span class=\"muted\">/ 100" in html
+    # the breakdown's total is the same shown number as the headline, never 34.1 beside 34
+    assert f"<b>{math.floor(row['score'])}</b> <span class=\"muted\">/ 100" in html
+    assert f"{row['score']:.1f}</b>" not in html
     assert f">{row['tier']}</span>" in html
     assert row["owner"] in html
     for key in ("csat", "nps", "open_tickets"):
@@ -109,19 +114,40 @@ def test_markdown_scorecard(rendered, run):
     assert f"| **Overall** | | **{row['score']:.0f}** |" in md
 
 
-def test_outreach_ranked_by_priority(rendered, run):
+def test_summary_sentence_reads_for_any_tier_name(run, tmp_path):
+    """"X is watch with a score of 66" is not English; the tier is named as a tier."""
+    import dataclasses
+
+    tiers = [t.model_copy(update={"name": n}) for t, n in
+             zip(run.weights.tiers, ["Tier C", "needs attention", "good shape"], strict=True)]
+    renamed = run.frame.copy()
+    renamed["tier"] = renamed["tier"].cat.rename_categories(
+        {t.name: n.name for t, n in zip(run.weights.tiers, tiers, strict=True)})
+    other = dataclasses.replace(run, frame=renamed,
+                                weights=run.weights.model_copy(update={"tiers": tiers}))
+    out = render_run(other, tmp_path / "r", jobs=1)
+    row = renamed[renamed["tier"] == "needs attention"].iloc[0]
+    html = (out.out_dir / "customers" / f"{safe_stem(row['customer_id'])}.html").read_text()
+    summary = html.split('<p class="summary">', 1)[1].split("</p>", 1)[0]
+    assert summary.startswith(f"{escape(row['name'])} scores {math.floor(row['score'])} out of "
+                              "100 (tier: <b>needs attention</b>)")
+
+
+def test_outreach_pages_show_the_runs_list(rendered, run):
     text = (rendered.out_dir / "outreach/index.csv").read_text(encoding="utf-8")
     rows = list(csv.DictReader(io.StringIO(text)))
-    scored = run.frame[run.frame["priority"].notna()]
-    assert len(rows) == len(scored)
+    # the run's own list, in its order, with its columns: the same table as scores/outreach.*
+    assert [r["customer_id"] for r in rows] == run.outreach["customer_id"].astype(str).tolist()
+    assert list(rows[0]) == list(run.outreach.columns)
+    needs_action = run.frame[run.frame["tier"].isin(["at risk", "watch"])]
+    assert {r["customer_id"] for r in rows} == set(needs_action["customer_id"].astype(str))
     priorities = [float(r["priority"]) for r in rows]
     assert priorities == sorted(priorities, reverse=True)
-    top = scored.sort_values("priority", ascending=False).iloc[0]
-    assert rows[0]["customer_id"] == str(top["customer_id"]) and rows[0]["rank"] == "1"
-    assert rows[0]["scorecard"] == f"customers/{safe_stem(top['customer_id'])}.html"
+    html = (rendered.out_dir / "outreach/index.html").read_text(encoding="utf-8")
+    order = [html.index(f"{safe_stem(cid)}.html") for cid in run.outreach["customer_id"]]
+    assert order == sorted(order)  # the page lists them in the run's order
     # a formula in a name or owner stays text in a spreadsheet
     assert all(not r["owner"].startswith("=") for r in rows)
-    assert any(r["owner"].startswith("'=HYPERLINK") for r in rows)
 
 
 def test_outreach_per_owner(rendered, run):
@@ -129,9 +155,9 @@ def test_outreach_per_owner(rendered, run):
         stem = f"owner-{safe_stem(owner)}"
         rows = list(csv.DictReader(io.StringIO(
             (rendered.out_dir / "outreach" / f"{stem}.csv").read_text(encoding="utf-8"))))
-        mine = run.frame[(run.frame["owner"] == owner) & run.frame["priority"].notna()]
-        assert {r["customer_id"] for r in rows} == set(mine["customer_id"].astype(str))
-        assert [r["rank"] for r in rows] == [str(i) for i in range(1, len(rows) + 1)]
+        mine = run.outreach[run.outreach["owner"] == owner]
+        assert [r["customer_id"] for r in rows] == mine["customer_id"].astype(str).tolist()
+        assert [r["rank"] for r in rows] == mine["rank"].astype(str).tolist()  # the run's rank
         html = (rendered.out_dir / "outreach" / f"{stem}.html").read_text(encoding="utf-8")
         assert f"Outreach list · {owner}" in html
     md = (rendered.out_dir / "outreach/index.md").read_text(encoding="utf-8")
@@ -183,7 +209,7 @@ def test_bad_runs_write_nothing(run, tmp_path, bad):
         frame.loc[1, "customer_id"] = frame.loc[0, "customer_id"]
     else:
         frame = frame.iloc[0:0]
-    broken = type(run)(frame=frame, weights=run.weights, as_of=run.as_of)
+    broken = dataclasses.replace(run, frame=frame)
     with pytest.raises(DataError):
         render_run(broken, tmp_path / "out")
     assert not (tmp_path / "out").exists()
@@ -219,6 +245,76 @@ def test_how_computed_signals_were_computed(run, tmp_path):
     assert "How the values were computed" in html
     assert "from <code>surveys</code>, last 180d" in html
     assert "&lt;b&gt;sneaky&lt;/b&gt; from <code>x&lt;y</code>" in html
+    md = (result.out_dir / "customers" / f"{safe_stem(row['customer_id'])}.md").read_text()
+    # code spans stay code spans in Markdown (not \`surveys\`); other text is still escaped
+    assert "- **NPS**: NPS: % promoters minus % detractors, from `surveys`, last 180d" in md
+    assert "- **CSAT**: &lt;b&gt;sneaky&lt;/b&gt; from `x<y`" in md
+    assert "\\`" not in md
     plain = render_run(run, tmp_path / "plain", jobs=1)
     html = (plain.out_dir / "customers" / f"{safe_stem(row['customer_id'])}.html").read_text()
     assert "How the values were computed" not in html
+
+
+def test_parent_scorecard_lists_children_and_the_roll_up(rendered, run):
+    """Where the two figures meet: the portfolio's parent row is the family roll-up (the
+    parent's own account included) and says so; the parent's own scorecard shows its own
+    score, the roll-up and every child."""
+    frame = run.frame.set_index("customer_id")
+    kids = frame[frame["parent_id"] == "C1020"]
+    family = frame.loc[[*kids.index, "C1020"]]
+    scored = family[family["score"].notna()]
+    rolled = (scored["score"] * scored["arr"]).sum() / scored["arr"].sum()
+    parent = run.rollups.set_index("parent_id").loc["C1020"]
+    assert parent["score"] == pytest.approx(rolled)  # own account counted, ARR-weighted
+    assert parent["own_score"] == pytest.approx(frame.loc["C1020", "score"])
+    assert parent["arr"] == pytest.approx(family["arr"].sum())
+    shown = f"{math.floor(rolled)}"
+
+    portfolio = rendered.portfolio.read_text(encoding="utf-8")
+    assert "Parent accounts · rolled-up scores" in portfolio
+    row = portfolio.split('data-parent="C1020"', 1)[1].split("</tr>", 1)[0]
+    assert f">{shown}</span>" in row and parent["tier"] in row
+    assert f'<td class="num own">{math.floor(frame.loc["C1020", "score"])}</td>' in row
+
+    html = _card(rendered, "C1020")
+    section = html.split('id="family"', 1)[1].split("</section>", 1)[0]
+    assert f"Its own score is <b>{math.floor(frame.loc['C1020', 'score'])}</b>" in section
+    assert f">{shown}</span> ({parent['tier']})" in section
+    assert section.count("<tr>") == len(kids) + 1  # header + one row per child
+    for name in kids["name"]:
+        assert f">{escape(name)}</a>" in section
+    md = (rendered.out_dir / "customers" / f"{safe_stem('C1020')}.md").read_text()
+    assert f"family roll-up (ARR-weighted mean of its own account and {len(kids)} child " \
+           f"accounts): **{shown}** ({parent['tier']})" in md
+
+    child = _card(rendered, kids.index[0])
+    assert f'part of <a href="../customers/{safe_stem("C1020")}.html">' \
+           f'{escape(frame.loc["C1020", "name"])}</a> (family roll-up {shown}, ' \
+           f'{parent["tier"]})' in child
+
+
+def test_scorecard_says_when_a_whole_group_has_no_data(tmp_path):
+    """No CSAT, NPS or CES at all: the score is made of the other groups, and the scorecard
+    says so next to the score, not only in the coverage figure."""
+    import healthscore
+    from tests.render.conftest import WEIGHTS, render_sample, sample_frame
+
+    table = sample_frame(20)
+    table.loc[4, ["csat_pct", "nps", "ces"]] = None
+    table.loc[5, ["csat_pct", "nps", "ces"]] = [80, 30, 2]
+    table.loc[5, "last_survey_at"] = pd.Timestamp(render_sample.AS_OF) - pd.Timedelta(days=10)
+    run = healthscore.score_run(table, WEIGHTS, as_of=render_sample.AS_OF)
+    frame = run.frame
+    assert frame.loc[4, "score"] == frame.loc[4, "score"]  # still scored
+    assert frame.loc[5, "sentiment.score"] == frame.loc[5, "sentiment.score"]
+    out = render_run(run, tmp_path / "r", jobs=1)
+
+    def page(i: int, suffix: str) -> str:
+        stem = safe_stem(str(frame.loc[i, "customer_id"]))
+        return (out.out_dir / "customers" / f"{stem}.{suffix}").read_text(encoding="utf-8")
+
+    box = page(4, "html").split('class="scorebox"', 1)[1].split("</header>", 1)[0]
+    assert '<div class="gap" role="note"><b>No data for Sentiment</b>' in box
+    assert "**No data for Sentiment:** this score rests on the other signals only." in \
+        page(4, "md")
+    assert "No data for" not in page(5, "html") and "No data for" not in page(5, "md")

@@ -80,7 +80,7 @@ def _as_list(value) -> list[str]:
 def test_there_are_cases_for_every_metric():
     from typing import get_args
 
-    from healthscore.signals.spec import Metric
+    from healthscore.spec.sources import Metric
 
     used = set()
     for path in CASES:

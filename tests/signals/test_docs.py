@@ -7,7 +7,7 @@ import re
 import shutil
 from typing import get_args
 
-from healthscore.signals.spec import Metric, SourceSpec
+from healthscore.spec.sources import Metric, SourceSpec
 from healthscore.weights import check_files
 from tests.conftest import ROOT
 

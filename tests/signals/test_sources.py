@@ -389,3 +389,33 @@ def test_postgresql_query_with_a_header_twice():
                                              time="opened_at")},
                       {"n": ("n", MetricSpec(table="tickets", metric="count"))}, AS_OF,
                       tables={"accounts": pd.DataFrame({"customer_id": ["a"]})})
+
+
+def test_as_of_bound_holds_when_signals_read_different_time_columns():
+    """A row stamped at the first instant after the as-of day is in the future for every
+    signal. With two time columns in one source no single-column pre-filter applies, so each
+    signal's own bound must hold (`<` as-of end, never `<=`)."""
+    events = pd.DataFrame({
+        "customer_id": ["a", "a", "a", "b"],
+        "opened_at": pd.to_datetime(["2026-03-31 23:59:59", "2026-04-01 00:00:00",
+                                     "2026-03-10 00:00:00", "2026-04-01 00:00:00"]),
+        "closed_at": pd.to_datetime(["2026-03-15 00:00:00", "2026-03-20 00:00:00",
+                                     "2026-04-01 00:00:00", "2026-03-31 12:00:00"]),
+    })
+    sources = {
+        "accounts": SourceSpec(role="accounts", kind="csv", path="not read",
+                               columns={"customer_id": "Account", "seats": "Seats"}),
+        "events": SourceSpec(kind="csv", path="not read", time="opened_at",
+                             dates=["closed_at"]),
+    }
+    signals = {
+        "opened": ("opened", MetricSpec(table="events", metric="count", window="30d")),
+        "closed": ("closed", MetricSpec(table="events", metric="count", window="30d",
+                                        time="closed_at")),
+    }
+    frame = compute_table(sources, signals, AS_OF,
+                          tables={"accounts": ACCOUNTS, "events": events}).frame
+    # a: opened 03-31 23:59:59 and 03-10 count, 04-01 00:00 does not; closed 03-15 and 03-20
+    # count, 04-01 00:00 does not. b: opened 04-01 00:00 does not count; closed 03-31 does.
+    assert list(frame["opened"]) == [2.0, 0.0]
+    assert list(frame["closed"]) == [2.0, 1.0]

@@ -133,7 +133,9 @@ def test_demo_runs_from_raw_exports(tmp_path):
         column = sig.column or name
         assert frame[column].notna().sum() > 10, f"{name} ({column}) is almost empty"
         assert name in result.methods
-    assert "CES: mean effort on a 1-7 scale (lower is better)" in result.methods["ces"]
+    assert result.methods["ces"].startswith("mean effort on a 1-7 scale (lower is better)")
+    # shown after the signal's name ("**CSAT**: …"), so no method repeats a name first
+    assert not any(m.startswith(("CSAT", "NPS", "CES")) for m in result.methods.values())
     scored = healthscore.score(frame, wf, as_of="2026-10-31")
     assert scored["score"].notna().mean() > 0.9
     # unhealthy customers share symptoms: low CSAT goes with low usage

@@ -11,8 +11,6 @@ from pathlib import Path
 import pandas as pd
 
 import healthscore
-from healthscore.engine.summary import tier_totals
-from healthscore.outputs import run_record
 from healthscore.sample import generate_customers
 
 AS_OF = date(2026, 10, 31)
@@ -34,6 +32,7 @@ def scored(n: int = 120, seed: int = 7, as_of: date = AS_OF, tweak: float | None
     wf = weights(tweak)
     table = generate_customers(n, seed=seed, as_of=as_of)
     run = healthscore.score_run(table, wf, as_of=as_of)
+    run.created_at, run.methods, run.warnings = CREATED, {"csat": "given"}, ["a warning"]
     frame = run.frame
     if extra:  # carried columns beyond the known ones: numbers, dates, flags, text
         frame["seats"] = table["seats"].astype("int64")
@@ -41,9 +40,7 @@ def scored(n: int = 120, seed: int = 7, as_of: date = AS_OF, tweak: float | None
         frame["strategic"] = frame["arr"] > 50_000
         frame["region"] = pd.Series(["emea", None] * (n // 2) + ["apac"] * (n % 2),
                                     dtype=object)
-    record = run_record(weights=wf, as_of=as_of, customers=len(frame),
-                        tiers=tier_totals(frame), inputs=run.inputs, methods={"csat": "given"},
-                        warnings=["a warning"], created_at=CREATED)
+    record = run.record()
     return frame, record
 
 

@@ -32,7 +32,7 @@ def test_backfill_stores_renders_and_skips(cli, exports, target, hook):  # noqa:
         october = load_run(store, runs["run_id"].iloc[-1])
         september = load_run(store, runs["run_id"].iloc[-2])
     folder = exports / "monthly" / "2026-10"
-    assert json.loads((folder / "scores" / "run.json").read_text()) == october.record
+    assert json.loads((folder / "scores" / "run.json").read_text()) == october.run_json
     scores = pd.read_csv(folder / "scores" / "scores.csv")
     assert scores["customer_id"].tolist() == october.frame["customer_id"].tolist()
     np.testing.assert_array_equal(scores["score"], october.frame["score"])
@@ -91,7 +91,7 @@ def test_month_with_churned_accounts(cli, exports):
         september = load_run(store, runs["run_id"].iloc[0]).frame.set_index("customer_id")
         october = load_run(store, runs["run_id"].iloc[1])
     assert "C00001" not in set(october.frame["customer_id"]) and len(october.frame) == 39
-    assert october.record["churned"] == ["C00001"]
+    assert october.run_json["churned"] == ["C00001"]
     left = pd.read_csv(exports / "monthly" / "2026-10" / "churned.csv")
     assert left["customer_id"].tolist() == ["C00001"]
     assert left["score"].iloc[0] == september.loc["C00001", "score"]  # frozen, not re-scored

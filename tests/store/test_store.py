@@ -41,11 +41,11 @@ def test_round_trip_is_exact(target, tmp_path):
         back = load_run(store, recorded.run_id)
     pd.testing.assert_frame_equal(back.frame, frame, check_exact=True)
     assert list(back.frame.columns) == list(frame.columns)
-    assert back.record == recorded.record
-    assert back.record == {**record, "run_id": recorded.run_id}
+    assert back.run_json == recorded.record
+    assert back.run_json == {**record, "run_id": recorded.run_id}
     assert back.weights.digest() == record["weights"]["digest"]
     assert back.as_of == AS_OF and back.methods == {"csat": "given"}
-    assert back.inputs["customers"]["size"] == input_file(tmp_path, 1).stat().st_size
+    assert back.fingerprints["customers"]["size"] == input_file(tmp_path, 1).stat().st_size
     # the account snapshot is queryable SQL, not only a blob
     with store.reading() as conn:
         row = conn.execute(sa.text("SELECT segment, owner, arr, parent FROM results WHERE "
@@ -65,7 +65,7 @@ def test_rerun_replaces_and_other_weights_are_separate(target, tmp_path):
                            inputs={"customers": source})
         assert again.run_id == first.run_id and again.replaced and not first.replaced
         assert counts(store) == once
-        assert load_run(store, first.run_id).record["created_at"].startswith("2026-11-02")
+        assert load_run(store, first.run_id).run_json["created_at"].startswith("2026-11-02")
         other_frame, other_record = scored(tweak=3.0)
         other = record_run(store, other_frame, other_record, inputs={"customers": source})
         changed = record_run(store, frame, record, inputs={"customers": input_file(tmp_path, 2)})

@@ -52,12 +52,8 @@ def two_runs(target, tmp_path, after_weights=None):
     before, rec_b = scored(150, seed=1, as_of=SEP)
     table = healthscore.sample.generate_customers(150, seed=2, as_of=OCT)
     wf = after_weights or weights()
-    after = healthscore.score(table, wf, as_of=OCT)
-    from healthscore.engine.summary import tier_totals
-    from healthscore.outputs import run_record
-
-    rec_a = run_record(weights=wf, as_of=OCT, customers=len(after), tiers=tier_totals(after),
-                       inputs={}, methods={}, warnings=[])
+    scored_after = healthscore.score_run(table, wf, as_of=OCT)
+    after, rec_a = scored_after.frame, scored_after.record()
     with open_store(target) as store:
         b = record_run(store, before, rec_b, inputs={"c": input_file(tmp_path, 1)})
         a = record_run(store, after, rec_a, inputs={"c": input_file(tmp_path, 2)})

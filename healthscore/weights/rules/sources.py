@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from healthscore.errors import Problem
-from healthscore.signals.spec import ACCOUNTS_RULE, accounts_tables, lacks_time
+from healthscore.spec.sources import ACCOUNTS_RULE, accounts_tables, lacks_time
 from healthscore.weights.model import WeightFile
 from healthscore.weights.rules._context import RuleContext, unknown
 

@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 from healthscore.errors import Problem
 from healthscore.weights.model import WeightFile
-from healthscore.weights.rules._context import RuleContext
+from healthscore.weights.rules._context import RuleContext, unknown
 
 
 def check(wf: WeightFile, ctx: RuleContext) -> Iterator[Problem]:
@@ -32,3 +32,7 @@ def check(wf: WeightFile, ctx: RuleContext) -> Iterator[Problem]:
             yield ctx.problem(("tiers", i, "below"),
                               f"tiers go from lowest to highest score: {limits[i]:g} must be "
                               f"above the previous tier's {limits[i - 1]:g}")
+    for i, name in enumerate(wf.outreach.tiers or []):
+        if name not in names[:-1]:
+            yield ctx.problem(("outreach", "tiers", i),
+                              unknown("tier", name, [t.name for t in tiers]))

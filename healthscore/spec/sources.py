@@ -6,8 +6,7 @@ source or one signal lives here, so the message cannot drift from the code. Rule
 signal to the sources (a `compute.table` that is not declared) live in
 `healthscore.weights.rules.sources`.
 
-Nothing here imports `healthscore.weights` at module level: the weight-file model imports this
-module, so the dependency must run one way.
+It imports neither `healthscore.weights` nor `healthscore.signals`: both import it.
 """
 
 from __future__ import annotations
@@ -18,6 +17,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from healthscore.spec.durations import parse_duration
+
 Scalar = str | bool | int | float
 
 
@@ -26,8 +27,6 @@ class _Strict(BaseModel):
 
 
 def _window(text: str) -> str:
-    from healthscore.weights.durations import parse_duration  # lazy: see module docstring
-
     parse_duration(text)
     return str(text).strip()
 

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from healthscore.engine.wording import explain, fmt_number, fmt_raw
 from healthscore.render.env import money, pct, score, signed
-from healthscore.render.explain import explain, fmt_number, fmt_raw
 from healthscore.weights.model import ScoreRule
 
 
@@ -79,7 +79,7 @@ def test_display_filters():
 def test_precomputed_explainer_says_the_same():
     import numpy as np
 
-    from healthscore.render.explain import explainer
+    from healthscore.engine.wording import explainer
 
     for bounds in ((0, 60), (8, 0), (-20, 60), (0.2, 0.8)):
         r = rule(linear=bounds)
@@ -101,3 +101,68 @@ def test_markdown_cells_keep_data_as_text():
     assert md_cell("<img src=x>") == "&lt;img src=x&gt;"
     assert md_cell("*bold* _it_ `code`") == "\\*bold\\* \\_it\\_ \\`code\\`"
     assert md_cell(None) == ""
+
+
+# --- the vectorised `reasons` word each driver exactly as the scorecard does -----------------
+
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+import pytest  # noqa: E402
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+import healthscore  # noqa: E402
+from healthscore.engine.wording import display_label  # noqa: E402
+
+MIXED = {
+    "version": 1, "name": "mixed", "missing": "neutral", "min_coverage": 0,
+    "signals": {
+        "usage": {"unit": "ratio", "score": {"linear": [0.2, 0.8]}, "weight": 3},
+        "tickets": {"score": {"linear": [8, 0]}, "weight": 2},
+        "renewal_days": {"unit": "days", "weight": 2,
+                         "score": {"bands": [[30, 20], [90, 60], [None, 100]]}},
+        "plan": {"score": {"map": {"gold": 100, "silver": 60}, "default": 20}},
+        "nps": {"score": {"linear": [-20, 60]}, "missing": "zero"},
+    },
+}
+
+
+@pytest.fixture(scope="module")
+def mixed_weights(tmp_path_factory):
+    import yaml
+
+    path = tmp_path_factory.mktemp("w") / "mixed.yaml"
+    path.write_text(yaml.safe_dump(MIXED))
+    return healthscore.load_weights(path)
+
+
+# values that collide often: the bounds, and pairs that look alike but are not (they round
+# apart, or together), so sentences are grouped and a wrong grouping shows
+values = st.one_of(st.just(np.nan), st.floats(-50, 1200, allow_nan=False), st.sampled_from(
+    [0.2, 0.8, 8.0, 0.0, 30.0, 90.0, -20.0, 60.0, 0.505, 0.5051, 0.5049, 9.995, 9.994, 9.996,
+     10.04, 10.06, 99.95, 99.94, 1234.4, 1234.6, 0.33333, 0.3334, 4.0, 4.004, 4.006]))
+
+
+@settings(max_examples=60, deadline=None)
+@given(rows=st.lists(st.tuples(values, values, values, values,
+                               st.sampled_from(["gold", "silver", "iron", "tin", None])),
+                     min_size=1, max_size=40))
+def test_reasons_are_the_scorecard_sentences(mixed_weights, rows):
+    frame = pd.DataFrame(rows, columns=["usage", "tickets", "renewal_days", "nps", "plan"])
+    frame.insert(0, "customer_id", [f"c{i}" for i in range(len(frame))])
+    scored = healthscore.score(frame, mixed_weights, as_of="2026-10-31")
+    profile = mixed_weights.profiles()[0]
+    for _, row in scored.iterrows():
+        expected = []
+        for slot in ("driver_1", "driver_2", "driver_3"):
+            key = row[slot]
+            if not isinstance(key, str):
+                continue
+            spec = profile.signals[key]
+            raw = row[f"{key}.raw"]
+            raw = None if raw is None or (isinstance(raw, float) and np.isnan(raw)) else raw
+            score = row[f"{key}.score"]
+            expected.append(explain(display_label(mixed_weights, key), spec.unit, raw,
+                                    None if np.isnan(score) else float(score),
+                                    str(row[f"{key}.status"]), spec.score, spec.max_age))
+        assert row["reasons"] == "; ".join(expected)

@@ -1,0 +1,44 @@
+"""The dependencies point one way (docs/architecture.md): a stage never imports a later one,
+at module level or inside a function."""
+
+from __future__ import annotations
+
+import ast
+
+import pytest
+
+from tests.conftest import ROOT
+
+PACKAGE = ROOT / "healthscore"
+# stage → the healthscore packages it must never import
+LATER = {"store", "trends", "monthly"}  # the run store and what reads it come after scoring
+FORBIDDEN = {
+    "spec": {"weights", "signals", "engine", "outputs", "pipeline", "render", "cli"} | LATER,
+    "weights": {"signals", "engine", "outputs", "pipeline", "render", "cli"} | LATER,
+    "signals": {"engine", "outputs", "pipeline", "render", "cli"} | LATER,
+    "engine": {"signals", "outputs", "pipeline", "render", "cli"} | LATER,
+    "io": {"weights", "signals", "engine", "outputs", "pipeline", "render", "cli"} | LATER,
+    "render": {"signals", "outputs", "pipeline", "cli"} | LATER,
+    "store": {"signals", "outputs", "pipeline", "render", "cli", "trends", "monthly"},
+    "trends": {"signals", "outputs", "pipeline", "render", "cli", "monthly"},
+}
+
+
+def _imports(path) -> set[str]:
+    found = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            found.add(node.module)
+        elif isinstance(node, ast.Import):
+            found.update(alias.name for alias in node.names)
+    return {m.split(".")[1] for m in found if m.startswith("healthscore.") and m.count(".")}
+
+
+@pytest.mark.parametrize("stage", sorted(FORBIDDEN))
+def test_stage_imports_no_later_stage(stage):
+    offenders = {}
+    for path in sorted((PACKAGE / stage).rglob("*.py")):
+        bad = _imports(path) & FORBIDDEN[stage]
+        if bad:
+            offenders[str(path.relative_to(ROOT))] = sorted(bad)
+    assert not offenders, f"{stage} imports a later stage: {offenders}"
