@@ -19,9 +19,8 @@ from healthscore.errors import (
     WeightFileError,
 )
 from healthscore.resources import bundled_templates, bundled_weights
+from healthscore.version import __version__ as __version__
 from healthscore.weights import WeightFile, check_files, load_weights
-
-__version__ = "0.1.0"
 
 
 def __getattr__(name: str):

@@ -66,6 +66,7 @@ class OutputFiles:
             stems.append("parents")
         write_record(result.record(), tmp)
         self._stack.close()  # every file in: they replace the previous output together
+        self._tmp = None
         result.written += [self.out_dir / f"{stem}.{fmt}" for stem in stems
                            for fmt in self.formats] + [self.out_dir / RECORD]
 
@@ -73,6 +74,7 @@ class OutputFiles:
         self._shutdown()
         # leaving the folder's context with an exception discards the temporary folder
         self._stack.__exit__(RuntimeError, RuntimeError("run failed"), None)
+        self._tmp = None
 
     def _shutdown(self) -> None:
         if self._io is not None:

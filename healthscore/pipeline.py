@@ -1,8 +1,11 @@
-"""The whole monthly job as one function: signals → score → outputs → scorecards.
+"""The monthly job as functions: signals → one run → outputs → scorecards.
 
-The CLI's `demo` (and later the scheduled monthly run with backfill) call this; a notebook
-user can too. Each stage writes atomically into its own folder, so a failure leaves the
-previous month's files as they were.
+`prepare_run` assembles a run (the customer table, given or computed from the sources, with
+the data's warnings and the signals' methods); the CLI's `score`, `render` and `demo` and a
+notebook user build on it. Each stage writes its own folder atomically (`signals/`,
+`scores/`, `reports/`): a failure in one leaves that folder as it was, but a stage that
+already finished keeps its new files, so after a failed render `scores/` can be newer than
+`reports/` (the history store's one transaction per run covers the run as a whole).
 """
 
 from __future__ import annotations

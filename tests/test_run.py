@@ -47,7 +47,8 @@ def tied_table(draw, n: int) -> pd.DataFrame:
     """Few distinct values: most customers share a score, many share a priority."""
     a = draw(st.lists(st.sampled_from([0.0, 1.0, 2.0, 4.0, np.nan]), min_size=n, max_size=n))
     b = draw(st.lists(st.sampled_from([0.0, 1.0, 2.0, np.nan]), min_size=n, max_size=n))
-    arr = draw(st.lists(st.sampled_from([0.0, 100.0, 200.0, np.nan]), min_size=n, max_size=n))
+    arr = draw(st.lists(st.sampled_from([0.0, 100.0, 200.0, 0.1, 0.2, 1234.57, np.nan]),
+                        min_size=n, max_size=n))
     parent = draw(st.lists(st.sampled_from([None, "c0", "c1", "zz"]), min_size=n, max_size=n))
     return pd.DataFrame({"customer_id": [f"c{i}" for i in range(n)], "arr": arr, "a": a,
                          "b": b, "parent_id": parent})
@@ -190,3 +191,64 @@ def test_the_result_carries_the_resolved_structure():
     assert run.record()["tiers"] == {str(k): int(v) for k, v in
                                      run.frame["tier"].value_counts().items() if v}  \
         | {t: 0 for t in run.tiers.index if not (run.frame["tier"] == t).any()}
+
+
+class _Exploding:
+    """A sink whose work (from the second chunk on) and clean-up both fail."""
+
+    chunks = 0
+
+    def add(self, scored):
+        self.chunks += 1
+        if self.chunks == 2:
+            raise RuntimeError("disk gone")
+
+    def close(self, result):
+        raise AssertionError("never reached")
+
+    def abort(self):
+        raise OSError("cannot clean up either")
+
+
+def test_a_failed_run_aborts_every_sink_and_stops_reading(tmp_path):
+    import threading
+
+    src = tmp_path / "c.parquet"
+    generate_customers(500, seed=5, as_of=AS_OF).to_parquet(src, row_group_size=100)
+    out = tmp_path / "out"
+    with pytest.raises(RuntimeError, match="disk gone") as info:
+        Run(src, DEFAULT, as_of=AS_OF, chunk_rows=100,
+            sinks=[_Exploding(), OutputFiles(out)]).execute()
+    assert any("cannot clean up either" in note for note in info.value.__notes__)
+    assert list(out.iterdir()) == []  # the next sink still cleaned up its temporary folder
+    assert not [t for t in threading.enumerate() if t.name.startswith("healthscore-")]
+
+
+def test_a_damaged_parquet_file_is_a_located_error(tmp_path):
+    src = tmp_path / "c.parquet"
+    generate_customers(2000, seed=5, as_of=AS_OF).to_parquet(src, row_group_size=200,
+                                                            compression="snappy")
+    data = bytearray(src.read_bytes())
+    middle = len(data) // 2
+    data[middle:middle + 400] = bytes(400)  # a page in the middle of the file
+    src.write_bytes(bytes(data))
+    with pytest.raises(DataError, match="cannot read it as parquet") as info:
+        Run(src, DEFAULT, as_of=AS_OF, chunk_rows=200, collect=False).execute()
+    assert str(src) in str(info.value)
+
+
+def test_a_hive_partitioned_folder_scores_like_the_table(tmp_path):
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    table = generate_customers(300, seed=8, as_of=AS_OF)
+    folder = tmp_path / "customers"
+    pq.write_to_dataset(pa.Table.from_pandas(table, preserve_index=False), folder,
+                        partition_cols=["segment"])
+    got = Run(folder, DEFAULT, as_of=AS_OF, chunk_rows=70).execute().frame
+    want = healthscore.score(table, DEFAULT, as_of=AS_OF)
+    got = got.set_index("customer_id").sort_index()
+    want = want.set_index("customer_id").sort_index()
+    assert got["segment"].astype(str).tolist() == want["segment"].astype(str).tolist()
+    np.testing.assert_array_equal(got["score"].to_numpy(), want["score"].to_numpy())
+    assert got["profile"].astype(str).tolist() == want["profile"].astype(str).tolist()

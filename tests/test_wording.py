@@ -123,6 +123,7 @@ MIXED = {
                          "score": {"bands": [[30, 20], [90, 60], [None, 100]]}},
         "plan": {"score": {"map": {"gold": 100, "silver": 60}, "default": 20}},
         "nps": {"score": {"linear": [-20, 60]}, "missing": "zero"},
+        "flag": {"score": {"map": {0: 0, 1: 100}, "default": 0}},
     },
 }
 
@@ -140,15 +141,18 @@ def mixed_weights(tmp_path_factory):
 # apart, or together), so sentences are grouped and a wrong grouping shows
 values = st.one_of(st.just(np.nan), st.floats(-50, 1200, allow_nan=False), st.sampled_from(
     [0.2, 0.8, 8.0, 0.0, 30.0, 90.0, -20.0, 60.0, 0.505, 0.5051, 0.5049, 9.995, 9.994, 9.996,
-     10.04, 10.06, 99.95, 99.94, 1234.4, 1234.6, 0.33333, 0.3334, 4.0, 4.004, 4.006]))
+     10.04, 10.06, 99.95, 99.94, 1234.4, 1234.6, 0.33333, 0.3334, 4.0, 4.004, 4.006,
+     0.5005, 0.50051, 0.50049, 1.0, 0.001]))
 
 
 @settings(max_examples=60, deadline=None)
 @given(rows=st.lists(st.tuples(values, values, values, values,
-                               st.sampled_from(["gold", "silver", "iron", "tin", None])),
+                               st.sampled_from(["gold", "silver", "iron", " Gold", None]),
+                               st.sampled_from([0.0, 1.0, 0.001, np.nan])),
                      min_size=1, max_size=40))
 def test_reasons_are_the_scorecard_sentences(mixed_weights, rows):
-    frame = pd.DataFrame(rows, columns=["usage", "tickets", "renewal_days", "nps", "plan"])
+    frame = pd.DataFrame(rows, columns=["usage", "tickets", "renewal_days", "nps", "plan",
+                                        "flag"])
     frame.insert(0, "customer_id", [f"c{i}" for i in range(len(frame))])
     scored = healthscore.score(frame, mixed_weights, as_of="2026-10-31")
     profile = mixed_weights.profiles()[0]
@@ -166,3 +170,14 @@ def test_reasons_are_the_scorecard_sentences(mixed_weights, rows):
                                     None if np.isnan(score) else float(score),
                                     str(row[f"{key}.status"]), spec.score, spec.max_age))
         assert row["reasons"] == "; ".join(expected)
+
+
+def test_values_alike_only_when_shown_as_percentages_are_worded_apart(mixed_weights):
+    """0.5005 and 0.50051 round alike as fractions but not as the percentages shown (50% and
+    50.1%): grouping must use the shown value."""
+    frame = pd.DataFrame({"customer_id": ["a", "b"], "usage": [0.5005, 0.50051],
+                          "tickets": 0.0, "renewal_days": 400.0, "nps": 60.0, "plan": "gold",
+                          "flag": 1.0})
+    reasons = healthscore.score(frame, mixed_weights, as_of="2026-10-31")["reasons"].tolist()
+    assert reasons == ["Usage of 50% scores 50: 0 at 20%, 100 at 80%",
+                       "Usage of 50.1% scores 50: 0 at 20%, 100 at 80%"]

@@ -16,12 +16,11 @@ from healthscore.engine import explain, tiers
 from healthscore.engine.combine import combine
 from healthscore.engine.normalise import score_values
 from healthscore.engine.prepare import CARRIED, column_of
-from healthscore.engine.wording import Wording, display_label
+from healthscore.engine.wording import STATUSES, Wording
 from healthscore.spec.durations import parse_duration
 from healthscore.weights.model import SignalSpec, WeightFile
 from healthscore.weights.profiles import Profile
 
-STATUSES = ["ok", "missing", "stale", "future", "off"]
 OK, MISSING, STALE, FUTURE, OFF = range(5)
 
 
@@ -37,7 +36,7 @@ class Plan:
     references: dict[tuple[str, str], np.ndarray] = field(default_factory=dict)
     explain: bool = True
     columns: str = "full"  # "summary": leave out the per-group and per-signal columns
-    wording: Wording | None = None  # the reasons' sentences (when explaining)
+    wording: Wording | None = None  # the sentences of the reasons and the pages
 
 
 def assign_profiles(df: pd.DataFrame, profiles: list[Profile]) -> np.ndarray:
@@ -89,8 +88,7 @@ def make_plan(wf: WeightFile, as_of, df: pd.DataFrame, explain: bool = True,
     profiles = wf.profiles()
     signals = wf.all_signals()
     plan = Plan(wf, as_of, profiles, signals, wf.all_groups(), explain=explain, columns=columns)
-    if explain:
-        plan.wording = Wording(profiles, signals, {n: display_label(wf, n) for n in signals})
+    plan.wording = Wording(profiles, wf)  # cheap; the pages word signals with it too
     needs_peers = [(p, n, s) for p in profiles for n, s in p.signals.items()
                    if s.score.kind == "percentile"]
     if needs_peers:

@@ -44,16 +44,16 @@ def bands(x: np.ndarray, rule: ScoreRule) -> np.ndarray:
 
 def mapping(raw: pd.Series, rule: ScoreRule) -> np.ndarray:
     """Categories → scores; unlisted categories score `default` (missing when none)."""
-    table = {_key(k): float(v) for k, v in rule.map.items()}
+    table = {map_key(k): float(v) for k, v in rule.map.items()}
     default = np.nan if rule.default is None else float(rule.default)
-    keys = raw.map(_key, na_action="ignore")
+    keys = raw.map(map_key, na_action="ignore")
     out = keys.map(table).astype("float64").to_numpy(copy=True)
     unlisted = np.isnan(out) & raw.notna().to_numpy()
     out[unlisted] = default
     return out
 
 
-def _key(value: object) -> object:
+def map_key(value: object) -> object:
     """Match map keys loosely: `yes`/`on`/True, 1/1.0 and ' Gold ' / 'gold' are the same
     (YAML 1.1 reads unquoted yes/no/on/off keys as booleans, so the data's words must too)."""
     if isinstance(value, bool | np.bool_):

@@ -23,7 +23,9 @@ from healthscore.engine.kernel import make_plan, score_frame
 from healthscore.engine.prepare import table_warnings
 from healthscore.engine.sinks import Checks, Collector, Outreach, Rollups, Sink, TierTotals
 from healthscore.engine.source import CHUNK_ROWS, open_customers
+from healthscore.engine.wording import Wording
 from healthscore.errors import DataError, Problem
+from healthscore.version import __version__
 from healthscore.weights.load import load_weights
 from healthscore.weights.model import WeightFile
 from healthscore.weights.profiles import Profile
@@ -36,6 +38,7 @@ class RunResult:
     weights: WeightFile
     as_of: date
     profiles: list[Profile]        # the resolved configuration per segment (group trees)
+    wording: Wording | None = None  # the sentences every output words signals with
     customers: int = 0
     frame: pd.DataFrame | None = None   # every scored row, when the run collected them
     tiers: pd.DataFrame | None = None   # tier → customers, arr (every tier)
@@ -57,8 +60,6 @@ class RunResult:
     def record(self) -> dict:
         """What produced the run, as data (`run.json`): a run store, what-if diff or backtest
         knows the as-of date, the exact weights and the inputs without re-scoring."""
-        from healthscore import __version__
-
         return {
             "run_id": self.run_id,
             "created_at": self.created_at.isoformat(timespec="seconds"),
@@ -115,7 +116,8 @@ class Run:
         inputs = {"weights": wf.path or "<in memory>"}
         inputs["customers"] = "<DataFrame>" if isinstance(source, pd.DataFrame) else str(source)
         result = RunResult(
-            weights=wf, as_of=day, profiles=plan.profiles, customers=customers.total,
+            weights=wf, as_of=day, profiles=plan.profiles, wording=plan.wording,
+            customers=customers.total,
             methods=dict(self.methods), inputs=inputs | self.inputs,
             warnings=[*self.warnings, *table_warnings(customers.columns, wf, customers.file)])
         parent_ids = _parent_ids(customers.reference, wf)
@@ -139,11 +141,25 @@ class Run:
             customers.raise_problems()
             for sink in sinks:
                 sink.close(result)
-        except BaseException:
-            for sink in sinks:
-                sink.abort()
+        except BaseException as exc:
+            for failure in _abort(sinks):
+                exc.add_note(f"and a sink failed to clean up: {failure!r}")
             raise
+        finally:
+            customers.close()
         return result
+
+
+def _abort(sinks: list[Sink]) -> list[BaseException]:
+    """Abort every sink, each even when an earlier one fails to; the failures are returned
+    to be noted on the run's own error, which is the one raised."""
+    failures = []
+    for sink in sinks:
+        try:
+            sink.abort()
+        except Exception as failure:  # noqa: BLE001 - reported on the run's error, not hidden
+            failures.append(failure)
+    return failures
 
 
 def _parent_ids(reference: pd.DataFrame, wf: WeightFile) -> np.ndarray:

@@ -60,11 +60,13 @@ class Collector(_Accumulator):
 
 
 def tier_totals(scored: pd.DataFrame) -> pd.DataFrame:
-    """Customers and ARR per tier (every tier, also empty ones); chunk totals add up."""
+    """Customers and ARR per tier (every tier, also empty ones), ARR in whole cents: sums of
+    integers, so chunk totals add up to exactly the whole table's, however it is cut."""
     arr = scored["arr"] if "arr" in scored else pd.Series(0.0, index=scored.index)
-    return (pd.DataFrame({"tier": scored["tier"], "arr": arr})
-            .groupby("tier", observed=False)["arr"].agg(["size", "sum"])
-            .rename(columns={"size": "customers", "sum": "arr"}))
+    cents = np.rint(pd.to_numeric(arr, errors="coerce").fillna(0.0).to_numpy() * 100)
+    return (pd.DataFrame({"tier": scored["tier"], "cents": cents.astype(np.int64)})
+            .groupby("tier", observed=False)["cents"].agg(["size", "sum"])
+            .rename(columns={"size": "customers", "sum": "cents"}))
 
 
 class TierTotals(_Accumulator):
@@ -76,7 +78,8 @@ class TierTotals(_Accumulator):
         self.total = part if self.total is None else self.total + part
 
     def close(self, result: RunResult) -> None:
-        result.tiers = self.total
+        result.tiers = pd.DataFrame({"customers": self.total["customers"],
+                                     "arr": self.total["cents"] / 100.0})
 
 
 class Outreach(_Accumulator):

@@ -26,6 +26,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from healthscore.engine.display import shown_score, shown_scores
+from healthscore.engine.normalise import map_key
 
 _POW = (1.0, 10.0, 100.0)
 
@@ -88,8 +89,8 @@ def explain(label: str, unit: str | None, raw: Any, score: float | None, status:
         return _linear(label, unit, raw, value, score, rule.linear)
     if kind == "bands" and isinstance(raw, int | float):
         return _bands(label, unit, float(raw), value, rule.bands) + scored
-    if kind == "map":
-        listed = raw in rule.map or str(raw) in {str(k) for k in rule.map}
+    if kind == "map":  # listed as the scorer matches it (case, spaces, yes/no)
+        listed = map_key(raw) in {map_key(k) for k in rule.map}
         tail = "" if listed else ", not a listed value (default score)"
         return f"{label} is “{value}”{tail}{scored}"
     if kind == "percentile":
@@ -181,23 +182,29 @@ def display_label(wf, name: str) -> str:
     return text[:1].upper() + text[1:]
 
 
-STATUS_NAMES = ("ok", "missing", "stale", "future", "off")  # the kernel's status codes
+STATUSES = ("ok", "missing", "stale", "future", "off")  # the kernel's status codes
+CACHE_LIMIT = 200_000  # sentences remembered per run; beyond, the cache starts again
 
 
 class Wording:
     """The sentences of one run's signals under each profile, and the `reasons` column.
 
-    Built once per run (with the plan): per profile and signal, the explainer and the rule's
-    limits; per distinct key, the sentence, remembered across chunks.
+    Built once per run (with the plan): per profile and signal, the explainer (the profile's
+    label, unit, rule and `max_age`: a segment's overrides apply) and the rule's limits; per
+    distinct key, the sentence, remembered across chunks. The pages word every signal with
+    `explainer_for`, the same functions.
     """
 
-    def __init__(self, profiles: list, signals: dict, labels: dict[str, str]):
+    def __init__(self, profiles: list, wf):
+        signals = wf.all_signals()
         self.names = list(signals)
+        self.profile_index = {profile.name: p for p, profile in enumerate(profiles)}
         n_p, n_s = len(profiles), len(self.names)
-        self.ratio = np.array([signals[s].unit == "ratio" for s in self.names])
+        self.ratio = np.zeros((n_p, n_s), dtype=bool)
         self.zero = np.full((n_p, n_s), np.nan)
         self.full = np.full((n_p, n_s), np.nan)
         self.bands: dict[tuple[int, int], np.ndarray] = {}
+        self.maps: dict[tuple[int, int], frozenset] = {}
         self.explainers: dict[tuple[int, int], Callable[[Any, float | None, str], str]] = {}
         for p, profile in enumerate(profiles):
             for s, name in enumerate(self.names):
@@ -205,13 +212,21 @@ class Wording:
                 if spec is None:
                     continue
                 rule = spec.score
-                self.explainers[(p, s)] = explainer(labels[name], signals[name].unit, rule,
-                                                    spec.max_age)
+                label = spec.label or display_label(wf, name)
+                self.explainers[(p, s)] = explainer(label, spec.unit, rule, spec.max_age)
+                self.ratio[p, s] = spec.unit == "ratio"
                 if rule.kind == "linear":
                     self.zero[p, s], self.full[p, s] = rule.linear
                 elif rule.kind == "bands":
                     self.bands[(p, s)] = np.array([b.below for b in rule.bands[:-1]], float)
+                elif rule.kind == "map":
+                    self.maps[(p, s)] = frozenset(map_key(k) for k in rule.map)
         self.cache: dict[tuple, str] = {}
+
+    def explainer_for(self, profile: str, name: str
+                      ) -> Callable[[Any, float | None, str], str] | None:
+        """The sentence function of one signal under one profile (None: not in it)."""
+        return self.explainers.get((self.profile_index[profile], self.names.index(name)))
 
     def reasons(self, order: np.ndarray, present: np.ndarray, codes: np.ndarray,
                 raw: dict[str, pd.Series], scores: dict[str, np.ndarray],
@@ -245,6 +260,7 @@ class Wording:
         score = np.empty(n)
         state = np.empty(n, dtype=np.int64)
         text_key = np.zeros(n, dtype=np.int64)  # text raws: position of their value
+        listed = np.zeros(n, dtype=bool)
         texts: list[Any] = []
         for s in np.unique(sig):
             name = self.names[s]
@@ -253,13 +269,19 @@ class Wording:
             score[mine] = scores[name][rows]
             state[mine] = status[name][rows]
             if raw_num[name] is not None:
-                x[mine] = raw_num[name][rows]
+                values = x[mine] = raw_num[name][rows]
             else:
                 values = raw[name].astype("string").to_numpy(dtype=object, na_value=None)[rows]
                 codes, uniques = pd.factorize(values, use_na_sentinel=True)
                 text_key[mine] = np.where(codes >= 0, codes + len(texts) + 1, 0)
                 texts.extend(uniques.tolist())
-        # where the value falls against the rule: linear (below/at/above each bound), bands
+            for (p, ms), keys in self.maps.items():  # listed: matched as the scorer does
+                if ms == s and (prof[mine] == p).any():
+                    codes, uniques = pd.factorize(values, use_na_sentinel=True)
+                    hit = np.array([map_key(u) in keys for u in uniques] + [False])
+                    listed[mine] |= (prof[mine] == p) & hit[codes]
+        # where the value falls against the rule: linear (below/at/above each bound), bands,
+        # map (listed or not)
         with np.errstate(invalid="ignore"):
             branch = ((np.sign(x - self.zero[prof, sig]) + 1) * 3
                       + np.sign(x - self.full[prof, sig]) + 1)
@@ -268,8 +290,9 @@ class Wording:
             mine = (prof == p) & (sig == s)
             if mine.any():
                 branch[mine] = 10 + np.searchsorted(limits, x[mine], side="right")
+        branch[listed] = 9 + 64  # (a map rule's listed values; unlisted keep 9)
         # the value as shown: ratios as percentages, rounded to their shown digits
-        v = np.where(self.ratio[sig], x * 100, x)
+        v = np.where(self.ratio[prof, sig], x * 100, x)
         with np.errstate(invalid="ignore"):
             digits = np.where(np.abs(v) < 10, 2, np.where(np.abs(v) < 100, 1, 0))
         v = np.round(v * np.take(_POW, digits)) / np.take(_POW, digits)
@@ -293,9 +316,11 @@ class Wording:
                          raw_value if text_key[i] else (None if np.isnan(v[i]) else float(v[i])))
             sentence = self.cache.get(cache_key)
             if sentence is None:
+                if len(self.cache) >= CACHE_LIMIT:  # a signal of many distinct values
+                    self.cache.clear()
                 sc = None if np.isnan(score[i]) else float(score[i])
                 sentence = self.cache[cache_key] = self.explainers[(p, s)](
-                    raw_value, sc, STATUS_NAMES[state[i]])
+                    raw_value, sc, STATUSES[state[i]])
             out.append(sentence)
         return np.array(out, dtype=object)[inverse]
 

@@ -18,7 +18,6 @@ import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
-from importlib import metadata
 from pathlib import Path
 
 import pandas as pd
@@ -37,6 +36,7 @@ from healthscore.render.output import staged_dir, write_file
 from healthscore.render.outreach import OUTREACH_DIR, outreach_contexts
 from healthscore.render.pool import Progress, ScorecardJob, render_scorecards
 from healthscore.render.portfolio import parent_views, portfolio_context
+from healthscore.version import __version__
 
 
 @dataclass(frozen=True)
@@ -58,13 +58,6 @@ class RenderResult:
         return 1 + 2 * self.scorecards + len(self.outreach)
 
 
-def _version() -> str:
-    try:
-        return metadata.version("healthscore")
-    except metadata.PackageNotFoundError:
-        return "dev"
-
-
 def run_info(meta: RenderMeta, as_of: date, count: int, has_history: bool,
              currency: str = "$", generated_at: datetime | None = None) -> RunInfo:
     now = generated_at or datetime.now(UTC).replace(microsecond=0)
@@ -72,7 +65,7 @@ def run_info(meta: RenderMeta, as_of: date, count: int, has_history: bool,
         title=meta.title, as_of=as_of, generated_at=now,
         weights_name=meta.title, weights_path=meta.weights_path, currency=currency,
         tiers=list(meta.tiers), insufficient=meta.insufficient, min_coverage=meta.min_coverage,
-        customer_count=count, has_history=has_history, version=_version())
+        customer_count=count, has_history=has_history, version=__version__)
 
 
 def stored_changes(trends: pd.DataFrame | None) -> dict[str, dict]:
@@ -145,7 +138,8 @@ def render_run(run: RunResult, out_dir: str | Path, *, template_dir: str | Path 
 
         def portfolio_page() -> None:
             ctx = portfolio_context(info, summaries, past, f"{OUTREACH_DIR}/index.html",
-                                    parents, {c.owner for _, c, _ in outreach if c.owner})
+                                    parents, {c.owner for _, c, _ in outreach if c.owner},
+                                    tier_totals=run.tiers)
             if over_time is not None and len(over_time):
                 ctx = ctx.model_copy(update={"over_time": tier_shares(over_time, meta)})
             write_file(tmp / "index.html", templates.render("portfolio.html.j2", ctx))

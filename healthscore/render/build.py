@@ -9,12 +9,12 @@ dominate the render time at 10,000 customers. Models are validated on constructi
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from typing import Any
 
 import pandas as pd
 
-from healthscore.engine.wording import explain, explainer, fmt_raw
+from healthscore.engine.wording import explain, fmt_raw
 from healthscore.render.context import (
     CustomerSummary,
     DriverView,
@@ -64,33 +64,28 @@ def as_float(value: Any) -> float | None:
     return None if value is None else float(value)
 
 
-def _explainer(meta: RenderMeta, cache: dict, profile: str, key: str
-               ) -> Callable[[Any, float | None, str], str]:
-    """The explanation function of one signal under one profile, built once per chunk."""
-    fn = cache.get((profile, key))
-    if fn is None:
-        sm = meta.signals[key]
-        fn = cache[(profile, key)] = explainer(sm.label, sm.unit, meta.rule_for(profile, key),
-                                               sm.max_age)
-    return fn
+def _explain(meta: RenderMeta, profile: str, key: str, raw: Any, score: float | None,
+             status: str) -> str:
+    """One signal in the run's own words (engine/wording.py: the sentences of `reasons`)."""
+    fn = meta.wording.explainer_for(profile, key)
+    if fn is None:  # not in this customer's profile: switched off for the segment
+        return explain(meta.label(profile, key), meta.signals[key].unit, raw, score, "off")
+    return fn(raw, score, status)
 
 
 def _explain_signal(meta: RenderMeta, cols: dict[str, list[Any]], key: str, i: int,
                     profile: str) -> str:
-    sm = meta.signals[key]
     raw, score = cols["raw"][i], as_float(cols["score"][i])
     status = as_text(cols["status"][i]) or ("ok" if score is not None else "missing")
     if hasattr(raw, "item"):
         raw = raw.item()
-    return explain(sm.label, sm.unit, raw, score, status, meta.rule_for(profile, key),
-                   sm.max_age)
+    return _explain(meta, profile, key, raw, score, status)
 
 
 def customer_summaries(frame: pd.DataFrame, meta: RenderMeta, stems: dict[str, str],
                        past: dict[str, list[TrendPoint]], as_of: Any) -> list[CustomerSummary]:
     """One summary per row, in frame order."""
     colors, ranks = meta.tier_colors, meta.tier_ranks
-    labels = {k: s.label for k, s in meta.signals.items()}
     cols = {c: column(frame, c) for c in (
         "customer_id", "name", "owner", "segment", "arr", "profile", "parent_id", "score",
         "tier",
@@ -105,8 +100,8 @@ def customer_summaries(frame: pd.DataFrame, meta: RenderMeta, stems: dict[str, s
         tier = as_text(cols["tier"][i]) or meta.insufficient.name
         stem = stems[cid]
         keys = [d for d in (as_text(cols[c][i]) for c in DRIVER_COLUMNS) if d]
-        drivers = [labels.get(d, d) for d in keys]
         profile = as_text(cols["profile"][i]) or "default"
+        drivers = [meta.label(profile, d) for d in keys]
         # the engine's sentences: `reasons` in scores.csv words each driver the same way
         reasons = [_explain_signal(meta, sig_cols[k], k, i, profile) for k in keys]
         out.append(CustomerSummary(
@@ -130,13 +125,14 @@ def scorecard_contexts(frame: pd.DataFrame, summaries: list[CustomerSummary], me
     sig_cols = {k: {"raw": column(frame, f"{k}.raw"), "status": column(frame, f"{k}.status"),
                     **{p: numbers(frame, f"{k}.{p}") for p in ("score", "weight", "points")}}
                 for k in meta.signals}
-    grp_cols = {g.key: {p: numbers(frame, f"{g.key}.{p}") for p in ("score", "weight", "points")}
-                for g in meta.groups}
+    grp_cols = {g: {p: numbers(frame, f"{g}.{p}") for p in ("score", "weight", "points")}
+                for g in meta.group_keys}
     driver_cols = [column(frame, c) for c in DRIVER_COLUMNS]
-    explainers: dict[tuple[str, str], Callable[[Any, float | None, str], str]] = {}
     for i, customer in enumerate(summaries):
+        tree = meta.trees[customer.profile]
         driver_keys = [d for d in (as_text(col[i]) for col in driver_cols) if d]
         views: dict[str, SignalView] = {}
+        groups_of = {s: g.key for g in tree.groups for s in g.signals}
         for key, sm in meta.signals.items():
             c = sig_cols[key]
             raw, score = c["raw"][i], c["score"][i]
@@ -146,16 +142,15 @@ def scorecard_contexts(frame: pd.DataFrame, summaries: list[CustomerSummary], me
             if hasattr(raw, "item"):
                 raw = raw.item()  # numpy scalar → Python
             views[key] = SignalView(
-                key=key, label=sm.label, unit=sm.unit, description=sm.description,
-                method=sm.method,
-                group=sm.group, raw=raw, raw_text=fmt_raw(raw, sm.unit), score=score,
+                key=key, label=meta.label(customer.profile, key), unit=sm.unit,
+                description=sm.description, method=sm.method, group=groups_of.get(key),
+                raw=raw, raw_text=fmt_raw(raw, sm.unit), score=score,
                 weight=weight, points=points, max_points=weight * 100,
                 lost_points=max(weight * 100 - (points or 0.0), 0.0), status=status,
-                explanation=_explainer(meta, explainers, customer.profile, key)(
-                    raw, score, status),
+                explanation=_explain(meta, customer.profile, key, raw, score, status),
                 is_driver=key in driver_keys)
         groups = []
-        for g in meta.groups:
+        for g in tree.groups:
             c = grp_cols[g.key]
             gw = c["weight"][i] or 0.0
             groups.append(GroupView(
@@ -173,7 +168,7 @@ def scorecard_contexts(frame: pd.DataFrame, summaries: list[CustomerSummary], me
                 trend = trend.model_copy(update=changes[customer.customer_id])
         yield ScorecardContext(
             root="../", run=run, customer=customer, groups=groups,
-            ungrouped=[views[k] for k in meta.ungrouped], signals=list(views.values()),
+            ungrouped=[views[k] for k in tree.ungrouped], signals=list(views.values()),
             drivers=drivers,
             missing=[v for v in views.values() if v.status in ("missing", "stale", "future")],
             off=[v for v in views.values() if v.status == "off"],

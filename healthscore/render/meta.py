@@ -8,12 +8,12 @@ fixed here once.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from healthscore.engine.run import RunResult
-from healthscore.engine.wording import display_label
+from healthscore.engine.wording import Wording, display_label
 from healthscore.render.context import TierInfo
-from healthscore.weights.model import ScoreRule
+from healthscore.weights.profiles import Node
 
 UNKNOWN_TIER_COLOR = "#9ca3af"
 PRIORITY_WORDS = {
@@ -26,12 +26,9 @@ PRIORITY_WORDS = {
 @dataclass(frozen=True)
 class SignalMeta:
     key: str
-    label: str
+    label: str  # the base file's; a profile may relabel it (`ProfileTree.labels`)
     unit: str | None
     description: str | None
-    group: str | None
-    max_age: str | None
-    rule: ScoreRule  # of the first file that defines the signal
     method: str | None = None  # how a computed signal was computed, in words
 
 
@@ -45,6 +42,16 @@ class GroupMeta:
 
 
 @dataclass(frozen=True)
+class ProfileTree:
+    """One profile's structure as the engine scored it: its groups in tree order, its
+    signals outside any group, and its labels (a segment's `label:` overrides apply)."""
+
+    groups: tuple[GroupMeta, ...]
+    ungrouped: tuple[str, ...]
+    labels: dict[str, str]
+
+
+@dataclass(frozen=True)
 class RenderMeta:
     title: str
     weights_path: str | None
@@ -52,10 +59,9 @@ class RenderMeta:
     insufficient: TierInfo
     min_coverage: float
     priority_rule: str
-    signals: dict[str, SignalMeta]  # weight-file order
-    groups: tuple[GroupMeta, ...]  # tree order
-    ungrouped: tuple[str, ...]
-    profile_rules: dict[str, dict[str, ScoreRule]] = field(default_factory=dict)
+    signals: dict[str, SignalMeta]  # every signal the run scored, weight-file order
+    trees: dict[str, ProfileTree]   # per profile name
+    wording: Wording                # the run's sentences (engine/wording.py)
 
     @property
     def tier_colors(self) -> dict[str, str]:
@@ -69,48 +75,55 @@ class RenderMeta:
         ranks[self.insufficient.name] = -1
         return ranks
 
-    def rule_for(self, profile: str, key: str) -> ScoreRule:
-        rules = self.profile_rules.get(profile)
-        if rules is not None and key in rules:
-            return rules[key]
-        return self.signals[key].rule
+    @property
+    def group_keys(self) -> list[str]:
+        """Every group of any profile."""
+        return list(dict.fromkeys(g.key for tree in self.trees.values() for g in tree.groups))
+
+    def label(self, profile: str, key: str) -> str:
+        return self.trees[profile].labels.get(key, self.signals[key].label)
 
 
 def read_meta(run: RunResult) -> RenderMeta:
-    """Labels, tree, tiers and rules of the run's weight file; the signals are the ones the
-    run scored (every signal any profile uses), the rules those each profile applied."""
+    """Labels, trees and tiers of the run: the structure is each resolved profile's (the
+    engine's), read here once; the words are the weight files'."""
     wf = run.weights
     specs = wf.all_signals()
+    group_specs = {**{g: s for seg in wf.segment_files.values() for g, s in seg.groups.items()},
+                   **wf.groups}
     tiers = tuple(TierInfo(name=t.name, color=t.color, below=t.below, rank=i)
                   for i, t in enumerate(wf.tiers))
     insufficient = TierInfo(name=wf.insufficient.name, color=wf.insufficient.color,
                             below=None, rank=-1)
-    groups: list[GroupMeta] = []
-    owner: dict[str, str] = {}
-    children = {g for spec in wf.groups.values() for g in spec.groups}
-
-    def walk(key: str, depth: int, parent: str | None) -> None:
-        spec = wf.groups[key]
-        sigs = tuple(s for s in spec.signals if s in specs)
-        for s in sigs:
-            owner[s] = key
-        groups.append(GroupMeta(key=key, label=spec.label or display_label(wf, key),
-                                depth=depth, parent=parent, signals=sigs))
-        for child in spec.groups:
-            walk(child, depth + 1, key)
-
-    for key in wf.groups:
-        if key not in children:
-            walk(key, 0, None)
     signals = {key: SignalMeta(key=key, label=display_label(wf, key), unit=spec.unit,
-                               description=spec.description, group=owner.get(key),
-                               max_age=spec.max_age, rule=spec.score,
-                               method=run.methods.get(key))
+                               description=spec.description, method=run.methods.get(key))
                for key, spec in specs.items()}
+
+    def group_label(key: str) -> str:
+        spec = group_specs.get(key)
+        return spec.label if spec is not None and spec.label else display_label(wf, key)
+
+    trees = {}
+    for profile in run.profiles:
+        groups = _groups(profile.root, group_label)
+        grouped = {s for g in groups for s in g.signals}
+        trees[profile.name] = ProfileTree(
+            groups=groups, ungrouped=tuple(s for s in profile.signals if s not in grouped),
+            labels={k: s.label or signals[k].label for k, s in profile.signals.items()})
     return RenderMeta(
         title=wf.name, weights_path=wf.path, tiers=tiers, insufficient=insufficient,
         min_coverage=wf.min_coverage, priority_rule=PRIORITY_WORDS[wf.priority],
-        signals=signals, groups=tuple(groups),
-        ungrouped=tuple(k for k in signals if k not in owner),
-        profile_rules={p.name: {k: s.score for k, s in p.signals.items()}
-                       for p in run.profiles})
+        signals=signals, trees=trees, wording=run.wording)
+
+
+def _groups(root: Node, label, depth: int = 0, parent: str | None = None
+            ) -> tuple[GroupMeta, ...]:
+    """The groups under `root`, depth first, each with the signals directly in it."""
+    out: list[GroupMeta] = []
+    for child in root.children:
+        if child.kind == "group":
+            out.append(GroupMeta(
+                key=child.name, label=label(child.name), depth=depth, parent=parent,
+                signals=tuple(c.name for c in child.children if c.kind == "signal")))
+            out += _groups(child, label, depth + 1, child.name)
+    return tuple(out)

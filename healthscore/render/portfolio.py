@@ -121,14 +121,17 @@ def histogram_bins(scored: list[CustomerSummary], run: RunInfo) -> list[Histogra
 def portfolio_context(run: RunInfo, customers: list[CustomerSummary],
                       past: dict[str, list[TrendPoint]], outreach_href: str,
                       parents: list[ParentView] | None = None,
-                      listed_owners: set[str] | None = None) -> PortfolioContext:
-    total_arr = sum(c.arr or 0.0 for c in customers)
+                      listed_owners: set[str] | None = None, *,
+                      tier_totals: pd.DataFrame) -> PortfolioContext:
+    """`tier_totals`: the run's customers and ARR per tier (`RunResult.tiers`), the figures
+    the terminal and run.json show too."""
+    total_arr = float(tier_totals["arr"].sum())
     n = len(customers)
     tiers = []
     for tier in [*run.tiers, run.insufficient]:
-        members = [c for c in customers if c.tier == tier.name]
-        arr = sum(c.arr or 0.0 for c in members)
-        tiers.append(TierSummary(tier=tier, count=len(members), share=len(members) / n if n else 0,
+        count = int(tier_totals["customers"].get(tier.name, 0))
+        arr = float(tier_totals["arr"].get(tier.name, 0.0))
+        tiers.append(TierSummary(tier=tier, count=count, share=count / n if n else 0,
                                  arr=arr, arr_share=arr / total_arr if total_arr else 0.0))
 
     scored = [c for c in customers if c.score is not None]
@@ -151,7 +154,7 @@ def portfolio_context(run: RunInfo, customers: list[CustomerSummary],
         customers=n, scored=len(scored), arr=total_arr,
         mean_score=sum(c.score for c in scored) / len(scored) if scored else None,
         arr_weighted_score=sum(s * a for s, a in weighted) / arr_w if arr_w else None,
-        arr_at_risk=sum(c.arr or 0.0 for c in customers if c.tier == lowest))
+        arr_at_risk=float(tier_totals["arr"].get(lowest, 0.0)) if lowest else 0.0)
 
     ordered = sorted(customers, key=lambda c: (c.score is None, c.score or 0.0, c.name))
     owners = sorted({c.owner for c in customers if c.owner})

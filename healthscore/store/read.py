@@ -14,6 +14,7 @@ import sqlalchemy as sa
 from healthscore.engine.run import RunResult
 from healthscore.engine.sinks import Outreach, Rollups, TierTotals
 from healthscore.engine.source import CHUNK_ROWS
+from healthscore.engine.wording import Wording
 from healthscore.errors import DataError, Problem
 from healthscore.store import frames
 from healthscore.store.connect import Store
@@ -42,8 +43,9 @@ def result_from_frame(frame: pd.DataFrame, weights: WeightFile, as_of: date,
     """A run's whole-portfolio pieces (tier totals, the outreach list, parent roll-ups) from
     its scored frame, by the engine's own sinks: the same decisions the run made, no
     re-scoring. `fields`: any other `StoredRun` field (run_json, run_id, methods, ...)."""
-    result = StoredRun(weights=weights, as_of=as_of, profiles=weights.profiles(),
-                       customers=len(frame), **fields)
+    profiles = weights.profiles()
+    result = StoredRun(weights=weights, as_of=as_of, profiles=profiles,
+                       wording=Wording(profiles, weights), customers=len(frame), **fields)
     parents = (pd.unique(frame[weights.rollup.parent].dropna()) if weights.rollup
                and weights.rollup.parent in frame else np.array([]))
     for sink in (TierTotals(), Outreach(weights, weights.outreach_top(), CHUNK_ROWS),

@@ -115,7 +115,7 @@ def test_segment_rule_is_used_for_explanations(run):
 
 def test_portfolio_numbers(run, history):
     meta, past, summaries, info = _contexts(run, history)
-    p = portfolio_context(info, summaries, past, "outreach/index.html")
+    p = portfolio_context(info, summaries, past, "outreach/index.html", tier_totals=run.tiers)
     frame = run.frame
     assert p.totals.customers == len(frame)
     assert p.totals.scored == int(frame["score"].notna().sum())
