@@ -150,11 +150,18 @@ def test_command_line_mistakes_print_usage_and_exit_2(cli, args):
 
 
 def test_render_from_raw_exports_with_history(cli, tmp_path):
-    """`render` computes the signals when the weight file declares sources, like `score`."""
+    """`render` computes the signals when the weight file declares sources, like `score`; the
+    demo's history comes from its run store."""
+    from healthscore.store import history_frame, open_store
+
     cli("demo", "--out", "demo", "--customers", "40", "--history-months", "2", check_code=0)
-    history = pd.read_csv(tmp_path / "demo" / "history.csv")
-    assert sorted(history["as_of"].unique()) == ["2026-08-31", "2026-09-30"]
-    assert len(history) == 80
+    with open_store(tmp_path / "demo" / "healthscore.db", read_only=True) as store:
+        history = history_frame(store)
+    assert sorted(map(str, history["as_of"].unique())) == ["2026-08-31", "2026-09-30",
+                                                           "2026-10-31"]
+    assert len(history) == 120
+    history[history["as_of"].astype(str) < "2026-10-31"].to_csv(tmp_path / "demo" /
+                                                                "history.csv", index=False)
     weights = ROOT / "weights" / "from-exports.yaml"
     proc = cli("render", "-w", weights, "--data", "demo", "--as-of", "2026-10-31", "-o", "r",
                "--history", "demo/history.csv", "-q", check_code=0)

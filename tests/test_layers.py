@@ -13,16 +13,19 @@ PACKAGE = ROOT / "healthscore"
 # stage → the healthscore packages it must never import
 PUBLIC = {"score", "score_run", "load_weights", "monthly_job", "render_run", "compute_signals",
           "Run", "RunResult", "__version__"}
+LATER = {"store", "trends", "monthly"}  # the run store and what reads it come after scoring
 FORBIDDEN = {
     # `from healthscore import X` is the package's public face: no stage reaches up to it
-    "spec": {"weights", "signals", "engine", "outputs", "pipeline", "render", "cli"},
-    "weights": {"signals", "engine", "outputs", "pipeline", "render", "cli"},
-    "signals": {"engine", "outputs", "pipeline", "render", "cli"},
-    "engine": {"signals", "outputs", "pipeline", "render", "cli"},
-    "io": {"weights", "signals", "engine", "outputs", "pipeline", "render", "cli"},
-    "render": {"signals", "outputs", "pipeline", "cli", "evidence"},
-    # evidence reads runs (engine, signals) and renders its pages; the CLI sits above it
-    "evidence": {"outputs", "pipeline", "cli"},
+    "spec": {"weights", "signals", "engine", "outputs", "pipeline", "render", "cli"} | LATER,
+    "weights": {"signals", "engine", "outputs", "pipeline", "render", "cli"} | LATER,
+    "signals": {"engine", "outputs", "pipeline", "render", "cli"} | LATER,
+    "engine": {"signals", "outputs", "pipeline", "render", "cli"} | LATER,
+    "io": {"weights", "signals", "engine", "outputs", "pipeline", "render", "cli"} | LATER,
+    "render": {"signals", "outputs", "pipeline", "cli", "evidence"} | LATER,
+    "store": {"signals", "outputs", "pipeline", "render", "cli", "trends", "monthly"},
+    "trends": {"signals", "outputs", "pipeline", "render", "cli", "monthly"},
+    # evidence reads runs (engine, signals, the store) and renders its pages; the CLI sits above
+    "evidence": {"outputs", "pipeline", "cli", "monthly"},
 }
 
 

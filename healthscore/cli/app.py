@@ -57,12 +57,15 @@ def _register() -> None:
         backtest_cmd,
         demo_cmd,
         diff_cmd,
+        history_cmd,
+        run_cmd,
         score_cmd,
         tune_cmd,
         validate_cmd,
     )
 
-    for module in (score_cmd, validate_cmd, demo_cmd, diff_cmd, backtest_cmd, tune_cmd):
+    for module in (score_cmd, validate_cmd, demo_cmd, run_cmd, history_cmd, diff_cmd,
+                   backtest_cmd, tune_cmd):
         module.register(app)
     try:
         from healthscore.cli import render_cmd

@@ -27,10 +27,11 @@ def register(app: typer.Typer) -> None:
         from rich.progress import BarColumn, MofNCompleteColumn, Progress
 
         from healthscore.cli.summary import lowest_table, tier_table
-        from healthscore.io.atomic import atomic_file
-        from healthscore.pipeline import backfill_history, monthly_job
+        from healthscore.monthly import run_month, store_month
+        from healthscore.pipeline import month_ends_before
         from healthscore.resources import bundled_weights
         from healthscore.sample.raw import generate_raw
+        from healthscore.store import open_store
         from healthscore.weights.load import load_weights
 
         if customers < 1:
@@ -40,26 +41,34 @@ def register(app: typer.Typer) -> None:
         generate_raw(out / "raw", n_customers=customers, seed=seed, as_of=DEMO_AS_OF)
         weights = bundled_weights() / "from-exports.yaml"
         wf = load_weights(weights)
+        (out / "healthscore.db").unlink(missing_ok=True)  # the exports were just regenerated
+        store = open_store(out / "healthscore.db")  # the trend comes from the run store
         with console.status(f"scoring {history_months} earlier month-ends for the trends"):
-            history = backfill_history(wf, DEMO_AS_OF, history_months, data_dir=out)
-        with atomic_file(out / "history.csv") as tmp:
-            history.to_csv(tmp, index=False)
+            for day in month_ends_before(DEMO_AS_OF, history_months):
+                store_month(wf, store, day, data_dir=out)
         columns = ["[progress.description]{task.description}", BarColumn(),
                    MofNCompleteColumn()]
-        with Progress(*columns, console=console, transient=True) as bar:
+        with store, Progress(*columns, console=console, transient=True) as bar:
             task = bar.add_task("rendering scorecards", total=customers)
-            job = monthly_job(wf, out, as_of=DEMO_AS_OF, data_dir=out, history=history,
-                              progress=lambda done, total: bar.update(
+            month = run_month(wf, store, out, f"{DEMO_AS_OF:%Y-%m}", data_dir=out, folder=out,
+                              force=True, progress=lambda done, total: bar.update(
                                   task, completed=done, total=total))
-        print_warnings(job.run.warnings)
-        console.print(tier_table(job.run))
-        console.print(lowest_table(job.run))
-        reports = job.reports
+        print_warnings(month.run.warnings)
+        console.print(tier_table(month.run))
+        console.print(lowest_table(month.run))
+        moves = month.volatility
+        if moves.get("median_abs_change") is not None:
+            console.print(f"month to month: median move {moves['median_abs_change']:.1f} "
+                          f"points; {moves['reverted']} of {moves['flips']} tier changes "
+                          "reverted at the next run (docs/history.md: noisy scores)")
+        reports = month.reports
         console.print(f"[green]demo written to {escape(str(out))}/[/] "
                       f"(as of {DEMO_AS_OF:%Y-%m-%d})")
-        lines = [("raw exports", f"{out / 'raw'}/"), ("signals", str(job.signals)),
-                 ("history", f"{out / 'history.csv'} ({history_months} earlier month-ends, "
-                             "for trends)"),
+        lines = [("raw exports", f"{out / 'raw'}/"),
+                 ("signals", str(out / "signals" / "customers.csv")),
+                 ("run store", f"{out / 'healthscore.db'} ({history_months} earlier "
+                               "month-ends + this one, for trends)"),
+                 ("events", str(out / "events" / "tier-changes.jsonl")),
                  ("scores", f"{out / 'scores'}/ (scores, outreach, parents: CSV + Parquet)"),
                  ("portfolio", str(reports.portfolio)),
                  ("scorecards", f"{reports.scorecards:,} in {reports.out_dir / 'customers'}/"),

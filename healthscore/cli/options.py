@@ -41,3 +41,8 @@ class FlagGroup(typer.core.TyperGroup):
 
     def get_params(self, ctx):  # noqa: ANN001, ANN201 - Click's signature
         return _flags_without_type(super().get_params(ctx))
+
+
+StoreOpt = Annotated[str | None, typer.Option(
+    "--store", help="run store: a SQLite file or a postgresql:// URL (default: "
+                    "$HEALTHSCORE_STORE, else healthscore.db in the output folder)")]

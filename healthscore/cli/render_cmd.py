@@ -8,13 +8,14 @@ from typing import Annotated
 import typer
 
 from healthscore.cli.app import console
-from healthscore.cli.options import AsOfOpt, CustomersOpt, DataOpt, WeightsOpt
+from healthscore.cli.options import AsOfOpt, CustomersOpt, DataOpt, StoreOpt
 
 
 def register(app: typer.Typer) -> None:
     @app.command()
     def render(
-        weights: WeightsOpt,
+        weights: Annotated[Path | None, typer.Option(
+            "--weights", "-w", help="weight file (YAML); not with --run")] = None,
         customers: CustomersOpt = None,
         data: DataOpt = None,
         out: Annotated[Path, typer.Option("--out", "-o", help="output folder (replaced as a "
@@ -33,6 +34,9 @@ def register(app: typer.Typer) -> None:
             "--jobs", "-j", min=1, help="worker processes (default: all cores)")] = None,
         currency: Annotated[str, typer.Option(help="symbol before ARR amounts")] = "$",
         quiet: Annotated[bool, typer.Option("--quiet", "-q", help="no progress bar")] = False,
+        run_id: Annotated[str | None, typer.Option(
+            "--run", help="render this stored run without re-scoring")] = None,
+        store: StoreOpt = None,
     ) -> None:
         """Score the customers and render every scorecard, the portfolio and outreach lists."""
         from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
@@ -44,17 +48,32 @@ def register(app: typer.Typer) -> None:
         from healthscore.render import render_run
         from healthscore.weights.load import load_weights
 
-        run = score_customers(load_weights(weights), customers, as_date(as_of), data)
-        print_warnings(run.warnings)
+        if (run_id is None) == (weights is None):
+            raise typer.BadParameter("give --weights to score, or --run to render a stored run",
+                                     param_hint="--weights / --run")
+        stored = None
+        if run_id is not None:  # a stored run: its frame, weights and trend from the store
+            from healthscore.monthly import render_stored
+            from healthscore.store import open_store
+
+            stored = open_store(store, read_only=True)
+            run = None
+        else:
+            run = score_customers(load_weights(weights), customers, as_date(as_of), data)
+            print_warnings(run.warnings)
         past = read_table(history) if history is not None else None
         columns = ["[progress.description]{task.description}", BarColumn(),
                    MofNCompleteColumn(), TimeRemainingColumn()]
         with Progress(*columns, console=console, transient=True, disable=quiet) as bar:
-            task = bar.add_task("rendering scorecards", total=len(run.frame))
-            result = render_run(
-                run, out, template_dir=templates, history=past, owners=owner, jobs=jobs,
-                currency=currency,
-                progress=lambda done, total: bar.update(task, completed=done, total=total))
+            task = bar.add_task("rendering scorecards", total=None)
+            options = dict(template_dir=templates, owners=owner, jobs=jobs, currency=currency,
+                           progress=lambda done, total: bar.update(task, completed=done,
+                                                                   total=total))
+            if stored is not None:
+                with stored:
+                    result = render_stored(stored, run_id, out, **options)
+            else:
+                result = render_run(run, out, history=past, **options)
         console.print(
             f"[green]rendered {result.scorecards:,} scorecards[/] in {result.seconds:.1f}s "
             f"({result.scorecards / max(result.seconds, 1e-9):,.0f}/s) into "

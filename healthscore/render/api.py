@@ -27,7 +27,7 @@ from healthscore.errors import DataError, Problem
 from healthscore.io.cite import duplicate_ids
 from healthscore.io.writers import write_whole
 from healthscore.render.build import SCORECARD_DIR, customer_summaries
-from healthscore.render.context import OutreachContext, RunInfo
+from healthscore.render.context import OutreachContext, RunInfo, TierShare, Trend
 from healthscore.render.env import Templates
 from healthscore.render.history import past_points
 from healthscore.render.meta import RenderMeta, read_meta
@@ -68,10 +68,29 @@ def run_info(meta: RenderMeta, as_of: date, count: int, has_history: bool,
         customer_count=count, has_history=has_history, version=__version__)
 
 
+def stored_changes(trends: pd.DataFrame | None) -> dict[str, dict]:
+    """Per customer id the `Trend` fields the run store adds (NaN → None)."""
+    if trends is None or len(trends) == 0:
+        return {}
+    fields = [c for c in Trend.model_fields if c in trends.columns]
+    rows = trends[fields].astype(object).where(trends[fields].notna(), None)
+    return dict(zip(trends["customer_id"].astype(str), rows.to_dict("records"), strict=True))
+
+
+def tier_shares(over_time: pd.DataFrame, meta: RenderMeta) -> list[TierShare]:
+    return [TierShare(as_of=as_date(r["as_of"]), tier=str(r["tier"]),
+                      color=meta.tier_colors.get(str(r["tier"]), "#9ca3af"),
+                      customers=int(r["customers"]), share=float(r["share"]),
+                      arr=float(r["arr"]), arr_share=float(r["arr_share"]))
+            for r in over_time.to_dict("records")]
+
+
 def render_run(run: RunResult, out_dir: str | Path, *, template_dir: str | Path | None = None,
                history: pd.DataFrame | None = None, owners: Iterable[str] | None = None,
                jobs: int | None = None, progress: Progress | None = None,
-               currency: str = "$", generated_at: datetime | None = None) -> RenderResult:
+               currency: str = "$", generated_at: datetime | None = None,
+               trends: pd.DataFrame | None = None,
+               over_time: pd.DataFrame | None = None) -> RenderResult:
     """Render a run (its `frame` collected) into `out_dir` (replaced as a whole on success).
 
     The pages show the run's decisions as they are: its tiers, its outreach list and order,
@@ -81,7 +100,10 @@ def render_run(run: RunResult, out_dir: str | Path, *, template_dir: str | Path 
     `owners`: write per-owner outreach lists only for these owners (default: every owner).
     `jobs`: worker processes (default: all cores). `progress(done, total)` is called as
     scorecards finish, so a CLI can draw a progress bar. `generated_at` pins the footer's
-    timestamp (default: now), for reproducible output.
+    timestamp (default: now), for reproducible output. `trends` (per `customer_id`: any of
+    the stored-trend fields of `Trend`, e.g. `direction`, `attribution`) and `over_time`
+    (`as_of, tier, customers, share, arr, arr_share`) come from the run store
+    (healthscore/monthly.py builds them).
     """
     started = time.perf_counter()
     frame = run.frame
@@ -118,6 +140,8 @@ def render_run(run: RunResult, out_dir: str | Path, *, template_dir: str | Path 
             ctx = portfolio_context(info, summaries, past, f"{OUTREACH_DIR}/index.html",
                                     parents, {c.owner for _, c, _ in outreach if c.owner},
                                     tier_totals=run.tiers)
+            if over_time is not None and len(over_time):
+                ctx = ctx.model_copy(update={"over_time": tier_shares(over_time, meta)})
             write_file(tmp / "index.html", templates.render("portfolio.html.j2", ctx))
 
         def outreach_page(stem: str, ctx: OutreachContext, rows: pd.DataFrame
@@ -132,7 +156,7 @@ def render_run(run: RunResult, out_dir: str | Path, *, template_dir: str | Path 
         pages = [portfolio_page, *(outreach_page(*job) for job in outreach)]
         job = ScorecardJob(frame=frame, summaries=summaries, meta=meta, run=info, past=past,
                            templates=templates, folder=tmp / SCORECARD_DIR, pages=pages,
-                           parents=parents)
+                           parents=parents, changes=stored_changes(trends))
         count = render_scorecards(job, jobs=jobs, progress=progress)
 
     target = Path(out_dir).absolute()

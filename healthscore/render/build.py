@@ -119,6 +119,7 @@ def customer_summaries(frame: pd.DataFrame, meta: RenderMeta, stems: dict[str, s
 
 def scorecard_contexts(frame: pd.DataFrame, summaries: list[CustomerSummary], meta: RenderMeta,
                        run: RunInfo, past: dict[str, list[TrendPoint]],
+                       changes: dict[str, dict] | None = None,
                        ) -> Iterator[ScorecardContext]:
     """Scorecard contexts for the rows of `frame` (summaries in the same order)."""
     sig_cols = {k: {"raw": column(frame, f"{k}.raw"), "status": column(frame, f"{k}.status"),
@@ -163,6 +164,8 @@ def scorecard_contexts(frame: pd.DataFrame, summaries: list[CustomerSummary], me
             current = TrendPoint(as_of=run.as_of, score=customer.score, tier=customer.tier,
                                  tier_color=customer.tier_color)
             trend = make_trend(past.get(customer.customer_id, []), current)
+            if changes and customer.customer_id in changes:  # from the run store
+                trend = trend.model_copy(update=changes[customer.customer_id])
         yield ScorecardContext(
             root="../", run=run, customer=customer, groups=groups,
             ungrouped=[views[k] for k in tree.ungrouped], signals=list(views.values()),

@@ -145,6 +145,20 @@ class Trend(Model):
     change_since_previous: int | None = Field(
         description="shown score − previous run's shown score")
     change_month: int | None = Field(description="shown score − shown score a month ago")
+    direction: str | None = Field(
+        None, description="`up`, `down` or `steady` since the previous stored run (a move under "
+                          "the weight file's `trend.dead_band` is steady); None when unknown")
+    attribution: str | None = Field(
+        None, description="the change since the previous stored run by signal, in whole points "
+                          "adding up to the total, e.g. `−12: support −8, adoption −5, sentiment "
+                          "+1`; None without a stored previous run")
+    formula_change: float | None = Field(
+        None, description="points of the change due to changed weights (the previous run "
+                          "re-scored with the new ones); None when the weights did not change")
+    window_change: float | None = Field(
+        None, description="change over the weight file's `trend.window` (default 3 months)")
+    runs_in_tier: int | None = Field(
+        None, description="consecutive stored runs in the current tier, this one included")
 
 
 class ParentView(Model):
@@ -262,6 +276,18 @@ class PortfolioTotals(Model):
                     "; the same figure the terminal prints under this name")
 
 
+class TierShare(Model):
+    """One tier in one stored run: the portfolio over time."""
+
+    as_of: date = Field(description="as-of date of the run")
+    tier: str = Field(description="tier name")
+    color: str = Field(description="hex colour of the tier")
+    customers: int = Field(description="customers in the tier")
+    share: float = Field(description="customers / the run's customers, 0–1")
+    arr: float = Field(description="ARR in the tier")
+    arr_share: float = Field(description="arr / the run's ARR, 0–1")
+
+
 class PortfolioContext(Model):
     """Context of `portfolio.html.j2` (written as `index.html`)."""
 
@@ -280,6 +306,9 @@ class PortfolioContext(Model):
         description="per owner, most ARR in the lowest tier first")
     segments: list[str] = Field(description="distinct segments, sorted")
     outreach_href: str = Field(description="the outreach list, relative to the root")
+    over_time: list[TierShare] = Field(
+        default_factory=list, description="tier shares and ARR per tier run by run, oldest "
+                                          "first (from the run store; empty without it)")
 
 
 class OutreachEntry(Model):

@@ -141,6 +141,7 @@ MODELS: list[type[BaseModel]] = [
     ctx.ScorecardContext, ctx.PortfolioContext, ctx.OutreachContext, ctx.RunInfo,
     ctx.TierInfo, ctx.CustomerSummary, ctx.GroupView, ctx.SignalView, ctx.DriverView,
     ctx.Trend, ctx.TrendPoint, ctx.TierSummary, ctx.HistogramBin, ctx.HistogramPart, ctx.Mover,
+    ctx.TierShare,
     ctx.PortfolioTotals, ctx.OwnerSummary, ctx.ParentView, ctx.OutreachEntry, ctx.OwnerList,
 ]
 

@@ -47,6 +47,7 @@ class ScorecardJob:
     templates: Templates
     folder: Path  # where scorecards go
     pages: list[Callable[[], object]] = field(default_factory=list)
+    changes: dict[str, dict] = field(default_factory=dict)  # customer → stored-trend fields
     parents: list[ParentView] = field(default_factory=list)  # the engine's roll-ups
     # customer id → its scorecard's family fields; filled once from `parents` before rendering
     families: dict[str, dict[str, object]] = field(default_factory=dict)
@@ -59,7 +60,7 @@ class ScorecardJob:
         families = self.families
         n = 0
         for ctx in scorecard_contexts(sub, self.summaries[start:stop], self.meta, self.run,
-                                      self.past):
+                                      self.past, self.changes):
             if ctx.customer.customer_id in families:  # a parent or a child account
                 ctx = ctx.model_copy(update=families[ctx.customer.customer_id])
             stem = self.folder / ctx.customer.stem

@@ -249,6 +249,15 @@ class RollupSpec(Strict):
     method: Literal["mean", "arr_weighted"] = "arr_weighted"
 
 
+class TrendSpec(Strict):
+    """How runs are compared over time (healthscore/trends): moves smaller than the dead-band
+    read as steady, so noise does not flip a trend arrow."""
+
+    dead_band: float = Field(3.0, ge=0, le=100, allow_inf_nan=False,
+                             description="a change under this many points is `steady`")
+    window: Duration = Field("3M", description="the longer window a change is also given over")
+
+
 class OutreachSpec(Strict):
     """Who the outreach list is for: the customers in the tiers that need action."""
 
@@ -277,6 +286,7 @@ class WeightFile(Strict):
                                   "{expected_loss: ...} (probability of loss × arr)")
     drivers: int = Field(3, ge=0, le=10, description="how many drivers to name per customer")
     rollup: RollupSpec | None = None
+    trend: TrendSpec | None = None
     outreach: OutreachSpec = Field(default_factory=OutreachSpec)
     sources: dict[str, SourceSpec] | None = None
     groups: dict[str, GroupSpec] = Field(default_factory=dict)

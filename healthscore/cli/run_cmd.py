@@ -1,0 +1,90 @@
+"""`healthscore run --month 2026-10`: the monthly scorecards as one reproducible command."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from healthscore.cli.app import console
+from healthscore.cli.options import CustomersOpt, DataOpt, StoreOpt, WeightsOpt
+
+
+def register(app: typer.Typer) -> None:
+    @app.command("run")
+    def run(
+        weights: WeightsOpt,
+        month: Annotated[str | None, typer.Option(
+            "--month", help="score as of the end of this month, YYYY-MM")] = None,
+        backfill: Annotated[str | None, typer.Option(
+            "--backfill", help="replay the months FIRST..LAST (e.g. 2026-01..2026-10) from "
+                               "the raw exports")] = None,
+        store: StoreOpt = None,
+        out: Annotated[Path, typer.Option("--out", "-o", help="folder holding one folder per "
+                                          "month")] = Path("monthly"),
+        customers: CustomersOpt = None,
+        data: DataOpt = None,
+        templates: Annotated[Path | None, typer.Option(
+            "--templates", "-t", help="your template folder")] = None,
+        outcomes: Annotated[Path | None, typer.Option(
+            "--outcomes", help="table of churned accounts: customer_id, churned_at")] = None,
+        webhook: Annotated[str | None, typer.Option(
+            "--webhook", help="POST each tier-change event as JSON to this URL")] = None,
+        force: Annotated[bool, typer.Option(
+            "--force", help="score months already stored with the same inputs again")] = False,
+        quiet: Annotated[bool, typer.Option("--quiet", "-q", help="no progress bar")] = False,
+    ) -> None:
+        """Score each month as of its last day, record it in the store, render its reports."""
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
+        from rich.table import Table
+
+        from healthscore.cli.app import escape
+        from healthscore.io.tables import read_table
+        from healthscore.monthly import month_end, month_range, run_month
+        from healthscore.store import open_store
+        from healthscore.weights.load import load_weights
+
+        if month is None and backfill is None:
+            raise typer.BadParameter("give --month YYYY-MM, --backfill FIRST..LAST or both",
+                                     param_hint="--month")
+        months = month_range(backfill) if backfill else []
+        if month is not None:
+            month_end(month)
+            months = sorted({*months, month})
+        wf = load_weights(weights)
+        lost = read_table(outcomes) if outcomes is not None else None
+        results = []
+        columns = ["[progress.description]{task.description}", BarColumn(),
+                   MofNCompleteColumn(), TimeElapsedColumn()]
+        with open_store(store, out_dir=out) as opened, Progress(
+                *columns, console=console, transient=True, disable=quiet) as bar:
+            task = bar.add_task("months", total=len(months))
+            for m in months:
+                bar.update(task, description=f"scoring {m}")
+                results.append(run_month(wf, opened, out, m, data_dir=data, customers=customers,
+                                         template_dir=templates, webhook=webhook,
+                                         outcomes=lost, force=force))
+                bar.advance(task)
+            where = opened.where
+        table = Table(title=f"run store {where}", title_justify="left")
+        for name in ("month", "run", "customers", "tier changes", "churned", "folder"):
+            table.add_column(name)
+        for r in results:
+            table.add_row(r.month, r.run_id, "skipped: already stored" if r.skipped
+                          else f"{r.customers:,}", "" if r.skipped else str(len(r.events)),
+                          "" if r.skipped else str(r.churned), escape(str(r.folder)))
+        console.print(table)
+        for r in results:
+            if r.weights_changed:
+                console.print(f"{r.month}: the weights differ from the previous stored run's; "
+                              "scorecards split each change into the formula's share and the "
+                              "customer's")
+        last = next((r for r in reversed(results) if not r.skipped), None)
+        if last is not None and last.volatility.get("median_abs_change") is not None:
+            v = last.volatility
+            share = v["revert_share"]
+            console.print(
+                f"volatility over the stored runs: median move {v['median_abs_change']:.1f} "
+                f"points; {v['reverted']} of {v['flips']} tier changes reverted at the next run"
+                + (f" ({share:.0%})" if share is not None else ""))

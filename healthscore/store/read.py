@@ -1,0 +1,150 @@
+"""Reading runs back: the list of runs, a whole run exactly as written, one customer's history,
+and the `customer_id, as_of, score, tier` frame that rendering draws trends from."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+import numpy as np
+import pandas as pd
+import sqlalchemy as sa
+
+from healthscore.engine.run import RunResult
+from healthscore.engine.sinks import Outreach, Rollups, TierTotals
+from healthscore.engine.source import CHUNK_ROWS
+from healthscore.engine.wording import Wording
+from healthscore.errors import DataError, Problem
+from healthscore.store import frames
+from healthscore.store.connect import Store
+from healthscore.store.schema import account_fields, results, runs, signal_values
+from healthscore.weights.model import WeightFile
+
+RUN_LIST = ("run_id", "as_of", "created_at", "label", "weights_digest", "customers",
+            "healthscore")
+
+
+@dataclass
+class StoredRun(RunResult):
+    """A run read from the store: a `RunResult` (so `render_run` renders it as it was, without
+    re-scoring) plus its `run.json` as recorded and the inputs' fingerprints."""
+
+    run_json: dict = field(default_factory=dict)      # run.json as recorded
+    fingerprints: dict = field(default_factory=dict)   # role → path, size, sha256
+
+    @property
+    def label(self) -> str:
+        return self.run_json.get("weights", {}).get("name", "")
+
+
+def result_from_frame(frame: pd.DataFrame, weights: WeightFile, as_of: date,
+                      **fields) -> StoredRun:
+    """A run's whole-portfolio pieces (tier totals, the outreach list, parent roll-ups) from
+    its scored frame, by the engine's own sinks: the same decisions the run made, no
+    re-scoring. `fields`: any other `StoredRun` field (run_json, run_id, methods, ...)."""
+    profiles = weights.profiles()
+    result = StoredRun(weights=weights, as_of=as_of, profiles=profiles,
+                       wording=Wording(profiles, weights), customers=len(frame), **fields)
+    parents = (pd.unique(frame[weights.rollup.parent].dropna()) if weights.rollup
+               and weights.rollup.parent in frame else np.array([]))
+    for sink in (TierTotals(), Outreach(weights, weights.outreach_top(), CHUNK_ROWS),
+                 Rollups(weights, parents)):
+        sink.add(frame)
+        sink.close(result)
+    result.frame = frame
+    return result
+
+
+def list_runs(store: Store) -> pd.DataFrame:
+    """Every run, oldest as-of first (then by when it ran)."""
+    query = sa.select(*(runs.c[c] for c in RUN_LIST)).order_by(runs.c.as_of, runs.c.created_at)
+    with store.reading() as conn:
+        out = pd.DataFrame(conn.execute(query).fetchall(), columns=list(RUN_LIST))
+    out["as_of"] = pd.to_datetime(out["as_of"]).dt.date
+    return out
+
+
+def _run_row(conn: sa.Connection, store: Store, run_id: str):
+    row = conn.execute(sa.select(runs).where(runs.c.run_id == run_id)).mappings().first()
+    if row is None:
+        known = conn.execute(sa.select(runs.c.run_id, runs.c.as_of).order_by(
+            runs.c.as_of.desc()).limit(5)).fetchall()
+        listed = ", ".join(f"{r.run_id} ({r.as_of})" for r in known) or "none yet"
+        raise DataError(Problem(f"no run `{run_id}` in the store; latest runs: {listed}",
+                                file=store.where))
+    return row
+
+
+def _read(conn: sa.Connection, query: sa.Select) -> pd.DataFrame:
+    """Rows straight from the DB-API cursor (millions of rows: no per-row SQLAlchemy work)."""
+    result = conn.execute(query)
+    columns = list(result.keys())
+    return pd.DataFrame.from_records(result.cursor.fetchall(), columns=columns)
+
+
+def load_run(store: Store, run_id: str) -> StoredRun:
+    """The run's frame and run.json exactly as recorded, its weights rebuilt, its tier
+    totals, outreach list and roll-ups recomputed from the stored frame (no re-scoring)."""
+    with store.reading() as conn:
+        row = _run_row(conn, store, run_id)
+        res = _read(conn, sa.select(results).where(results.c.run_id == run_id))
+        vals = _read(conn, sa.select(signal_values).where(signal_values.c.run_id == run_id))
+        flds = _read(conn, sa.select(account_fields).where(account_fields.c.run_id == run_id))
+    layout = json.loads(row["columns_json"])
+    frame = frames.rebuild(res, vals, flds, layout["columns"], layout["placed"])
+    record = json.loads(row["record_json"])
+    weights = WeightFile.model_validate(json.loads(row["weights_json"]))
+    as_of = row["as_of"] if isinstance(row["as_of"], date) else date.fromisoformat(
+        str(row["as_of"]))
+    return result_from_frame(
+        frame, weights, as_of, run_id=run_id, run_json=record,
+        fingerprints=json.loads(row["inputs_json"]),
+        inputs=dict(record.get("inputs") or {}), methods=dict(record.get("methods") or {}),
+        created_at=datetime.fromisoformat(record["created_at"]))
+
+
+def customer_history(store: Store, customer_id: str) -> pd.DataFrame:
+    """One customer's rows across runs, oldest first (reads through `ix_results_customer`)."""
+    query = (sa.select(runs.c.run_id, runs.c.as_of, runs.c.label, results.c.score,
+                       results.c.tier, results.c.coverage, results.c.profile, results.c.owner,
+                       results.c.arr, results.c.driver_1, results.c.driver_2,
+                       results.c.driver_3)
+             .join(runs, runs.c.run_id == results.c.run_id)
+             .where(results.c.customer_id == str(customer_id))
+             .order_by(runs.c.as_of, runs.c.created_at))
+    with store.reading() as conn:
+        out = pd.read_sql(query, conn)
+    out["as_of"] = pd.to_datetime(out["as_of"]).dt.date
+    return out
+
+
+def latest_runs(store: Store, *, label: str | None = None,
+                before: date | None = None) -> pd.DataFrame:
+    """One run per as-of date (the most recently recorded; only runs of weight file `label`
+    when given), oldest first; only dates before `before` when given."""
+    listed = list_runs(store)
+    if label is not None:
+        listed = listed[listed["label"] == label]
+    if before is not None:
+        listed = listed[listed["as_of"] < before]
+    return listed.drop_duplicates("as_of", keep="last").reset_index(drop=True)
+
+
+def history_frame(store: Store, *, label: str | None = None, before: date | None = None,
+                  with_arr: bool = False) -> pd.DataFrame:
+    """`customer_id, as_of, score, tier` (and `arr`) of the runs `latest_runs` picks: what
+    `render_run(history=...)` draws trends from."""
+    chosen = latest_runs(store, label=label, before=before)
+    columns = ["customer_id", "as_of", "score", "tier", *(["arr"] if with_arr else [])]
+    if chosen.empty:
+        return pd.DataFrame(columns=columns)
+    query = (sa.select(results.c.customer_id, runs.c.as_of, results.c.score, results.c.tier,
+                       results.c.arr)
+             .join(runs, runs.c.run_id == results.c.run_id)
+             .where(results.c.run_id.in_(chosen["run_id"].tolist()))
+             .order_by(runs.c.as_of, results.c.position))
+    with store.reading() as conn:
+        out = pd.read_sql(query, conn)
+    out["as_of"] = pd.to_datetime(out["as_of"]).dt.date
+    return out[columns]
