@@ -15,7 +15,7 @@ import pandas as pd
 
 from healthscore.engine.checks import Observed
 from healthscore.engine.kernel import make_plan, score_frame
-from healthscore.engine.prepare import SOURCE_ATTR, check_table, table_warnings
+from healthscore.engine.prepare import SOURCE_ATTR, check_table, table_warnings, text_columns
 from healthscore.engine.rollup import rollup
 from healthscore.errors import Problem
 from healthscore.io.tables import read_table
@@ -55,7 +55,7 @@ def score_run(customers: pd.DataFrame | str | Path, weights: WeightFile | str | 
     inputs = {"weights": wf.path or "<in memory>"}
     if not isinstance(customers, pd.DataFrame):
         inputs["customers"] = str(customers)
-        customers = read_table(customers)
+        customers = read_table(customers, text=text_columns(wf))
     else:
         inputs["customers"] = "<DataFrame>"
     day = as_date(as_of)

@@ -29,13 +29,14 @@ from healthscore.engine.prepare import (
     check_table,
     column_of,
     table_warnings,
+    text_columns,
 )
 from healthscore.engine.rollup import rollup
 from healthscore.engine.summary import RunSummary, tier_totals
 from healthscore.errors import DataError, Problem
 from healthscore.io.atomic import atomic_dir
 from healthscore.io.cite import duplicate_ids
-from healthscore.io.tables import SOURCE_ATTR, read_table, table_format
+from healthscore.io.tables import SOURCE_ATTR, as_text, read_table, table_format
 from healthscore.io.writers import TableWriter, write_whole
 from healthscore.outputs import OWNED, RECORD, run_record, write_record
 from healthscore.weights.model import WeightFile
@@ -90,7 +91,8 @@ def _chunks(source: pd.DataFrame | Path, wf: WeightFile, rows: int
     """(chunk iterator, narrow whole-table frame for the pre-pass, row count, the table's
     column names)."""
     if not _is_parquet(source):
-        table = source if isinstance(source, pd.DataFrame) else read_table(source)
+        table = source if isinstance(source, pd.DataFrame) else read_table(
+            source, text=text_columns(wf))
         attrs = dict(table.attrs.get(SOURCE_ATTR) or {})
 
         def slices() -> Iterator[pd.DataFrame]:
@@ -134,14 +136,23 @@ def _chunks(source: pd.DataFrame | Path, wf: WeightFile, rows: int
     def frames() -> Iterator[pd.DataFrame]:
         start = 0
         for batch in batches:
-            part = batch.to_pandas()
+            part = _ids_as_text(batch.to_pandas(), wf)
             part.index = pd.RangeIndex(start, start + len(part))
             part.attrs[SOURCE_ATTR] = {"file": str(path), "row_offset": start}
             start += len(part)
             yield part
 
+    narrow = _ids_as_text(narrow, wf)
     narrow.attrs[SOURCE_ATTR] = {"file": str(path)}
     return frames(), narrow, total, list(names)
+
+
+def _ids_as_text(frame: pd.DataFrame, wf: WeightFile) -> pd.DataFrame:
+    """Parquet ids stored as numbers become text, as every reader gives them."""
+    for column in text_columns(wf):
+        if column in frame:
+            frame[column] = as_text(frame[column])
+    return frame
 
 
 def _check_ids(narrow: pd.DataFrame, wf: WeightFile, file: str | None) -> None:

@@ -123,7 +123,9 @@ def open_table(con: duckdb.DuckDBPyConnection, name: str, spec: SourceSpec,
     exprs = {}
     for ours, theirs in export.items():
         expr, kind = q(theirs), raw_types[theirs]
-        if ours in timestamps:
+        if ours == spec.id:
+            expr = _id_text_expr(expr, kind)
+        elif ours in timestamps:
             expr = _timestamp_expr(expr, kind, spec.timezone, table, ours)
         elif ours in numeric and not is_numeric(kind):
             expr = f"TRY_CAST({expr} AS DOUBLE)"
@@ -136,6 +138,18 @@ def open_table(con: duckdb.DuckDBPyConnection, name: str, spec: SourceSpec,
                 f"FROM {q(raw)}").fetchall()
     table.types = _types(con, f"SELECT * FROM {q(table.view)}")
     return table
+
+
+def _id_text_expr(expr: str, kind: str) -> str:
+    """Ids are text in every source (`007` is not customer 7): numbers stored in Parquet or
+    SQL become their shortest text (42.0 → `42`), blank text is a missing id."""
+    kind = kind.upper()
+    if kind == "VARCHAR":
+        return f"NULLIF(trim({expr}), '')"
+    if kind.startswith(("FLOAT", "DOUBLE", "REAL", "DECIMAL")):
+        return (f"CASE WHEN {expr} = trunc({expr}) AND abs({expr}) < 9e15 "
+                f"THEN CAST(CAST({expr} AS BIGINT) AS VARCHAR) ELSE CAST({expr} AS VARCHAR) END")
+    return f"CAST({expr} AS VARCHAR)"
 
 
 def _same_name(name: str, where: str, ours: str, mapped: str, other: str) -> Problem:
@@ -240,7 +254,7 @@ def _register_raw(con: duckdb.DuckDBPyConnection, raw: str, name: str, spec: Sou
             written = pd.read_excel(path, sheet_name=sheet, header=None, nrows=1)
             _unique_header(name, location, written.iloc[0].tolist() if len(written) else [],
                            wanted, line=1, letters=True)
-            df = pd.read_excel(path, sheet_name=sheet)
+            df = pd.read_excel(path, sheet_name=sheet, dtype={spec.export_name(spec.id): str})
             offset = 2
         else:
             df = _read_sql(spec, base_dir, wanted,
@@ -314,8 +328,9 @@ def _read_csv(path: Path, spec: SourceSpec, wanted: list[str] | None) -> _Read:
     cols = None if wanted is None else [c for c in wanted if c in header]
     # timestamps stay text: DuckDB parses them per value, offsets included (see module doc)
     stamps = {spec.export_name(c) for c in spec.timestamp_columns()}
+    text = stamps | {spec.export_name(spec.id)}  # ids are text: `007` is not customer 7
     df = pd.read_csv(path, sep=spec.delimiter, usecols=cols,
-                     dtype={c: "string" for c in stamps if c in header})
+                     dtype={c: "string" for c in text if c in header})
     return _Read(_booleans(df), header)
 
 
