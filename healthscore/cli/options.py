@@ -18,3 +18,7 @@ DataOpt = Annotated[Path | None, typer.Option(
                    "weight file's folder)")]
 AsOfOpt = Annotated[datetime | None, typer.Option(
     "--as-of", formats=["%Y-%m-%d"], help="score as of this date (default: today)")]
+AllowOutsideOpt = Annotated[bool, typer.Option(
+    "--allow-outside", help="let the weight file name files outside the project folder "
+                            "(extends, use, sources); only for weight files you trust, see "
+                            "docs/security.md")]

@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from healthscore.cli.app import console
-from healthscore.cli.options import AsOfOpt, CustomersOpt, DataOpt, WeightsOpt
+from healthscore.cli.options import AllowOutsideOpt, AsOfOpt, CustomersOpt, DataOpt, WeightsOpt
 
 
 def register(app: typer.Typer) -> None:
@@ -33,6 +33,7 @@ def register(app: typer.Typer) -> None:
             "--jobs", "-j", min=1, help="worker processes (default: all cores)")] = None,
         currency: Annotated[str, typer.Option(help="symbol before ARR amounts")] = "$",
         quiet: Annotated[bool, typer.Option("--quiet", "-q", help="no progress bar")] = False,
+        allow_outside: AllowOutsideOpt = False,
     ) -> None:
         """Score the customers and render every scorecard, the portfolio and outreach lists."""
         from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
@@ -44,7 +45,8 @@ def register(app: typer.Typer) -> None:
         from healthscore.render import render_run
         from healthscore.weights.load import load_weights
 
-        run = score_customers(load_weights(weights), customers, as_date(as_of), data)
+        wf = load_weights(weights, confine=not allow_outside)
+        run = score_customers(wf, customers, as_date(as_of), data)
         print_warnings(run.warnings)
         past = read_table(history) if history is not None else None
         columns = ["[progress.description]{task.description}", BarColumn(),
