@@ -98,6 +98,7 @@ def monthly_job(wf: WeightFile, out: str | Path, *, as_of: date,
                 progress: Callable[[int, int], None] | None = None) -> JobResult:
     """Compute signals (when the weight file has sources), score, write tables, render."""
     from healthscore.io.atomic import atomic_file
+    from healthscore.io.writers import write_csv
     from healthscore.outputs import write_outputs
 
     out = Path(out)
@@ -106,7 +107,7 @@ def monthly_job(wf: WeightFile, out: str | Path, *, as_of: date,
     if isinstance(table, pd.DataFrame) and wf.sources and customers is None:
         result_signals = out / "signals" / "customers.csv"
         with atomic_file(result_signals) as tmp:
-            table.to_csv(tmp, index=False)
+            write_csv(table, tmp)
     run = _scored(table, wf, as_of, warnings, methods,
                   None if customers is not None else data_dir or wf.base_dir)
     result = JobResult(run=run, signals=result_signals)

@@ -29,6 +29,7 @@ def register(app: typer.Typer) -> None:
         from healthscore.cli.summary import lowest_table, tier_table
         from healthscore.engine.summary import summarize
         from healthscore.io.atomic import atomic_file
+        from healthscore.io.writers import write_csv
         from healthscore.pipeline import backfill_history, monthly_job
         from healthscore.resources import bundled_weights
         from healthscore.sample.raw import generate_raw
@@ -44,7 +45,7 @@ def register(app: typer.Typer) -> None:
         with console.status(f"scoring {history_months} earlier month-ends for the trends"):
             history = backfill_history(wf, DEMO_AS_OF, history_months, data_dir=out)
         with atomic_file(out / "history.csv") as tmp:
-            history.to_csv(tmp, index=False)
+            write_csv(history, tmp)
         columns = ["[progress.description]{task.description}", BarColumn(),
                    MofNCompleteColumn()]
         with Progress(*columns, console=console, transient=True) as bar:

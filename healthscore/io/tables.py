@@ -25,6 +25,7 @@ import numpy as np
 import pandas as pd
 
 from healthscore.errors import DataError, Problem
+from healthscore.io.writers import write_csv
 
 SOURCE_ATTR = "healthscore.source"  # df.attrs key: {"file": str, "first_line": int | None}
 FORMATS = {".csv": "csv", ".txt": "csv", ".parquet": "parquet", ".pq": "parquet",
@@ -212,7 +213,7 @@ def write_table(df: pd.DataFrame, path: Path) -> None:
     """Write by extension (CSV or Parquet); call inside `atomic_file`/`atomic_dir`."""
     fmt = table_format(path)
     if fmt == "csv":
-        df.to_csv(path, index=False)
+        write_csv(df, path)
     elif fmt == "parquet":
         df.to_parquet(path, index=False)
     else:

@@ -8,12 +8,11 @@ because missing data is not bad health and must not be ranked as if it were.
 
 from __future__ import annotations
 
-import csv
 import difflib
-import io
 from collections.abc import Iterable
 
 from healthscore.errors import DataError, Problem
+from healthscore.io.writers import csv_text
 from healthscore.render.context import (
     CustomerSummary,
     OutreachContext,
@@ -83,26 +82,15 @@ def outreach_contexts(run: RunInfo, customers: list[CustomerSummary], priority_r
     return out
 
 
-def _cell(value: object) -> object:
-    """Neutralise spreadsheet formulas: a name like `=HYPERLINK(...)` stays text in Excel."""
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + value
-    return value
-
-
 def _round(value: float | None, digits: int = 2) -> float | str:
     return "" if value is None else round(value, digits)
 
 
 def outreach_csv(context: OutreachContext) -> str:
-    """The ranked list as CSV (one row per entry), for spreadsheets and CRM imports."""
-    buf = io.StringIO()
-    writer = csv.writer(buf, lineterminator="\n")
-    writer.writerow(CSV_COLUMNS)
-    for e in context.entries:
-        c = e.customer
-        writer.writerow([_cell(v) for v in (
-            e.rank, c.customer_id, c.name, c.owner or "", c.segment or "", c.tier,
-            _round(c.score), _round(c.arr), _round(e.priority), _round(c.change),
-            "; ".join(c.reasons), c.href)])
-    return buf.getvalue()
+    """The ranked list as CSV (one row per entry), for spreadsheets and CRM imports; the one
+    CSV rule neutralises formulas (healthscore.io.writers)."""
+    return csv_text(CSV_COLUMNS, ((
+        e.rank, e.customer.customer_id, e.customer.name, e.customer.owner or "",
+        e.customer.segment or "", e.customer.tier, _round(e.customer.score),
+        _round(e.customer.arr), _round(e.priority), _round(e.customer.change),
+        "; ".join(e.customer.reasons), e.customer.href) for e in context.entries))
