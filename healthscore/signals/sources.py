@@ -437,14 +437,25 @@ def _qualified(table: str, quote) -> str:
 
 
 def _sql_url(url: str, base_dir: Path) -> str:
-    """SQLite paths in a weight file are relative to the weight file, like every other path."""
+    """SQLite paths in a weight file are relative to the weight file, like every other path,
+    and the database is opened read-only: a URL naming a missing file is an error, never a
+    new empty database (and a query cannot change the data)."""
+    from urllib.parse import quote
+
     from sqlalchemy.engine import make_url
 
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:"):
         db = Path(parsed.database)
         if not db.is_absolute():
-            return parsed.set(database=str(base_dir / db)).render_as_string(hide_password=False)
+            db = base_dir / db
+        if not db.is_file():
+            raise FileNotFoundError(db)
+        if parsed.query.get("uri") not in ("true", "1"):
+            return parsed.set(database=f"file:{quote(str(db))}?mode=ro",
+                              query={**parsed.query, "uri": "true"}
+                              ).render_as_string(hide_password=False)
+        return parsed.set(database=str(db)).render_as_string(hide_password=False)
     return url
 
 
