@@ -64,14 +64,16 @@ def test_errors_in_later_chunks_are_all_reported_with_their_rows(tmp_path):
         update={"measured_at": None, "max_age": None})
     weights.signals["nps"] = weights.signals["nps"].model_copy(
         update={"measured_at": None, "max_age": None})
-    (tmp_path / "out").mkdir()
-    (tmp_path / "out" / "scores.csv").write_text("previous")
+    good = tmp_path / "good.parquet"
+    frame.assign(nps="10").to_parquet(good)
+    score_to_files(good, weights, tmp_path / "out", as_of=AS_OF, chunk_rows=30)
+    before = sorted((p.name, p.read_bytes()) for p in (tmp_path / "out").iterdir())
     with pytest.raises(DataError) as info:
         score_to_files(src, weights, tmp_path / "out", as_of=AS_OF, chunk_rows=30)
     text = str(info.value)
     assert 'row 6 ("ten")' in text and 'row 89 ("n/a!")' in text
-    assert (tmp_path / "out" / "scores.csv").read_text() == "previous"
-    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["scores.csv"]
+    # the earlier run's files as they were, and no temporary left
+    assert sorted((p.name, p.read_bytes()) for p in (tmp_path / "out").iterdir()) == before
 
 
 def test_duplicate_ids_across_chunks(tmp_path, portfolio):

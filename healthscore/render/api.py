@@ -27,6 +27,7 @@ import pandas as pd
 from healthscore.engine.run import as_date
 from healthscore.errors import DataError, Problem
 from healthscore.io.cite import duplicate_ids
+from healthscore.io.guard import refuse_inputs
 from healthscore.render.build import SCORECARD_DIR, customer_summaries
 from healthscore.render.context import OutreachContext, RunInfo
 from healthscore.render.env import Templates
@@ -109,6 +110,9 @@ def render_run(run: Any, out_dir: str | Path, *, template_dir: str | Path | None
     outreach = outreach_contexts(info, summaries, meta.priority_rule, owner_filter)
     outreach_files = [Path(f"{stem}{suffix}") for stem, _ in outreach
                       for suffix in (".html", ".md", ".csv")]
+    inputs = dict(getattr(run, "inputs", {}))
+    refuse_inputs(out_dir, [*inputs.values(), template_dir],
+                  folders=[inputs.get("customers"), template_dir])
     with staged_dir(out_dir) as tmp:
         (tmp / SCORECARD_DIR).mkdir()
         (tmp / OUTREACH_DIR).mkdir()
