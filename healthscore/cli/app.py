@@ -73,8 +73,9 @@ def main() -> None:
     """Entry point. Click's standalone mode handles usage errors (exit 2 with a usage line)
     and `typer.Exit`; a user mistake found by healthscore is printed without a traceback, and
     so is a file the system refuses to read or write (a read-only folder, a full disk). Typer
-    turns Ctrl-C into a silent exit 130; we say `Aborted!` (outputs are only moved into place
-    when a run succeeded, so none was changed)."""
+    turns Ctrl-C into a silent exit 130; we say `Aborted!`. Outputs are moved into place only
+    when a run succeeded, with Ctrl-C held back meanwhile, so the previous outputs stay or the
+    new ones are complete."""
     try:
         app(prog_name="healthscore")
     except HealthscoreError as exc:
@@ -95,5 +96,5 @@ def main() -> None:
 
 
 def _aborted() -> None:
-    err_console.print("Aborted! (interrupted: no output was changed)")
+    err_console.print("Aborted!")
     sys.exit(INTERRUPTED)

@@ -89,8 +89,11 @@ def _packed_key(weight: np.ndarray, score: np.ndarray, slots: int, position: int
 
 
 def _numbers(values: np.ndarray) -> pa.Array:
-    """Numbers as people write them: 42, 0.35, -20 (Arrow drops a trailing .0)."""
-    return pc.cast(pa.array(np.round(values, 2), from_pandas=True), pa.string())
+    """Numbers as people write them: 42, 0.35, -20 (Arrow drops a trailing .0). Huge values
+    are not rounded: rounding multiplies by 100, and 1e308 would show as `inf`."""
+    with np.errstate(over="ignore", invalid="ignore"):
+        rounded = np.where(np.abs(values) < 1e15, np.round(values, 2), values)
+    return pc.cast(pa.array(rounded, from_pandas=True), pa.string())
 
 
 def reasons(found: Drivers, raw: dict[str, pd.Series], scores: dict[str, np.ndarray],

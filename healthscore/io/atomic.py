@@ -17,7 +17,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from healthscore.errors import HealthscoreError, Problem
-from healthscore.io.guard import Manifest, remove_stale, tmp_prefix
+from healthscore.io.guard import Manifest, remove_stale, tmp_prefix, uninterrupted
 
 DIR_PREFIX = ".healthscore-"
 
@@ -79,16 +79,21 @@ def atomic_dir(target: str | Path, owns: tuple[str, ...] = ()) -> Iterator[Path]
                                        file=str(target))) from None
     try:
         yield tmp
-        produced = set()
-        for src in sorted(tmp.rglob("*")):
-            if src.is_file():
-                dest = target / src.relative_to(tmp)
-                dest.parent.mkdir(parents=True, exist_ok=True)
-                os.replace(src, dest)
-                produced.add(str(src.relative_to(tmp)))
-        for name in owns:
-            if name not in produced and (target / name).is_file():
-                (target / name).unlink()  # ours: refuse_foreign let it through
-        manifest.save(produced, tmp)
+        with uninterrupted():
+            _commit(tmp, target, owns, manifest)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _commit(tmp: Path, target: Path, owns: tuple[str, ...], manifest: Manifest) -> None:
+    produced = set()
+    for src in sorted(tmp.rglob("*")):
+        if src.is_file():
+            dest = target / src.relative_to(tmp)
+            dest.parent.mkdir(parents=True, exist_ok=True)
+            os.replace(src, dest)
+            produced.add(str(src.relative_to(tmp)))
+    for name in owns:
+        if name not in produced and (target / name).is_file():
+            (target / name).unlink()  # ours: refuse_foreign let it through
+    manifest.save(produced, tmp)

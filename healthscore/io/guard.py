@@ -99,6 +99,24 @@ def _is_run_record(path: Path) -> bool:
     return isinstance(data, dict) and {"run_id", "resolved_weights"} <= set(data)
 
 
+@contextlib.contextmanager
+def uninterrupted():
+    """Hold Ctrl-C back while outputs are moved into place, so an interrupted run leaves the
+    previous outputs or the complete new ones, never a mix; the interrupt is delivered when
+    the block ends. (Only the main thread receives signals, so elsewhere this does nothing.)"""
+    import signal
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    old = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, old)
+
+
 def tmp_prefix(base: str) -> str:
     """`base` + this process's id: whose temporary it is, for `remove_stale`."""
     return f"{base}{os.getpid()}-"

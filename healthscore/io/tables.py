@@ -30,7 +30,8 @@ from healthscore.io.writers import write_csv
 SOURCE_ATTR = "healthscore.source"  # df.attrs key: {"file": str, "first_line": int | None}
 FORMATS = {".csv": "csv", ".txt": "csv", ".parquet": "parquet", ".pq": "parquet",
            ".xlsx": "excel", ".xlsm": "excel"}
-NA_VALUES = ["", "NA", "N/A", "null", "NULL", "-"]
+# the only cells a CSV reader takes as blank (docs/cli.md), not pandas' longer list
+NA_VALUES = ["", "NA", "N/A", "n/a", "#N/A", "null", "NULL", "-"]
 _EXTRA = "\x00extra"  # the slot a trailing delimiter fills; never a real header
 
 
@@ -115,7 +116,7 @@ def _read_csv(path: Path, columns: list[str] | None, text: list[str]) -> pd.Data
             raise ValueError(f"usecols: columns not in the header: {', '.join(missing)}")
     df = pd.read_csv(path, header=None, skiprows=1, names=[*names, _EXTRA],
                      index_col=False, skipinitialspace=True, na_values=NA_VALUES,
-                     keep_default_na=True, dtype={c: str for c in text if c in names},
+                     keep_default_na=False, dtype={c: str for c in text if c in names},
                      encoding="utf-8-sig")
     extra = df[_EXTRA]
     df = df.drop(columns=_EXTRA)

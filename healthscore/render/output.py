@@ -21,7 +21,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from healthscore.errors import HealthscoreError, Problem
-from healthscore.io.guard import remove_stale, tmp_prefix
+from healthscore.io.guard import remove_stale, tmp_prefix, uninterrupted
 
 MARKER = ".healthscore-render"
 # what a render writes: the portfolio, scorecards and outreach lists (render/api.py layout)
@@ -86,7 +86,8 @@ def staged_dir(out_dir: str | Path) -> Iterator[Path]:
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
-    _swap(tmp, target)
+    with uninterrupted():
+        _swap(tmp, target)
 
 
 def _swap(tmp: Path, target: Path) -> None:
