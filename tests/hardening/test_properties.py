@@ -173,6 +173,25 @@ def test_redistribution_with_every_signal_present_is_the_weighted_mean(case):
                                rtol=1e-9, atol=1e-9)
 
 
+@given(scored_case(rules=linear_rule(), groups=False, missing="redistribute"))
+def test_redistribution_with_gaps_is_the_mean_over_present_signals(case):
+    """A missing signal's weight goes to the others; below `min_coverage` there is no score."""
+    body, frame = case
+    total, present, weights = 0.0, 0.0, 0.0
+    for name, spec in body["signals"].items():
+        lo, hi = spec["score"]["linear"]
+        x = frame[name].to_numpy()
+        score = np.clip((x - lo) / (hi - lo), 0, 1) * 100
+        total = total + np.where(np.isnan(x), 0.0, spec["weight"] * score)
+        present = present + np.where(np.isnan(x), 0.0, spec["weight"])
+        weights += spec["weight"]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        too_little = np.round(present / weights, 9) < round(body["min_coverage"], 9)
+        expected = np.where(too_little | (present == 0), np.nan, total / present)
+    np.testing.assert_allclose(_score(body, frame)["score"].to_numpy(), expected,
+                               rtol=1e-9, atol=1e-9)
+
+
 # ------------------------------------------------------------------ invalid weight files
 
 junk = st.recursive(
