@@ -87,6 +87,8 @@ def _work(task: Task) -> tuple[int, Any]:
         return _run(_JOB, task), None
     except TemplateError as exc:
         return 0, ("template", [(p.message, p.file, p.line) for p in exc.problems])
+    except OSError as exc:  # a full disk, a folder gone: the CLI words it as for any run
+        return 0, ("os", (exc.errno, exc.strerror, exc.filename))
     except BaseException:  # noqa: BLE001 - reported in the parent with the worker's trace
         return 0, ("crash", traceback.format_exc())
 
@@ -95,6 +97,8 @@ def _raise(error: Any) -> None:
     kind, detail = error
     if kind == "template":
         raise TemplateError([Problem(m, file=f, line=ln) for m, f, ln in detail])
+    if kind == "os":
+        raise OSError(*detail)
     raise RuntimeError(f"a render worker failed:\n{detail}")
 
 

@@ -173,3 +173,36 @@ def test_user_templates_run_in_the_sandbox(tmp_path):
         render_run(run, tmp_path / "report", template_dir=tmp_path / "tpl")
     assert "SecurityError" in str(info.value) and "scorecard.md.j2:1" in str(info.value)
     assert not (tmp_path / "report").exists()
+
+
+@pytest.mark.parametrize("day", ["9999-12-31", "0001-01-01"])
+def test_an_absurd_as_of_with_raw_exports_is_a_message_in_the_api_too(tmp_path, day):
+    from healthscore.errors import DataError
+    from healthscore.sample.raw import generate_raw
+    from tests.conftest import ROOT
+
+    generate_raw(tmp_path / "raw", n_customers=5)
+    wf = healthscore.load_weights(ROOT / "weights" / "from-exports.yaml")
+    with pytest.raises(DataError, match=f"as-of date {day} is out of range"):
+        healthscore.compute_signals(wf, day, base_dir=tmp_path)
+
+
+def test_a_full_disk_in_a_render_worker_is_a_message(tmp_path, big_run, monkeypatch, capsys):
+    """A worker's OSError reaches the CLI as the OSError it is (one line, exit 2)."""
+    import errno
+
+    from healthscore.render import pool
+
+    parent = os.getpid()
+    real = pool.ScorecardJob.render_range
+
+    def render_range(self, start, stop):
+        if os.getpid() != parent:
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(self.folder / "x.html"))
+        return real(self, start, stop)
+
+    monkeypatch.setattr(pool.ScorecardJob, "render_range", render_range)
+    with pytest.raises(OSError) as info:
+        render_run(big_run, tmp_path / "report", jobs=2)
+    assert info.value.errno == errno.ENOSPC and info.value.filename.endswith("x.html")
+    assert list(tmp_path.iterdir()) == []
