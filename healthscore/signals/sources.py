@@ -86,18 +86,21 @@ class Table:
 def open_table(con: duckdb.DuckDBPyConnection, name: str, spec: SourceSpec,
                needed: dict[str, list[str]],
                *, timestamps: set[str], numeric: set[str], base_dir: Path,
-               frame: pd.DataFrame | None = None, all_columns: bool = False) -> Table:
+               frame: pd.DataFrame | None = None, all_columns: bool = False,
+               text: frozenset[str] = frozenset()) -> Table:
     """Open one source as a view holding `needed` columns (all of them for the accounts table).
 
     `needed` maps each of our column names to the weight-file keys that use it (for messages).
 
     `timestamps` are normalised to UTC; `numeric` are cast to DOUBLE where the export holds
-    text. Raises `DataError` when the table cannot be read, lacks a column, or holds values
+    text; `text` (our names, e.g. the parent id) are read as text like the id column.
+    Raises `DataError` when the table cannot be read, lacks a column, or holds values
     that cannot be parsed (with the first offending lines).
     """
     raw = f"raw__{name}"
+    text = frozenset({spec.id, *text})
     where, line_offset, header = _register_raw(con, raw, name, spec, needed, base_dir, frame,
-                                               all_columns)
+                                               all_columns, text)
     raw_types = _types(con, f"SELECT * FROM {q(raw)}")
     export = {c: spec.export_name(c) for c in needed}
     if all_columns:
@@ -123,7 +126,7 @@ def open_table(con: duckdb.DuckDBPyConnection, name: str, spec: SourceSpec,
     exprs = {}
     for ours, theirs in export.items():
         expr, kind = q(theirs), raw_types[theirs]
-        if ours == spec.id:
+        if ours in text:
             expr = _id_text_expr(expr, kind)
         elif ours in timestamps:
             expr = _timestamp_expr(expr, kind, spec.timezone, table, ours)
@@ -228,7 +231,8 @@ def _bad_values(table: Table, column: str, count: int, bad: list[tuple], what: s
 
 def _register_raw(con: duckdb.DuckDBPyConnection, raw: str, name: str, spec: SourceSpec,
                   needed: set[str], base_dir: Path, frame: pd.DataFrame | None,
-                  all_columns: bool) -> tuple[str, int | None, list[str]]:
+                  all_columns: bool, text: frozenset[str]
+                  ) -> tuple[str, int | None, list[str]]:
     """Make `raw` name the export's rows (export column names); returns where it is (for
     messages), the line offset of its rows (None: not a file) and all its columns."""
     wanted = None if all_columns else sorted({spec.export_name(c) for c in needed})
@@ -247,14 +251,15 @@ def _register_raw(con: duckdb.DuckDBPyConnection, raw: str, name: str, spec: Sou
             path = _path(spec, base_dir)
             written = pd.read_csv(path, sep=spec.delimiter, header=None, nrows=1, dtype=str)
             _unique_header(name, location, written.iloc[0].tolist(), wanted, line=1)
-            df = _read_csv(path, spec, wanted)
+            df = _read_csv(path, spec, wanted, text)
             offset = 2  # header is line 1
         elif spec.kind == "excel":
             path, sheet = _path(spec, base_dir), spec.sheet or 0
             written = pd.read_excel(path, sheet_name=sheet, header=None, nrows=1)
             _unique_header(name, location, written.iloc[0].tolist() if len(written) else [],
                            wanted, line=1, letters=True)
-            df = pd.read_excel(path, sheet_name=sheet, dtype={spec.export_name(spec.id): str})
+            df = pd.read_excel(path, sheet_name=sheet,
+                               dtype={spec.export_name(c): str for c in text})
             offset = 2
         else:
             df = _read_sql(spec, base_dir, wanted,
@@ -323,12 +328,13 @@ class _Read:
     header: list[str]
 
 
-def _read_csv(path: Path, spec: SourceSpec, wanted: list[str] | None) -> _Read:
+def _read_csv(path: Path, spec: SourceSpec, wanted: list[str] | None,
+              text_columns: frozenset[str]) -> _Read:
     header = list(pd.read_csv(path, sep=spec.delimiter, nrows=0).columns)
     cols = None if wanted is None else [c for c in wanted if c in header]
     # timestamps stay text: DuckDB parses them per value, offsets included (see module doc)
     stamps = {spec.export_name(c) for c in spec.timestamp_columns()}
-    text = stamps | {spec.export_name(spec.id)}  # ids are text: `007` is not customer 7
+    text = stamps | {spec.export_name(c) for c in text_columns}  # `007` is not customer 7
     df = pd.read_csv(path, sep=spec.delimiter, usecols=cols,
                      dtype={c: "string" for c in text if c in header})
     return _Read(_booleans(df), header)

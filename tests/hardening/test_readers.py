@@ -181,3 +181,16 @@ def test_a_wide_csv_is_read(tmp_path):
                     + "007," + ",".join("1" for _ in range(n)) + "\n")
     frame = read_table(path, text=["customer_id"])
     assert frame.shape == (1, n + 1) and frame["customer_id"].tolist() == ["007"]
+
+
+def test_raw_mode_parent_ids_are_text_like_the_ids(tmp_path):
+    (tmp_path / "accounts.csv").write_text(
+        "customer_id,name,parent_id,csat\n007,HQ,,90\n008,Branch,007,70\n7,Other,,50\n")
+    wf = write_weights(tmp_path / "w.yaml", {
+        "min_coverage": 0, "rollup": {"parent": "parent_id", "method": "mean"},
+        "sources": {"accounts": {"kind": "csv", "path": "accounts.csv"}},
+        "signals": {"csat": {"score": {"linear": [0, 100]}}}})
+    run = healthscore.score_run(
+        healthscore.compute_signals(healthscore.load_weights(wf), "2026-10-31").frame, wf)
+    assert run.rollups[["parent_id", "name", "score"]].to_dict("records") == [
+        {"parent_id": "007", "name": "HQ", "score": 70.0}]
