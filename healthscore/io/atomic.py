@@ -68,6 +68,7 @@ def atomic_dir(target: str | Path, owns: tuple[str, ...] = ()) -> Iterator[Path]
     (the user's own `run.json`) stops the run before anything is written.
     """
     target = Path(target)
+    created = not target.exists()
     _make_folder(target)
     manifest = Manifest(target, legacy=owns)
     manifest.refuse_foreign(target, owns)
@@ -77,12 +78,21 @@ def atomic_dir(target: str | Path, owns: tuple[str, ...] = ()) -> Iterator[Path]
     except OSError as exc:
         raise HealthscoreError(Problem(f"cannot write into the output folder: {exc.strerror}",
                                        file=str(target))) from None
+    done = False
     try:
         yield tmp
         with uninterrupted():
             _commit(tmp, target, owns, manifest)
+        done = True
+    except OSError as exc:  # a full disk: Arrow's errors name no file, so name the folder
+        raise HealthscoreError(Problem(
+            f"cannot write the outputs: {exc.strerror or exc}; nothing was changed",
+            file=str(target))) from None
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
+        if created and not done:
+            with contextlib.suppress(OSError):
+                target.rmdir()  # only when empty: a folder this run created for nothing
 
 
 def _commit(tmp: Path, target: Path, owns: tuple[str, ...], manifest: Manifest) -> None:

@@ -83,6 +83,11 @@ def staged_dir(out_dir: str | Path) -> Iterator[Path]:
         tmp.chmod(0o755)
         (tmp / MARKER).write_text("written by healthscore render; replaced on each render\n")
         yield tmp
+    except OSError as exc:  # a full disk: name the folder (the file may be unnamed)
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise HealthscoreError(Problem(
+            f"cannot write the pages: {exc.strerror or exc}; the previous output is unchanged",
+            file=str(target))) from None
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
