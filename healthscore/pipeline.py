@@ -22,6 +22,7 @@ from healthscore import signals
 from healthscore.engine.run import Run, RunResult, score_run
 from healthscore.errors import HealthscoreError, Problem
 from healthscore.io.atomic import atomic_file
+from healthscore.io.writers import write_csv
 from healthscore.outputs import OutputFiles
 from healthscore.weights.model import WeightFile
 
@@ -116,7 +117,7 @@ def monthly_job(wf: WeightFile, out: str | Path, *, as_of: date,
     if customers is None and isinstance(run.customers, pd.DataFrame):
         result_signals = out / "signals" / "customers.csv"
         with atomic_file(result_signals) as tmp:
-            run.customers.to_csv(tmp, index=False)
+            write_csv(run.customers, tmp)
     run.sinks = [OutputFiles(out / "scores")]
     scored = run.execute()
     result = JobResult(run=scored, signals=result_signals, scores=list(scored.written))

@@ -6,7 +6,9 @@ import shutil
 
 import pandas as pd
 import pytest
+import yaml
 
+from healthscore.io.guard import MANIFEST
 from tests.conftest import ROOT, write_weights
 
 
@@ -53,7 +55,8 @@ def test_bad_input_exits_2_without_traceback_and_keeps_previous_output(cli, tmp_
     assert "Traceback" not in proc.stderr
     assert 'found text in line 2 ("sixty")' in proc.stderr
     assert (tmp_path / "out" / "scores.csv").read_text() == before
-    assert not [p for p in (tmp_path / "out").iterdir() if p.name.startswith(".")]
+    assert not [p for p in (tmp_path / "out").iterdir()  # no temporaries; the list of files
+                if p.name.startswith(".") and p.name != MANIFEST]  # written is kept
 
 
 def test_empty_table_writes_nothing(cli, tmp_path, weights):
@@ -130,14 +133,17 @@ def test_missing_arr_column_is_a_warning_not_silence(cli, tmp_path, weights):
 
 
 def test_outputs_of_an_earlier_run_do_not_outlive_it(cli, tmp_path, weights):
-    (tmp_path / "c.csv").write_text("customer_id,csat_pct,nps\n1,95,60\n")
-    (tmp_path / "out").mkdir()
-    (tmp_path / "out" / "parents.csv").write_text("stale roll-up")
+    (tmp_path / "c.csv").write_text("customer_id,csat_pct,nps,parent_id\n1,95,60,\n2,90,50,1\n")
+    family = write_weights(tmp_path / "family.yaml", {
+        **yaml.safe_load(weights.read_text()), "rollup": {"parent": "parent_id"}})
+    cli("score", "-w", family, "-c", "c.csv", "-o", "out", "--format", "csv", "-q",
+        check_code=0)
+    assert (tmp_path / "out" / "parents.csv").is_file()  # the earlier run's roll-up
     (tmp_path / "out" / "notes.txt").write_text("mine")
     cli("score", "-w", weights, "-c", "c.csv", "-o", "out", "--format", "csv", "-q",
         check_code=0)
     assert sorted(p.name for p in (tmp_path / "out").iterdir()) == [
-        "notes.txt", "outreach.csv", "run.json", "scores.csv"]
+        MANIFEST, "notes.txt", "outreach.csv", "run.json", "scores.csv"]
 
 
 @pytest.mark.parametrize("args", [["score", "--bogus"], [], ["score", "-w", "x.yaml",

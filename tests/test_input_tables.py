@@ -63,10 +63,10 @@ def test_empty_table_is_an_error(tmp_path, weights):
 def test_blank_is_missing_not_zero(tmp_path, weights):
     path = _csv(tmp_path, "customer_id,csat_pct,nps\n1,95,\n2,95,0\n")
     frame = healthscore.score(path, weights).set_index("customer_id")
-    assert frame.loc[1, "nps.status"] == "missing"
-    assert frame.loc[1, "score"] == pytest.approx(100.0)  # nps redistributed, not scored as 0
-    assert frame.loc[2, "nps.score"] == pytest.approx(25.0)
-    assert frame.loc[2, "score"] == pytest.approx(62.5)
+    assert frame.loc["1", "nps.status"] == "missing"
+    assert frame.loc["1", "score"] == pytest.approx(100.0)  # nps redistributed, not scored as 0
+    assert frame.loc["2", "nps.score"] == pytest.approx(25.0)
+    assert frame.loc["2", "score"] == pytest.approx(62.5)
 
 
 @pytest.mark.parametrize("fmt", ["parquet", "xlsx"])

@@ -142,7 +142,8 @@ def test_every_output_is_byte_identical_however_the_run_is_cut(tmp_path):
         results[name] = _written(folder)
         results[name]["warnings"] = [(w.key, w.message) for w in result.warnings]
     reference = results.pop("csv-whole")
-    assert sorted(reference) == ["outreach.csv", "outreach.parquet", "parents.csv",
+    assert sorted(reference) == [".healthscore-outputs", "outreach.csv", "outreach.parquet",
+                                 "parents.csv",
                                  "parents.parquet", "run.json", "scores.csv", "scores.parquet",
                                  "warnings"]
     assert any("P-UNKNOWN" in message for _, message in reference["warnings"])
@@ -163,15 +164,18 @@ def test_errors_in_later_chunks_are_all_reported_with_their_rows(tmp_path):
     weights = wf.model_copy(update={"segments": {}, "groups": {}, "rollup": None, "signals": {
         k: v.model_copy(update={"measured_at": None, "max_age": None})
         for k, v in wf.signals.items() if k in ("csat", "nps")}})
-    (tmp_path / "out").mkdir()
-    (tmp_path / "out" / "scores.csv").write_text("previous")
+    good = tmp_path / "good.parquet"
+    frame.assign(nps="10").to_parquet(good)
+    Run(good, weights, as_of=AS_OF, sinks=[OutputFiles(tmp_path / "out")],
+        chunk_rows=30).execute()
+    before = sorted((p.name, p.read_bytes()) for p in (tmp_path / "out").iterdir())
     with pytest.raises(DataError) as info:
         Run(src, weights, as_of=AS_OF, sinks=[OutputFiles(tmp_path / "out")],
             chunk_rows=30).execute()
     text = str(info.value)
     assert 'row 6 ("ten")' in text and 'row 89 ("n/a!")' in text
-    assert (tmp_path / "out" / "scores.csv").read_text() == "previous"
-    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["scores.csv"]
+    # the earlier run's files as they were, and no temporary left
+    assert sorted((p.name, p.read_bytes()) for p in (tmp_path / "out").iterdir()) == before
 
 
 def test_duplicate_ids_across_chunks(tmp_path):
@@ -220,7 +224,7 @@ def test_a_failed_run_aborts_every_sink_and_stops_reading(tmp_path):
         Run(src, DEFAULT, as_of=AS_OF, chunk_rows=100,
             sinks=[_Exploding(), OutputFiles(out)]).execute()
     assert any("cannot clean up either" in note for note in info.value.__notes__)
-    assert list(out.iterdir()) == []  # the next sink still cleaned up its temporary folder
+    assert not out.exists()  # the next sink still cleaned up: the folder it made is gone
     assert not [t for t in threading.enumerate() if t.name.startswith("healthscore-")]
 
 

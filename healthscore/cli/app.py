@@ -1,7 +1,8 @@
 """The Typer application and the one place user errors become messages and exit codes.
 
 Exit codes: 0 success, 1 the command ran but found problems (e.g. `validate`), 2 a user
-mistake stopped the run (bad file, bad option). A user mistake never shows a traceback.
+mistake stopped the run (bad file, bad option, an output folder that cannot be written),
+130 interrupted (Ctrl-C: `Aborted!`). A user mistake never shows a traceback.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from rich.markup import escape
 from rich.text import Text
 
 from healthscore.cli.options import FlagCommand, FlagGroup
-from healthscore.errors import HealthscoreError
+from healthscore.errors import HealthscoreError, Problem
 
 app = typer.Typer(
     name="healthscore",
@@ -79,11 +80,35 @@ for _info in app.registered_commands:  # every command's --help shows flags as f
     _info.cls = FlagCommand
 
 
+INTERRUPTED = 130  # 128 + SIGINT, what shells and schedulers expect of Ctrl-C
+
+
 def main() -> None:
     """Entry point. Click's standalone mode handles usage errors (exit 2 with a usage line)
-    and `typer.Exit`; a user mistake found by healthscore is printed without a traceback."""
+    and `typer.Exit`; a user mistake found by healthscore is printed without a traceback, and
+    so is a file the system refuses to read or write (a read-only folder, a full disk). Typer
+    turns Ctrl-C into a silent exit 130; we say `Aborted!`. Outputs are moved into place only
+    when a run succeeded, with Ctrl-C held back meanwhile, so the previous outputs stay or the
+    new ones are complete."""
     try:
         app(prog_name="healthscore")
     except HealthscoreError as exc:
         report_problems(exc)
         sys.exit(2)
+    except OSError as exc:
+        report_problems(HealthscoreError(Problem(
+            f"{exc.strerror or type(exc).__name__}" + (
+                f" (and {exc.filename2})" if getattr(exc, "filename2", None) else ""),
+            file=str(exc.filename) if exc.filename else None)))
+        sys.exit(2)
+    except KeyboardInterrupt:
+        _aborted()
+    except SystemExit as exc:
+        if exc.code == INTERRUPTED:
+            _aborted()
+        raise
+
+
+def _aborted() -> None:
+    err_console.print("Aborted!")
+    sys.exit(INTERRUPTED)

@@ -22,7 +22,7 @@ from healthscore.cli.evidence_inputs import (
     events,
     panel_source,
 )
-from healthscore.cli.options import WeightsOpt
+from healthscore.cli.options import AllowOutsideOpt, WeightsOpt
 
 
 def register(app: typer.Typer) -> None:
@@ -42,6 +42,7 @@ def register(app: typer.Typer) -> None:
             help="bootstrap rounds for the AUC intervals")] = 200,
         out: Annotated[Path, typer.Option("--out", "-o", help="folder for backtest.json and "
                                                               "backtest.html")] = Path("backtest"),
+        allow_outside: AllowOutsideOpt = False,
     ) -> None:
         """Judge the scores of past runs against outcomes; writes backtest.json and .html."""
         from healthscore.evidence.backtest import backtest as run_backtest
@@ -50,7 +51,7 @@ def register(app: typer.Typer) -> None:
         from healthscore.weights.load import load_weights
 
         chosen = events(event)  # a bad option value stops the run before any work
-        wf = load_weights(weights)
+        wf = load_weights(weights, confine=not allow_outside)
         table = read_outcomes(outcomes, table=outcomes_table)
         source = panel_source(customers, data, as_of, months)
         with console.status("scoring the past runs"):

@@ -18,10 +18,12 @@ def register(app: typer.Typer) -> None:
     def demo(
         out: Annotated[Path, typer.Option("--out", "-o", help="output folder")] = Path(
             "healthscore-demo"),
-        customers: Annotated[int, typer.Option(help="portfolio size")] = 300,
+        customers: Annotated[int, typer.Option(min=1, max=1_000_000,
+                                               help="portfolio size")] = 300,
         seed: Annotated[int, typer.Option(help="random seed of the sample data")] = 7,
         history_months: Annotated[int, typer.Option(
-            help="earlier month-ends to score from the same exports, for trends")] = 5,
+            min=0, max=120, help="earlier month-ends to score from the same exports, for "
+                                 "trends")] = 5,
     ) -> None:
         """Generate raw sample exports, compute the signals, score and render every report."""
         from rich.progress import BarColumn, MofNCompleteColumn, Progress
@@ -34,10 +36,6 @@ def register(app: typer.Typer) -> None:
         from healthscore.store import open_store
         from healthscore.weights.load import load_weights
 
-        if customers < 1:
-            raise typer.BadParameter("must be at least 1", param_hint="--customers")
-        if history_months < 0:
-            raise typer.BadParameter("must be 0 or more", param_hint="--history-months")
         generate_raw(out / "raw", n_customers=customers, seed=seed, as_of=DEMO_AS_OF)
         weights = bundled_weights() / "from-exports.yaml"
         wf = load_weights(weights)

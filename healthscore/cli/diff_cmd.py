@@ -9,7 +9,7 @@ import typer
 from rich.table import Table
 
 from healthscore.cli.app import console, escape
-from healthscore.cli.options import AsOfOpt, CustomersOpt, DataOpt
+from healthscore.cli.options import AllowOutsideOpt, AsOfOpt, CustomersOpt, DataOpt
 
 
 def register(app: typer.Typer) -> None:
@@ -25,6 +25,7 @@ def register(app: typer.Typer) -> None:
             help="length of the outreach list to compare")] = 20,
         out: Annotated[Path | None, typer.Option(
             "--out", "-o", help="folder for diff.json and diff.html (default: none)")] = None,
+        allow_outside: AllowOutsideOpt = False,
     ) -> None:
         """Score the same customers with OLD and NEW and show what changes."""
         from healthscore.engine.run import as_date
@@ -33,7 +34,8 @@ def register(app: typer.Typer) -> None:
         from healthscore.pipeline import score_customers
         from healthscore.weights.load import load_weights
 
-        old_wf, new_wf = load_weights(old), load_weights(new)
+        old_wf, new_wf = (load_weights(old, confine=not allow_outside),
+                          load_weights(new, confine=not allow_outside))
         day = as_date(as_of)
         table = None if customers is None else _one_date(customers, day)
         runs = [score_customers(wf, table, day, data) for wf in (old_wf, new_wf)]

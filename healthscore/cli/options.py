@@ -16,8 +16,26 @@ CustomersOpt = Annotated[Path | None, typer.Option(
 DataOpt = Annotated[Path | None, typer.Option(
     "--data", help="folder the weight file's source paths are relative to (default: the "
                    "weight file's folder)")]
+# windows reach years back from the as-of date and pandas timestamps end in 2262: a date far
+# outside this range is a typo, refused before any work (not a traceback from deep inside)
+AS_OF_RANGE = (datetime(1900, 1, 1), datetime(2199, 12, 31))
+
+
+def _as_of_in_range(value: datetime | None) -> datetime | None:
+    low, high = AS_OF_RANGE
+    if value is not None and not low <= value <= high:
+        raise typer.BadParameter(f"{value:%Y-%m-%d} is out of range; give a date between "
+                                 f"{low:%Y-%m-%d} and {high:%Y-%m-%d}")
+    return value
+
+
 AsOfOpt = Annotated[datetime | None, typer.Option(
-    "--as-of", formats=["%Y-%m-%d"], help="score as of this date (default: today)")]
+    "--as-of", formats=["%Y-%m-%d"], callback=_as_of_in_range,
+    help="score as of this date (default: today)")]
+AllowOutsideOpt = Annotated[bool, typer.Option(
+    "--allow-outside", help="let the weight file name files outside the project folder "
+                            "(extends, use, sources); only for weight files you trust, see "
+                            "docs/security.md")]
 
 
 def _flags_without_type(params: list) -> list:

@@ -8,7 +8,13 @@ from typing import Annotated
 import typer
 
 from healthscore.cli.app import console
-from healthscore.cli.options import AsOfOpt, CustomersOpt, DataOpt, StoreOpt
+from healthscore.cli.options import (
+    AllowOutsideOpt,
+    AsOfOpt,
+    CustomersOpt,
+    DataOpt,
+    StoreOpt,
+)
 
 
 def register(app: typer.Typer) -> None:
@@ -37,6 +43,7 @@ def register(app: typer.Typer) -> None:
         run_id: Annotated[str | None, typer.Option(
             "--run", help="render this stored run without re-scoring")] = None,
         store: StoreOpt = None,
+        allow_outside: AllowOutsideOpt = False,
     ) -> None:
         """Score the customers and render every scorecard, the portfolio and outreach lists."""
         from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
@@ -59,7 +66,8 @@ def register(app: typer.Typer) -> None:
             stored = open_store(store, read_only=True)
             run = None
         else:
-            run = score_customers(load_weights(weights), customers, as_date(as_of), data)
+            wf = load_weights(weights, confine=not allow_outside)
+            run = score_customers(wf, customers, as_date(as_of), data)
             print_warnings(run.warnings)
         past = read_table(history) if history is not None else None
         columns = ["[progress.description]{task.description}", BarColumn(),

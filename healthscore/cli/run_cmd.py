@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from healthscore.cli.app import console
-from healthscore.cli.options import CustomersOpt, DataOpt, StoreOpt, WeightsOpt
+from healthscore.cli.options import AllowOutsideOpt, CustomersOpt, DataOpt, StoreOpt, WeightsOpt
 
 
 def register(app: typer.Typer) -> None:
@@ -34,6 +34,7 @@ def register(app: typer.Typer) -> None:
         force: Annotated[bool, typer.Option(
             "--force", help="score months already stored with the same inputs again")] = False,
         quiet: Annotated[bool, typer.Option("--quiet", "-q", help="no progress bar")] = False,
+        allow_outside: AllowOutsideOpt = False,
     ) -> None:
         """Score each month as of its last day, record it in the store, render its reports."""
         from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
@@ -52,7 +53,7 @@ def register(app: typer.Typer) -> None:
         if month is not None:
             month_end(month)
             months = sorted({*months, month})
-        wf = load_weights(weights)
+        wf = load_weights(weights, confine=not allow_outside)
         lost = read_table(outcomes) if outcomes is not None else None
         results = []
         columns = ["[progress.description]{task.description}", BarColumn(),

@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from healthscore.cli.app import console, escape, print_warnings
-from healthscore.cli.options import AsOfOpt, CustomersOpt, DataOpt, WeightsOpt
+from healthscore.cli.options import AllowOutsideOpt, AsOfOpt, CustomersOpt, DataOpt, WeightsOpt
 from healthscore.errors import HealthscoreError, Problem
 
 
@@ -40,6 +40,7 @@ def register(app: typer.Typer) -> None:
             help="keep the N (or N%, or all) highest-priority customers in outreach.* "
                  "[default: the weight file's outreach.top, else all]")] = None,
         quiet: Annotated[bool, typer.Option("--quiet", "-q", help="no summary tables")] = False,
+        allow_outside: AllowOutsideOpt = False,
     ) -> None:
         """Score every customer; writes scores.*, outreach.* (and parents.*) into --out."""
         from rich.progress import Progress
@@ -55,7 +56,7 @@ def register(app: typer.Typer) -> None:
                 f"`{columns}` is not a choice; use full or summary", key="--columns"))
         formats = parse_formats(format)
         top = parse_top(outreach_top)
-        wf = load_weights(weights)
+        wf = load_weights(weights, confine=not allow_outside)
         run = prepare_run(wf, customers, as_date(as_of), data, collect=False,
                           outreach_top=top, columns=columns, explain=columns == "full")
         run.sinks = [OutputFiles(out, formats)]

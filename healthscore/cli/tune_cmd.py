@@ -22,7 +22,7 @@ from healthscore.cli.evidence_inputs import (
     events,
     panel_source,
 )
-from healthscore.cli.options import WeightsOpt
+from healthscore.cli.options import AllowOutsideOpt, WeightsOpt
 
 
 def register(app: typer.Typer) -> None:
@@ -48,6 +48,7 @@ def register(app: typer.Typer) -> None:
         expected_loss: Annotated[bool, typer.Option(
             "--expected-loss", help="set `priority: expected_loss` with the probabilities "
                                     "the validation backtest measured per score band")] = False,
+        allow_outside: AllowOutsideOpt = False,
     ) -> None:
         """Fit weights, directions, bounds and transforms; writes a NEW weight file."""
         from healthscore.errors import HealthscoreError, Problem
@@ -59,7 +60,7 @@ def register(app: typer.Typer) -> None:
             raise HealthscoreError(Problem("penalties must be 0 or more",
                                            key="--l1" if l1 < 0 else "--l2"))
         chosen = events(event)  # a bad option value stops the run before any work
-        wf = load_weights(weights)
+        wf = load_weights(weights, confine=not allow_outside)
         table = read_outcomes(outcomes, table=outcomes_table)
         source = panel_source(customers, data, as_of, months)
         with console.status("fitting"):

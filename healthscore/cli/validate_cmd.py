@@ -10,6 +10,7 @@ from rich.table import Table
 from rich.text import Text
 
 from healthscore.cli.app import console, err_console, print_warnings
+from healthscore.cli.options import AllowOutsideOpt
 from healthscore.weights.model import WeightFile
 
 
@@ -34,11 +35,12 @@ def register(app: typer.Typer) -> None:
     def validate(
         files: Annotated[list[Path], typer.Argument(help="weight files to check")],
         quiet: Annotated[bool, typer.Option("--quiet", "-q", help="problems only")] = False,
+        allow_outside: AllowOutsideOpt = False,
     ) -> None:
         """Check weight files; report every problem in every file at once."""
         from healthscore.weights.load import check_files
 
-        loaded, problems = check_files(files)
+        loaded, problems = check_files(files, confine=not allow_outside)
         errors = [p for p in problems if p.severity == "error"]
         print_warnings(problems)
         if not quiet:

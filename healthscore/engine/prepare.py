@@ -30,6 +30,11 @@ def numeric_signals(wf: WeightFile) -> set[str]:
     return {n for n, k in kinds.items() if k != {"map"}}
 
 
+def text_columns(wf: WeightFile) -> list[str]:
+    """Columns every reader keeps as text: the customer id and the parent id."""
+    return [wf.id_column, *([wf.rollup.parent] if wf.rollup else [])]
+
+
 def column_of(name: str, spec: SignalSpec) -> str:
     return spec.column or name
 

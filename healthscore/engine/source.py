@@ -23,10 +23,10 @@ import pyarrow as pa
 import pyarrow.dataset as ds
 import pyarrow.parquet as pq
 
-from healthscore.engine.prepare import CARRIED, check_table, column_of
+from healthscore.engine.prepare import CARRIED, check_table, column_of, text_columns
 from healthscore.errors import DataError, Problem
 from healthscore.io.cite import duplicate_ids
-from healthscore.io.tables import SOURCE_ATTR, read_table, table_format
+from healthscore.io.tables import SOURCE_ATTR, as_text, read_table, table_format
 from healthscore.weights.model import WeightFile
 
 CHUNK_ROWS = 250_000
@@ -86,7 +86,8 @@ def open_customers(source: pd.DataFrame | str | Path, wf: WeightFile,
 
 
 def _in_memory(source: pd.DataFrame | str | Path, wf: WeightFile, rows: int) -> Customers:
-    table = source if isinstance(source, pd.DataFrame) else read_table(source)
+    table = source if isinstance(source, pd.DataFrame) else read_table(
+        source, text=text_columns(wf))
     file = (table.attrs.get(SOURCE_ATTR) or {}).get("file")
     checked = check_table(table, wf)  # the whole table: every problem at once
 
@@ -133,6 +134,7 @@ def _parquet(path: Path, wf: WeightFile, rows: int) -> Customers:
             batches = file.iter_batches(batch_size=rows, columns=columns)
     except (OSError, pa.ArrowException) as exc:  # a damaged page, a truncated file
         raise DataError(Problem(f"cannot read it as parquet: {exc}", file=str(path))) from None
+    narrow = _ids_as_text(narrow, wf)
     narrow.attrs[SOURCE_ATTR] = {"file": str(path)}
     _check_ids(narrow, wf, str(path))
     reference = check_table(narrow, wf, partial=True, check_ids=False)
@@ -149,7 +151,7 @@ def _checked_batches(batches, wf: WeightFile, path: Path, problems: list[Problem
     start = 0
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="healthscore-read") as pool:
         for batch in _prefetch(batches, pool, str(path)):
-            part = batch.to_pandas()
+            part = _ids_as_text(batch.to_pandas(), wf)
             del batch  # the Arrow copy need not live while the chunk is scored
             part.index = pd.RangeIndex(start, start + len(part))
             part.attrs[SOURCE_ATTR] = {"file": str(path), "row_offset": start}
@@ -188,6 +190,14 @@ def _release_arrow_memory() -> None:
     kept for 130 MiB used, 1M customers). Releasing per batch costs a few milliseconds.
     """
     pa.default_memory_pool().release_unused()
+
+
+def _ids_as_text(frame: pd.DataFrame, wf: WeightFile) -> pd.DataFrame:
+    """Parquet ids stored as numbers become text, as every reader gives them."""
+    for column in text_columns(wf):
+        if column in frame:
+            frame[column] = as_text(frame[column])
+    return frame
 
 
 def _check_ids(narrow: pd.DataFrame, wf: WeightFile, file: str | None) -> None:

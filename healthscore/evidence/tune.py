@@ -150,7 +150,9 @@ def tune(source: PanelSource, outcomes: pd.DataFrame, wf: WeightFile, target: st
     try:
         tmp.write_text(yaml.safe_dump(body, sort_keys=False, allow_unicode=True),
                        encoding="utf-8")
-        new = load_weights(tmp)
+        # our own file, naming the sources the user's (already confined) file named: it is
+        # not a stranger's weight file, so its relative paths may lead out of its folder
+        new = load_weights(tmp, confine=False)
         after = judge(_subset(label(source(new), outcomes, horizon, event, observed_until),
                               test_dates), new, rounds=rounds)
         if expected_loss:
@@ -167,14 +169,14 @@ def tune(source: PanelSource, outcomes: pd.DataFrame, wf: WeightFile, target: st
         text = "".join(f"# {line}\n" for line in result.header)
         tmp.write_text(text + yaml.safe_dump(body, sort_keys=False, allow_unicode=True),
                        encoding="utf-8")
-        result.weights = load_weights(tmp)
+        result.weights = load_weights(tmp, confine=False)
         os.link(tmp, target)  # fails rather than replace a file that appeared meanwhile
     except FileExistsError:
         raise DataError(Problem("the file appeared while tuning; not replaced",
                                 file=str(target))) from None
     finally:
         tmp.unlink(missing_ok=True)
-    result.weights = load_weights(target)
+    result.weights = load_weights(target, confine=False)
     return result
 
 

@@ -2,7 +2,9 @@
 
 Files are written under a temporary name in the target folder and renamed into place (a rename
 within one file system is atomic), so a failed run leaves no partial file and the previous
-output stays as it was.
+output stays as it was. Temporaries carry the process id, so a run that was killed leaves
+nothing the next run does not clean up; files healthscore did not write are never replaced
+(healthscore.io.guard).
 """
 
 from __future__ import annotations
@@ -15,6 +17,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from healthscore.errors import HealthscoreError, Problem
+from healthscore.io.guard import Manifest, remove_stale, tmp_prefix, uninterrupted
+
+DIR_PREFIX = ".healthscore-"
 
 
 def _make_folder(folder: Path) -> None:
@@ -35,7 +40,13 @@ def atomic_file(path: str | Path) -> Iterator[Path]:
     """Yield a temporary path; on success it replaces `path`, on error it is removed."""
     path = Path(path)
     _make_folder(path.parent)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    remove_stale(path.parent, f".{path.name}.")
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=tmp_prefix(f".{path.name}."), suffix=".tmp",
+                                   dir=path.parent)
+    except OSError as exc:
+        raise HealthscoreError(Problem(f"cannot write into the folder: {exc.strerror}",
+                                       file=str(path.parent))) from None
     os.close(fd)
     tmp_path = Path(tmp)
     try:
@@ -53,22 +64,46 @@ def atomic_dir(target: str | Path, owns: tuple[str, ...] = ()) -> Iterator[Path]
     Each produced file is moved in with an atomic rename only after the whole run succeeded.
     Files named in `owns` (this writer's outputs) that the run did not produce are removed
     then, so an old `parents.csv` cannot outlive the roll-up that made it; anything else in
-    `target` is the user's and is kept.
+    `target` is the user's and is kept. A file named in `owns` that healthscore did not write
+    (the user's own `run.json`) stops the run before anything is written.
     """
     target = Path(target)
+    created = not target.exists()
     _make_folder(target)
-    tmp = Path(tempfile.mkdtemp(prefix=".healthscore-", dir=target))
+    manifest = Manifest(target, legacy=owns)
+    manifest.refuse_foreign(target, owns)
+    remove_stale(target, DIR_PREFIX)
+    try:
+        tmp = Path(tempfile.mkdtemp(prefix=tmp_prefix(DIR_PREFIX), dir=target))
+    except OSError as exc:
+        raise HealthscoreError(Problem(f"cannot write into the output folder: {exc.strerror}",
+                                       file=str(target))) from None
+    done = False
     try:
         yield tmp
-        produced = set()
-        for src in sorted(tmp.rglob("*")):
-            if src.is_file():
-                dest = target / src.relative_to(tmp)
-                dest.parent.mkdir(parents=True, exist_ok=True)
-                os.replace(src, dest)
-                produced.add(str(src.relative_to(tmp)))
-        for name in owns:
-            if name not in produced and (target / name).is_file():
-                (target / name).unlink()
+        with uninterrupted():
+            _commit(tmp, target, owns, manifest)
+        done = True
+    except OSError as exc:  # a full disk: Arrow's errors name no file, so name the folder
+        raise HealthscoreError(Problem(
+            f"cannot write the outputs: {exc.strerror or exc}; nothing was changed",
+            file=str(target))) from None
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
+        if created and not done:
+            with contextlib.suppress(OSError):
+                target.rmdir()  # only when empty: a folder this run created for nothing
+
+
+def _commit(tmp: Path, target: Path, owns: tuple[str, ...], manifest: Manifest) -> None:
+    produced = set()
+    for src in sorted(tmp.rglob("*")):
+        if src.is_file():
+            dest = target / src.relative_to(tmp)
+            dest.parent.mkdir(parents=True, exist_ok=True)
+            os.replace(src, dest)
+            produced.add(str(src.relative_to(tmp)))
+    for name in owns:
+        if name not in produced and (target / name).is_file():
+            (target / name).unlink()  # ours: refuse_foreign let it through
+    manifest.save(produced, tmp)

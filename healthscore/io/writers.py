@@ -1,17 +1,65 @@
-"""Write tables chunk by chunk to CSV and Parquet with one schema.
+"""Write tables chunk by chunk to CSV and Parquet with one schema; the one CSV rule.
 
 Arrow's writers append batches without holding the whole table; categorical columns stay
 dictionary-encoded in Parquet and are written as plain text in CSV.
+
+Every CSV healthscore writes goes through this module, so one rule holds for all of them:
+a text cell that a spreadsheet would run as a formula (starting with `=`, `+`, `-`, `@`, a tab
+or a carriage return: `=HYPERLINK(…)`, `+cmd|…`, `@SUM(…)`) gets a leading `'` and opens as
+text. Numbers are written as numbers. Parquet keeps values as they are.
 """
 
 from __future__ import annotations
 
+import csv
+import io
+from collections.abc import Iterable
 from pathlib import Path
 
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
+
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+_FORMULA_RE = "^[=+\\-@\t\r]"
+
+
+def safe_cell(value: object) -> object:
+    """One cell for a CSV: text a spreadsheet would run as a formula gets a leading `'`."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
+def csv_text(header: Iterable[object], rows: Iterable[Iterable[object]]) -> str:
+    """Rows as CSV text (the CSV module's quoting), every cell through `safe_cell`."""
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\n")
+    writer.writerow([safe_cell(v) for v in header])
+    writer.writerows([safe_cell(v) for v in row] for row in rows)
+    return buf.getvalue()
+
+
+def safe_table(table: pa.Table) -> pa.Table:
+    """`safe_cell` over every text column of an Arrow table, vectorised."""
+    columns = []
+    for col in table.columns:
+        if pa.types.is_string(col.type) or pa.types.is_large_string(col.type):
+            risky = pc.match_substring_regex(col, _FORMULA_RE)
+            quote, empty = pa.scalar("'", col.type), pa.scalar("", col.type)
+            col = pc.if_else(risky, pc.binary_join_element_wise(quote, col, empty), col)
+        columns.append(col)
+    return pa.table(columns, names=table.column_names)
+
+
+def write_csv(frame: pd.DataFrame, path: str | Path) -> None:
+    """A whole DataFrame as one CSV file, by the one rule."""
+    table = undictionary(pa.Table.from_pandas(frame, preserve_index=False))
+    table = table.cast(pa.schema([f.with_type(pa.string()) if pa.types.is_null(f.type) else f
+                                  for f in table.schema]))
+    pacsv.write_csv(safe_table(table), str(path))
 
 
 class TableWriter:
@@ -40,7 +88,7 @@ class TableWriter:
         if self.parquet:
             self.parquet.write_table(table)
         if self.csv:
-            self.csv.write_table(undictionary(table))
+            self.csv.write_table(safe_table(undictionary(table)))
 
     def close(self) -> None:
         if self.parquet:

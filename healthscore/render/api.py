@@ -25,6 +25,7 @@ import pandas as pd
 from healthscore.engine.run import RunResult, as_date
 from healthscore.errors import DataError, Problem
 from healthscore.io.cite import duplicate_ids
+from healthscore.io.guard import refuse_inputs
 from healthscore.io.writers import write_whole
 from healthscore.render.build import SCORECARD_DIR, customer_summaries
 from healthscore.render.context import OutreachContext, RunInfo, TierShare, Trend
@@ -131,6 +132,8 @@ def render_run(run: RunResult, out_dir: str | Path, *, template_dir: str | Path 
                                  run.weights.priority != "risk", owner_filter)
     outreach_files = [Path(f"{stem}{suffix}") for stem, _, _ in outreach
                       for suffix in (".html", ".md", ".csv")]
+    refuse_inputs(out_dir, [*run.inputs.values(), template_dir],
+                  folders=[run.inputs.get("customers"), template_dir])
     parents = parent_views(run.rollups, summaries, meta.tier_colors)
     with staged_dir(out_dir) as tmp:
         (tmp / SCORECARD_DIR).mkdir()

@@ -35,6 +35,9 @@ select or `data-filter="q"` on a search box, and `data-<attribute>` on the rows)
 
 Rules that hold for every template:
 
+- A template folder of your own runs in Jinja's sandbox: it reads the context below and calls
+  the filters, never Python internals (`__class__`, `__subclasses__`, `__globals__`); trying is
+  a template error naming the file and line ([security](security.md)).
 - HTML templates (`*.html.j2`) escape every value automatically: a customer named
   `<script>alert(1)</script>` is shown as text. Markdown templates are not HTML-escaped; use the
   `md` filter for values inside Markdown tables.

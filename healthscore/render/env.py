@@ -5,7 +5,7 @@ comes from the built-in set, which ships in the wheel as `healthscore/_bundled/t
 (or is the repo's `templates/` in a development checkout). HTML templates autoescape, so a
 customer named `<script>` is shown, not run; Markdown templates do not (Markdown is not HTML).
 Undefined variables are errors, so a typo in a user template fails with its file and line
-instead of silently rendering an empty string.
+instead of silently rendering an empty string. A user's template folder runs in Jinja's sandbox.
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from typing import Any
 
 import jinja2
 from jinja2 import ChoiceLoader, Environment, FileSystemLoader, StrictUndefined
+from jinja2.sandbox import SandboxedEnvironment
 from markupsafe import Markup, escape
 
 from healthscore.engine.display import shown_score
@@ -175,7 +176,11 @@ def make_env(template_dir: str | Path | None = None) -> Environment:
             raise TemplateError(Problem("template folder does not exist", file=str(path)))
         loaders.append(FileSystemLoader(str(path)))
     loaders.append(FileSystemLoader(str(builtin_template_dir())))
-    env = Environment(
+    # A user's templates run sandboxed: they see the context and our filters, never Python
+    # internals (`__subclasses__`, `__globals__`); see docs/security.md. The built-in set alone
+    # needs no sandbox (and renders faster without its per-attribute checks).
+    kind = SandboxedEnvironment if template_dir is not None else Environment
+    env = kind(
         loader=ChoiceLoader(loaders),
         autoescape=jinja2.select_autoescape(enabled_extensions=HTML_SUFFIXES,
                                             default_for_string=True, default=False),

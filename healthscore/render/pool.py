@@ -6,6 +6,10 @@ frame and the summaries without pickling, receive only `(start, stop)` row range
 their files themselves. Errors travel back as plain tuples (exceptions carrying `Problem`s do
 not survive pickling intact) and are re-raised in the parent. Where `fork` is unavailable or
 the run is small, the same code runs in-process.
+
+A worker that dies (killed, out of memory) fails the run with a message at once: the pool is
+a `concurrent.futures.ProcessPoolExecutor`, which notices a lost process and breaks, where
+`multiprocessing.Pool` would wait for its task forever.
 """
 
 from __future__ import annotations
@@ -15,6 +19,8 @@ import os
 import sys
 import traceback
 from collections.abc import Callable
+from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -22,7 +28,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from healthscore.errors import Problem, TemplateError
+from healthscore.errors import HealthscoreError, Problem, TemplateError
 from healthscore.render.build import scorecard_contexts
 from healthscore.render.context import CustomerSummary, ParentView, RunInfo, TrendPoint
 from healthscore.render.env import Templates
@@ -91,6 +97,8 @@ def _work(task: Task) -> tuple[int, Any]:
         return _run(_JOB, task), None
     except TemplateError as exc:
         return 0, ("template", [(p.message, p.file, p.line) for p in exc.problems])
+    except OSError as exc:  # a full disk, a folder gone: the CLI words it as for any run
+        return 0, ("os", (exc.errno, exc.strerror, exc.filename))
     except BaseException:  # noqa: BLE001 - reported in the parent with the worker's trace
         return 0, ("crash", traceback.format_exc())
 
@@ -99,6 +107,8 @@ def _raise(error: Any) -> None:
     kind, detail = error
     if kind == "template":
         raise TemplateError([Problem(m, file=f, line=ln) for m, f, ln in detail])
+    if kind == "os":
+        raise OSError(*detail)
     raise RuntimeError(f"a render worker failed:\n{detail}")
 
 
@@ -153,15 +163,40 @@ def render_scorecards(job: ScorecardJob, jobs: int | None = None,
                 progress(done, total)
         return done
     _JOB = ScorecardJob(**{**job.__dict__, "frame": plain_columns(job.frame)})
+    pool = ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("fork"))
     try:
-        with multiprocessing.get_context("fork").Pool(processes=jobs) as pool:
-            for count, error in pool.imap_unordered(_work, tasks):
+        pending = {pool.submit(_work, task) for task in tasks}
+        while pending:
+            finished, pending = wait(pending, return_when=FIRST_COMPLETED)
+            for future in finished:
+                try:
+                    count, error = future.result()
+                except BrokenProcessPool:
+                    raise WorkerLost(Problem(
+                        f"a render worker process ended unexpectedly (killed, or out of "
+                        f"memory) after {done:,} of {total:,} scorecards; nothing was "
+                        "written: run again (with fewer --jobs if memory is short)")) from None
                 if error is not None:
-                    pool.terminate()
                     _raise(error)
                 done += count
                 if progress and count:
                     progress(done, total)
     finally:
         _JOB = None
+        _stop(pool)
     return done
+
+
+class WorkerLost(HealthscoreError):
+    """A render worker process died; the run stops and writes nothing."""
+
+
+def _stop(pool: ProcessPoolExecutor) -> None:
+    """Stop at once: cancel what has not started and end the workers still running."""
+    processes = list((getattr(pool, "_processes", None) or {}).values())
+    pool.shutdown(wait=False, cancel_futures=True)
+    for process in processes:
+        if process.is_alive():
+            process.terminate()
+    for process in processes:
+        process.join()

@@ -15,6 +15,7 @@ from datetime import UTC, date, datetime, timedelta
 
 import pandas as pd
 
+from healthscore.errors import DataError, Problem
 from healthscore.spec.durations import parse_duration
 
 
@@ -38,8 +39,24 @@ class AsOf:
         return this_start - offset, this_start
 
 
+EARLIEST, LATEST = date(1900, 1, 1), date(2199, 12, 31)  # windows reach years back; pandas
+# timestamps end in 2262, so a date outside this range is a typo, not a scoring date
+
+
 def as_of_instant(as_of: date | datetime | str | pd.Timestamp) -> AsOf:
     """Normalise what a user passes (a date, a datetime, `2026-03-31`) to an `AsOf`."""
+    try:
+        instant = _instant(as_of)
+    except (OverflowError, pd.errors.OutOfBoundsDatetime):
+        instant = None
+    if instant is None or not EARLIEST <= instant.day <= LATEST:
+        shown = instant.day.isoformat() if instant else str(as_of)
+        raise DataError(Problem(f"as-of date {shown} is out of range; give a date between "
+                                f"{EARLIEST} and {LATEST}", key="as_of"))
+    return instant
+
+
+def _instant(as_of: date | datetime | str | pd.Timestamp) -> AsOf:
     if isinstance(as_of, str):
         text = as_of.strip()
         as_of = date.fromisoformat(text) if len(text) == 10 else pd.Timestamp(text)

@@ -75,16 +75,19 @@ def compute_signals(weights: WeightFile, as_of: date | datetime | str, *,
                 sources[name] = spec.model_copy(
                     update={"path": str(Path(declared[name]) / spec.path)})
     return compute_table(sources, signals, as_of, base_dir=base,
-                         tables=tables, file=weights.path, id_column=weights.id_column)
+                         tables=tables, file=weights.path, id_column=weights.id_column,
+                         text_columns=frozenset([weights.rollup.parent] if weights.rollup else []))
 
 
 def compute_table(sources: dict[str, SourceSpec],
                   signals: dict[str, tuple[str, MetricSpec | None]],
                   as_of: date | datetime | str, *, base_dir: Path = Path("."),
                   tables: dict[str, pd.DataFrame] | None = None, file: str | None = None,
-                  id_column: str = "customer_id") -> SignalTable:
+                  id_column: str = "customer_id",
+                  text_columns: frozenset[str] = frozenset()) -> SignalTable:
     """The work of `compute_signals` without a weight file: `signals` maps a signal name to
-    (output column, compute spec or None for a ready accounts column)."""
+    (output column, compute spec or None for a ready accounts column). `text_columns`:
+    accounts columns read as text like ids (the roll-up's parent id)."""
     asof = as_of_instant(as_of)
     tables = tables or {}
     sources = {**{n: SourceSpec(kind="csv", path="(in memory)") for n in tables
@@ -108,17 +111,18 @@ def compute_table(sources: dict[str, SourceSpec],
     con = duckdb.connect()
     try:
         return _run(con, sources, accounts, signals, computed, asof, base_dir, tables, file,
-                    id_column)
+                    id_column, text_columns)
     finally:
         con.close()
 
 
 def _run(con, sources, accounts, signals, computed, asof: AsOf, base_dir, tables, file,
-         id_column) -> SignalTable:
+         id_column, text_columns=frozenset()) -> SignalTable:
     acc_spec = sources[accounts]
     acc = open_table(con, accounts, acc_spec, {acc_spec.id: ["id"]},
                      timestamps=set(acc_spec.timestamp_columns()), numeric=set(),
-                     base_dir=base_dir, frame=tables.get(accounts), all_columns=True)
+                     base_dir=base_dir, frame=tables.get(accounts), all_columns=True,
+                     text=text_columns)
     _spine(con, acc)
     problems: list[Problem] = []
     warnings: list[Problem] = []

@@ -86,18 +86,21 @@ class Table:
 def open_table(con: duckdb.DuckDBPyConnection, name: str, spec: SourceSpec,
                needed: dict[str, list[str]],
                *, timestamps: set[str], numeric: set[str], base_dir: Path,
-               frame: pd.DataFrame | None = None, all_columns: bool = False) -> Table:
+               frame: pd.DataFrame | None = None, all_columns: bool = False,
+               text: frozenset[str] = frozenset()) -> Table:
     """Open one source as a view holding `needed` columns (all of them for the accounts table).
 
     `needed` maps each of our column names to the weight-file keys that use it (for messages).
 
     `timestamps` are normalised to UTC; `numeric` are cast to DOUBLE where the export holds
-    text. Raises `DataError` when the table cannot be read, lacks a column, or holds values
+    text; `text` (our names, e.g. the parent id) are read as text like the id column.
+    Raises `DataError` when the table cannot be read, lacks a column, or holds values
     that cannot be parsed (with the first offending lines).
     """
     raw = f"raw__{name}"
+    text = frozenset({spec.id, *text})
     where, line_offset, header = _register_raw(con, raw, name, spec, needed, base_dir, frame,
-                                               all_columns)
+                                               all_columns, text)
     raw_types = _types(con, f"SELECT * FROM {q(raw)}")
     export = {c: spec.export_name(c) for c in needed}
     if all_columns:
@@ -123,7 +126,9 @@ def open_table(con: duckdb.DuckDBPyConnection, name: str, spec: SourceSpec,
     exprs = {}
     for ours, theirs in export.items():
         expr, kind = q(theirs), raw_types[theirs]
-        if ours in timestamps:
+        if ours in text:
+            expr = _id_text_expr(expr, kind)
+        elif ours in timestamps:
             expr = _timestamp_expr(expr, kind, spec.timezone, table, ours)
         elif ours in numeric and not is_numeric(kind):
             expr = f"TRY_CAST({expr} AS DOUBLE)"
@@ -136,6 +141,18 @@ def open_table(con: duckdb.DuckDBPyConnection, name: str, spec: SourceSpec,
                 f"FROM {q(raw)}").fetchall()
     table.types = _types(con, f"SELECT * FROM {q(table.view)}")
     return table
+
+
+def _id_text_expr(expr: str, kind: str) -> str:
+    """Ids are text in every source (`007` is not customer 7): numbers stored in Parquet or
+    SQL become their shortest text (42.0 → `42`), blank text is a missing id."""
+    kind = kind.upper()
+    if kind == "VARCHAR":
+        return f"NULLIF(trim({expr}), '')"
+    if kind.startswith(("FLOAT", "DOUBLE", "REAL", "DECIMAL")):
+        return (f"CASE WHEN {expr} = trunc({expr}) AND abs({expr}) < 9e15 "
+                f"THEN CAST(CAST({expr} AS BIGINT) AS VARCHAR) ELSE CAST({expr} AS VARCHAR) END")
+    return f"CAST({expr} AS VARCHAR)"
 
 
 def _same_name(name: str, where: str, ours: str, mapped: str, other: str) -> Problem:
@@ -214,7 +231,8 @@ def _bad_values(table: Table, column: str, count: int, bad: list[tuple], what: s
 
 def _register_raw(con: duckdb.DuckDBPyConnection, raw: str, name: str, spec: SourceSpec,
                   needed: set[str], base_dir: Path, frame: pd.DataFrame | None,
-                  all_columns: bool) -> tuple[str, int | None, list[str]]:
+                  all_columns: bool, text: frozenset[str]
+                  ) -> tuple[str, int | None, list[str]]:
     """Make `raw` name the export's rows (export column names); returns where it is (for
     messages), the line offset of its rows (None: not a file) and all its columns."""
     wanted = None if all_columns else sorted({spec.export_name(c) for c in needed})
@@ -233,14 +251,15 @@ def _register_raw(con: duckdb.DuckDBPyConnection, raw: str, name: str, spec: Sou
             path = _path(spec, base_dir)
             written = pd.read_csv(path, sep=spec.delimiter, header=None, nrows=1, dtype=str)
             _unique_header(name, location, written.iloc[0].tolist(), wanted, line=1)
-            df = _read_csv(path, spec, wanted)
+            df = _read_csv(path, spec, wanted, text)
             offset = 2  # header is line 1
         elif spec.kind == "excel":
             path, sheet = _path(spec, base_dir), spec.sheet or 0
             written = pd.read_excel(path, sheet_name=sheet, header=None, nrows=1)
             _unique_header(name, location, written.iloc[0].tolist() if len(written) else [],
                            wanted, line=1, letters=True)
-            df = pd.read_excel(path, sheet_name=sheet)
+            df = pd.read_excel(path, sheet_name=sheet,
+                               dtype={spec.export_name(c): str for c in text})
             offset = 2
         else:
             df = _read_sql(spec, base_dir, wanted,
@@ -309,13 +328,15 @@ class _Read:
     header: list[str]
 
 
-def _read_csv(path: Path, spec: SourceSpec, wanted: list[str] | None) -> _Read:
+def _read_csv(path: Path, spec: SourceSpec, wanted: list[str] | None,
+              text_columns: frozenset[str]) -> _Read:
     header = list(pd.read_csv(path, sep=spec.delimiter, nrows=0).columns)
     cols = None if wanted is None else [c for c in wanted if c in header]
     # timestamps stay text: DuckDB parses them per value, offsets included (see module doc)
     stamps = {spec.export_name(c) for c in spec.timestamp_columns()}
+    text = stamps | {spec.export_name(c) for c in text_columns}  # `007` is not customer 7
     df = pd.read_csv(path, sep=spec.delimiter, usecols=cols,
-                     dtype={c: "string" for c in stamps if c in header})
+                     dtype={c: "string" for c in text if c in header})
     return _Read(_booleans(df), header)
 
 
@@ -422,14 +443,25 @@ def _qualified(table: str, quote) -> str:
 
 
 def _sql_url(url: str, base_dir: Path) -> str:
-    """SQLite paths in a weight file are relative to the weight file, like every other path."""
+    """SQLite paths in a weight file are relative to the weight file, like every other path,
+    and the database is opened read-only: a URL naming a missing file is an error, never a
+    new empty database (and a query cannot change the data)."""
+    from urllib.parse import quote
+
     from sqlalchemy.engine import make_url
 
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:"):
         db = Path(parsed.database)
         if not db.is_absolute():
-            return parsed.set(database=str(base_dir / db)).render_as_string(hide_password=False)
+            db = base_dir / db
+        if not db.is_file():
+            raise FileNotFoundError(db)
+        if parsed.query.get("uri") not in ("true", "1"):
+            return parsed.set(database=f"file:{quote(str(db))}?mode=ro",
+                              query={**parsed.query, "uri": "true"}
+                              ).render_as_string(hide_password=False)
+        return parsed.set(database=str(db)).render_as_string(hide_password=False)
     return url
 
 

@@ -2,12 +2,20 @@
 
 Problems are collected across all files and all stages and raised together, so an ops analyst
 fixes a file in one pass instead of one error per run.
+
+Weight files get shared, so what one may reach is confined (docs/security.md): every file it
+names (`extends:`, `segments.*.use`, `sources: FILE`, `sources.*.path`) must lie inside the
+project folder, which is the working directory, or the weight file's own folder when the file
+is outside the working directory. The files it reads as weight files must end in `.yaml` or
+`.yml`, so no message ever quotes another kind of file. `confine=False` (the CLI's
+`--allow-outside`) lifts the folder rule for a file you trust.
 """
 
 from __future__ import annotations
 
 import copy
 from collections.abc import Iterable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +33,48 @@ def _display(path: Path) -> str:
         return str(path.resolve().relative_to(Path.cwd().resolve()))
     except ValueError:
         return str(path)
+
+
+YAML_SUFFIXES = (".yaml", ".yml")
+OPT_OUT = "--allow-outside (API: confine=False)"
+
+
+@dataclass(frozen=True)
+class Scope:
+    """The folder a weight file's paths must stay in; None: anywhere (`confine=False`)."""
+
+    root: Path | None
+
+    @classmethod
+    def of(cls, path: Path, confine: bool) -> Scope:
+        if not confine:
+            return cls(None)
+        here = Path.cwd().resolve()
+        file = Path(path).resolve()
+        return cls(here if _inside(file, here) else file.parent)
+
+    def allows(self, target: Path) -> bool:
+        return self.root is None or _inside(target.resolve(), self.root)
+
+
+def _inside(path: Path, folder: Path) -> bool:
+    return path == folder or folder in path.parents
+
+
+def _reachable(target: Path, ref: str, key: str, file: str, line: int | None, scope: Scope,
+               problems: list[Problem], yaml_only: bool = True) -> bool:
+    """Whether a weight file may read `target` (named `ref` at `key`); says why not."""
+    if yaml_only and target.suffix.lower() not in YAML_SUFFIXES:
+        problems.append(Problem(f"`{ref}` is not a weight file: `{key}` takes a .yaml or .yml "
+                                "file", file=file, line=line, key=key))
+        return False
+    if not scope.allows(target):
+        problems.append(Problem(
+            f"`{ref}` is outside the project folder {scope.root}; a weight file may "
+            f"only name files inside it (pass {OPT_OUT} to trust this file)", file=file,
+            line=line, key=key))
+        return False
+    return True
 
 
 def _merge(base: Located, child: Located) -> Located:
@@ -66,8 +116,8 @@ def _copy_lines(src: Located, lines: dict, prefix: KeyPath) -> None:
             lines[key] = where
 
 
-def _read_chain(path: Path, problems: list[Problem], stack: tuple[Path, ...] = ()
-                ) -> Located | None:
+def _read_chain(path: Path, problems: list[Problem], scope: Scope,
+                stack: tuple[Path, ...] = ()) -> Located | None:
     """Read a file and everything it `extends`, merged."""
     path = path.resolve()
     display = _display(path)
@@ -99,24 +149,30 @@ def _read_chain(path: Path, problems: list[Problem], stack: tuple[Path, ...] = (
                                 line=line, key="extends"))
         return located
     base_path = path.parent / parent
+    if not _reachable(base_path, parent, "extends", file, line, scope, problems):
+        return located
     if not base_path.exists():
         problems.append(Problem(f"the file it extends, `{parent}`, does not exist "
                                 f"(looked for {_display(base_path)})", file=file, line=line,
                                 key="extends"))
         return located
-    base = _read_chain(base_path, problems, (*stack, path))
+    base = _read_chain(base_path, problems, scope, (*stack, path))
     if base is None:
         return located
     return _merge(base, located)
 
 
-def _inline_sources(located: Located, path: Path, problems: list[Problem]) -> None:
+def _inline_sources(located: Located, path: Path, problems: list[Problem], scope: Scope
+                    ) -> None:
     """`sources: sources.yaml` names a separate file; read it in place."""
     ref = located.data.get("sources")
     if not isinstance(ref, str):
         return
     file, line = located.where(("sources",))
     src_path = Path(file).parent / ref  # relative to the file that names it
+    if not _reachable(src_path, ref, "sources", file, line, scope, problems):
+        located.data["sources"] = None
+        return
     sub, sub_problems = load_yaml(src_path, _display(src_path))
     problems.extend(sub_problems)
     if sub is None:
@@ -138,12 +194,12 @@ def _validate(located: Located, problems: list[Problem]) -> WeightFile | None:
         return None
 
 
-def _load_one(path: Path, problems: list[Problem], *, for_segment: bool = False
+def _load_one(path: Path, problems: list[Problem], scope: Scope, *, for_segment: bool = False
               ) -> tuple[WeightFile | None, Located | None]:
-    located = _read_chain(Path(path), problems)
+    located = _read_chain(Path(path), problems, scope)
     if located is None:
         return None, None
-    _inline_sources(located, Path(path), problems)
+    _inline_sources(located, Path(path), problems, scope)
     if for_segment:
         located.data.pop("segments", None)  # a segment's file is one profile, not a family
     wf = _validate(located, problems)
@@ -151,34 +207,43 @@ def _load_one(path: Path, problems: list[Problem], *, for_segment: bool = False
         return None, located
     wf._path = _display(Path(path).resolve())
     wf._base_dir = str(Path(path).resolve().parent)
-    for name in wf.sources or {}:  # where each source's `path:` was written
-        file, _ = located.where(("sources", name, "path"))
+    for name, spec in (wf.sources or {}).items():  # where each source's `path:` was written
+        file, line = located.where(("sources", name, "path"))
         wf._source_dirs[name] = str(Path(file).resolve().parent)
+        if spec.path:
+            _reachable(Path(file).parent / spec.path, spec.path, f"sources.{name}.path", file,
+                       line, scope, problems, yaml_only=False)
     for seg_name, seg in wf.segments.items():
         if seg.use is None:
             continue
         file, line = located.where(("segments", seg_name, "use"))
         seg_path = Path(file).parent / seg.use  # relative to the file that names it
+        if not _reachable(seg_path, seg.use, f"segments.{seg_name}.use", file, line, scope,
+                          problems):
+            continue
         if not seg_path.exists():
             problems.append(Problem(f"the file `{seg.use}` does not exist (looked for "
                                     f"{_display(seg_path)})", file=file, line=line,
                                     key=f"segments.{seg_name}.use"))
             continue
-        seg_wf, _ = _load_one(seg_path, problems, for_segment=True)
+        seg_wf, _ = _load_one(seg_path, problems, scope, for_segment=True)
         if seg_wf is not None:
             wf._segment_files[seg_name] = seg_wf
     return wf, located
 
 
-def check_files(paths: Iterable[str | Path]) -> tuple[dict[str, WeightFile], list[Problem]]:
-    """Validate weight files; returns the valid ones and every problem in every file."""
+def check_files(paths: Iterable[str | Path], *, confine: bool = True
+                ) -> tuple[dict[str, WeightFile], list[Problem]]:
+    """Validate weight files; returns the valid ones and every problem in every file.
+
+    `confine=False` lets a file name files outside its project folder (module docstring)."""
     from healthscore.weights.rules import run_rules
 
     problems: list[Problem] = []
     loaded: dict[str, WeightFile] = {}
     for path in paths:
         file_problems: list[Problem] = []
-        wf, located = _load_one(Path(path), file_problems)
+        wf, located = _load_one(Path(path), file_problems, Scope.of(Path(path), confine))
         if wf is not None and located is not None:
             file_problems.extend(run_rules(wf, located))
         problems.extend(file_problems)
@@ -187,11 +252,13 @@ def check_files(paths: Iterable[str | Path]) -> tuple[dict[str, WeightFile], lis
     return loaded, problems
 
 
-def load_weights(path: str | Path | WeightFile) -> WeightFile:
-    """Load and validate one weight file; raises `WeightFileError` listing every problem."""
+def load_weights(path: str | Path | WeightFile, *, confine: bool = True) -> WeightFile:
+    """Load and validate one weight file; raises `WeightFileError` listing every problem.
+
+    `confine=False` lets it name files outside its project folder (module docstring)."""
     if isinstance(path, WeightFile):
         return path
-    loaded, problems = check_files([path])
+    loaded, problems = check_files([path], confine=confine)
     errors = [p for p in problems if p.severity == "error"]
     if errors:
         raise WeightFileError(errors)

@@ -15,6 +15,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import (
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Discriminator,
     Field,
@@ -29,7 +30,31 @@ from healthscore.spec.sources import MetricSpec, SourceSpec
 
 FORMAT_VERSION = 1
 MissingPolicy = Literal["redistribute", "neutral", "zero"]
-Weight = Annotated[float, Field(gt=0, allow_inf_nan=False)]
+# Weights are relative, so only ratios matter; the bounds keep every sum and product of
+# weights and scores exact enough and finite (two weights of 1e308 overflowed to inf: every
+# customer lost their score without a word).
+MIN_WEIGHT, MAX_WEIGHT = 1e-6, 1e6
+MAX_GROUP_DEPTH = 16  # groups inside groups; deeper trees are a mistake, not a model
+
+
+def _weight(value: Any) -> Any:
+    if isinstance(value, bool):  # `weight: true` is not 1
+        raise ValueError(f"a weight is a number; found {str(value).lower()}")
+    if isinstance(value, str):  # YAML reads `1e308` (no dot) as text; pydantic converts it
+        try:
+            number = float(value)
+        except ValueError:
+            return value  # pydantic says it is not a number
+        _weight(number)
+        return value
+    if isinstance(value, int | float) and math.isfinite(value) and value > 0 and not (
+            MIN_WEIGHT <= value <= MAX_WEIGHT):
+        raise ValueError(f"weights are relative: use numbers between {MIN_WEIGHT:g} and "
+                         f"{MAX_WEIGHT:g} (only their ratios matter); found {value:g}")
+    return value
+
+
+Weight = Annotated[float, Field(gt=0, allow_inf_nan=False), BeforeValidator(_weight)]
 Points = Annotated[float, Field(ge=0, le=100, allow_inf_nan=False)]
 Scalar = str | bool | int | float
 RULE_KINDS = ("linear", "bands", "map", "percentile")
@@ -78,6 +103,9 @@ class ScoreRule(Strict):
                 raise ValueError("bounds must be finite numbers")
             if value[0] == value[1]:
                 raise ValueError(f"bounds must differ; both are {value[0]:g}")
+            if not math.isfinite(value[1] - value[0]):  # the span overflows: every score 0
+                raise ValueError(f"bounds are too far apart to compute with: {value[0]:g} to "
+                                 f"{value[1]:g}")
         return value
 
     @field_validator("bands")

@@ -1,11 +1,12 @@
-"""Groups name existing signals and groups; each member sits in one place; no cycles."""
+"""Groups name existing signals and groups; each member sits in one place; no cycles; groups
+nest at most `MAX_GROUP_DEPTH` levels (scoring walks the tree recursively)."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 
 from healthscore.errors import Problem
-from healthscore.weights.model import WeightFile
+from healthscore.weights.model import MAX_GROUP_DEPTH, WeightFile
 from healthscore.weights.rules._context import RuleContext, unknown
 
 
@@ -38,6 +39,22 @@ def check(wf: WeightFile, ctx: RuleContext) -> Iterator[Problem]:
             yield ctx.problem(("groups", gname), "an empty group; list its `signals:` "
                                                  "and/or `groups:`")
     yield from _cycles(wf, ctx)
+    yield from _depth(parent, ctx)
+
+
+def _depth(parent: dict[str, str], ctx: RuleContext) -> Iterator[Problem]:
+    """The deepest group, when the nesting goes beyond the limit (walked upwards, so a tree
+    of any depth is measured without recursion)."""
+    deepest, depth = None, 0
+    for start in parent:
+        level, name = 1, start
+        while name in parent and level <= MAX_GROUP_DEPTH + 1:
+            name, level = parent[name], level + 1
+        if level > depth:
+            deepest, depth = start, level
+    if deepest is not None and depth > MAX_GROUP_DEPTH:
+        yield ctx.problem(("groups", deepest), f"groups nest more than {MAX_GROUP_DEPTH} levels "
+                                               "deep; flatten the tree")
 
 
 def _cycles(wf: WeightFile, ctx: RuleContext) -> Iterator[Problem]:
