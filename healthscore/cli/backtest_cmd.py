@@ -42,6 +42,9 @@ def register(app: typer.Typer) -> None:
             help="bootstrap rounds for the AUC intervals")] = 200,
         out: Annotated[Path, typer.Option("--out", "-o", help="folder for backtest.json and "
                                                               "backtest.html")] = Path("backtest"),
+        store: Annotated[str | None, typer.Option(
+            "--store", help="judge the runs recorded in this run store (a SQLite file or a "
+                            "postgresql:// URL) with this weight file's name")] = None,
         allow_outside: AllowOutsideOpt = False,
     ) -> None:
         """Judge the scores of past runs against outcomes; writes backtest.json and .html."""
@@ -53,7 +56,7 @@ def register(app: typer.Typer) -> None:
         chosen = events(event)  # a bad option value stops the run before any work
         wf = load_weights(weights, confine=not allow_outside)
         table = read_outcomes(outcomes, table=outcomes_table)
-        source = panel_source(customers, data, as_of, months)
+        source = panel_source(customers, data, as_of, months, store)
         with console.status("scoring the past runs"):
             bt = run_backtest(source(wf), table, wf, horizon=horizon, event=chosen,
                               observed_until=observed_until, rounds=max(bootstrap, 1))

@@ -47,13 +47,20 @@ def events(text: str) -> tuple[str, ...]:
 
 
 def panel_source(customers: Path | None, data: Path | None, as_of: datetime | None,
-                 months: int):
-    """A function weight file → panel, from a dated customer table or recomputed exports."""
+                 months: int, store: str | None = None):
+    """A function weight file → panel: from stored runs (`--store`), a dated customer table,
+    or recomputed exports."""
     from healthscore.engine.run import as_date
     from healthscore.evidence.runs import backfill_runs, score_history
     from healthscore.io.tables import read_table
     from healthscore.pipeline import month_ends_before
 
+    if store is not None:
+        from healthscore.evidence.runs import stored_runs
+        from healthscore.store import open_store
+
+        opened = open_store(store, read_only=True)
+        return lambda wf: stored_runs(opened, wf)
     if customers is not None:
         table = read_table(customers)
         return lambda wf: score_history(table, wf)

@@ -10,7 +10,8 @@ frame so the backtest cannot tell them apart:
   data dated after their as-of date, so this is what those runs would have said;
 - `score_history`: a customer table with an `as_of` column (one row per customer per date);
 - `from_store`: a frame of stored runs (`customer_id, as_of, score, tier` and per-signal
-  scores), as the run store hands them out.
+  scores); `stored_runs` reads it from a run store: the scores those runs really gave, as
+  recorded, one run per as-of date.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ import pandas as pd
 
 from healthscore.engine.run import score_run
 from healthscore.errors import DataError, Problem
+from healthscore.store import Store, latest_runs, load_run
 from healthscore.weights.model import WeightFile
 
 KEYS = ["customer_id", "as_of", "score", "tier"]
@@ -94,6 +96,20 @@ def from_store(frame: pd.DataFrame) -> pd.DataFrame:
     out["as_of"] = pd.to_datetime(out["as_of"]).dt.normalize()
     out["tier"] = out["tier"].astype(str)
     return out.reset_index(drop=True)
+
+
+def stored_runs(store: Store, wf: WeightFile) -> pd.DataFrame:
+    """The panel of the runs recorded with weight file `wf` (by its name), one per as-of date
+    (the latest recorded), read back exactly as stored: no re-scoring."""
+    chosen = latest_runs(store, label=wf.name)
+    if chosen.empty:
+        raise DataError(Problem(
+            f"the run store holds no run of weight file `{wf.name}`; record runs with "
+            "`healthscore run`, or backtest from the exports (--data) or a table (--customers)",
+            file=str(store.where)))
+    parts = [_panel_part(load_run(store, rid).frame, wf, day)
+             for rid, day in zip(chosen["run_id"], chosen["as_of"], strict=True)]
+    return from_store(pd.concat(parts, ignore_index=True))
 
 
 def signal_columns(panel: pd.DataFrame, suffix: str = ".score") -> list[str]:
