@@ -66,6 +66,19 @@ class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
 
 
+def check_steps(limits: list[float | None], what: str) -> None:
+    """Bands (of a `bands` rule, of `expected_loss`): ascending `below` limits, only the last
+    open-ended."""
+    if limits[-1] is not None:
+        raise ValueError(f"the last band must have no `below` (it catches every higher {what}); "
+                         f"found below: {limits[-1]:g}")
+    if any(limit is None for limit in limits[:-1]):
+        raise ValueError("only the last band may omit `below`")
+    closed = [float(x) for x in limits[:-1]]
+    if any(b <= a for a, b in zip(closed, closed[1:], strict=False)):
+        raise ValueError(f"band limits must increase; found {closed}")
+
+
 class Band(Strict):
     """One step of a `bands` rule: values below `below` (exclusive) score `score`."""
 
@@ -115,16 +128,7 @@ class ScoreRule(Strict):
             return value
         if not value:
             raise ValueError("list at least one band")
-        limits = [b.below for b in value]
-        if limits[-1] is not None:
-            raise ValueError(
-                "the last band must have no `below` (it catches every higher value); "
-                f"found below: {limits[-1]:g}")
-        if any(limit is None for limit in limits[:-1]):
-            raise ValueError("only the last band may omit `below`")
-        closed = [float(x) for x in limits[:-1]]
-        if any(b <= a for a, b in zip(closed, closed[1:], strict=False)):
-            raise ValueError(f"band limits must increase; found {closed}")
+        check_steps([b.below for b in value], "value")
         return value
 
     @model_validator(mode="after")
@@ -241,15 +245,7 @@ class ExpectedLoss(Strict):
     @field_validator("bands")
     @classmethod
     def _ordered(cls, value: list[LossBand]) -> list[LossBand]:
-        limits = [b.below for b in value]
-        if limits[-1] is not None:
-            raise ValueError("the last band must have no `below` (it catches every higher "
-                             f"score); found below: {limits[-1]:g}")
-        if any(limit is None for limit in limits[:-1]):
-            raise ValueError("only the last band may omit `below`")
-        closed = [float(x) for x in limits[:-1]]
-        if any(b <= a for a, b in zip(closed, closed[1:], strict=False)):
-            raise ValueError(f"band limits must increase; found {closed}")
+        check_steps([b.below for b in value], "score")
         return value
 
 
