@@ -187,6 +187,8 @@ def _not_utf8(path: Path, exc: UnicodeDecodeError) -> Problem:
 
 def as_text(values: pd.Series) -> pd.Series:
     """Ids as text: numbers as their shortest text (42.0 → `42`), blanks as missing."""
+    if pd.api.types.is_integer_dtype(values) and not values.hasnans:
+        return values.astype("str")  # digits only: nothing to strip, never blank
     if pd.api.types.is_bool_dtype(values) or pd.api.types.is_integer_dtype(values):
         out = values.astype("string")
     elif pd.api.types.is_float_dtype(values):

@@ -225,3 +225,22 @@ def test_sqlite_source_is_opened_read_only_and_never_created(tmp_path):
     with engine.connect() as conn, pytest.raises(sa.exc.OperationalError, match="readonly"):
         conn.execute(sa.text("DELETE FROM accounts"))
     engine.dispose()
+
+
+def test_the_csv_rule_covers_categorical_and_plain_text_columns():
+    import pyarrow as pa
+
+    from healthscore.io.writers import safe_table
+
+    table = pa.table({
+        "tier": pa.array(["=cmd", "ok", "=cmd", None]).dictionary_encode(),
+        "name": ["@SUM(1)", "plain", "-2", None],
+        "arr": [1.0, -2.0, 3.0, None],
+    })
+    out = safe_table(table)
+    assert out["tier"].cast(pa.string()).to_pylist() == ["'=cmd", "ok", "'=cmd", None]
+    assert out["name"].to_pylist() == ["'@SUM(1)", "plain", "'-2", None]
+    assert out["arr"].to_pylist() == [1.0, -2.0, 3.0, None]  # numbers stay numbers
+    clean = pa.table({"name": ["a", "b"]})
+    assert safe_table(clean)["name"] is clean["name"] or \
+        safe_table(clean)["name"].to_pylist() == ["a", "b"]
