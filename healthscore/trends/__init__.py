@@ -12,10 +12,11 @@ from healthscore.trends.attribution import (
 )
 from healthscore.trends.changes import changes, direction
 from healthscore.trends.churn import churned_ids, split_churned
-from healthscore.trends.events import post_events, tier_events, write_events
+from healthscore.trends.events import tier_events, write_events
 from healthscore.trends.portfolio import portfolio_over_time
 from healthscore.trends.tenure import time_in_tier
 from healthscore.trends.volatility import volatility
+from healthscore.trends.webhook import post_events
 
 __all__ = ["attribute", "attribution_text", "attribution_texts", "changes", "churned_ids",
            "direction", "formula_split", "portfolio_over_time", "post_events", "split_churned",
