@@ -35,7 +35,7 @@ def __getattr__(name: str):
 
         return getattr(render, name)
     if name == "monthly_job":
-        from healthscore.pipeline import monthly_job
+        from healthscore.monthly import monthly_job
 
         return monthly_job
     raise AttributeError(f"module 'healthscore' has no attribute {name!r}")

@@ -1,19 +1,30 @@
-"""The monthly command: score a month (or replay several) into the run store and a folder.
+"""The monthly run: one `Run` per month, whose sinks are the files, the pages, the trend, the
+events and the run store.
 
-For each month: the signals from the raw exports as of the month's last day, the score
-(`pipeline.monthly_job`), churned accounts set aside with their last stored score, the trend
-against the stored runs (change with a dead-band, attribution, the formula's share when the
-weights changed, time in tier, the portfolio over time), the reports, the run recorded in one
-transaction, and the tier changes written as events (and POSTed to a webhook when asked). A
-month already stored with the same weights and inputs is skipped, so a backfill can be
-re-run after an interruption.
+For a month: its inputs resolved and fingerprinted once (`pipeline.run_inputs`: the raw
+exports or the customer table, and the outcomes file), which gives the run's one id, so a
+month already stored with the same weights and inputs is skipped before anything is read;
+the signals from the raw exports as of the month's last day (refused when an export ends too
+long before it); churned accounts filtered out *before* scoring (so no output counts them);
+then one `Run` with the previous run's tiers (edge hysteresis) and these sinks, in order:
+
+    TrendSink    the change against the stored runs (dead-band, attribution, formula split)
+    OutputFiles  scores/ (scores, outreach, parents, run.json)        ┐ staged: complete,
+    PagesSink    reports/ (scorecards, portfolio, outreach lists)     │ but not yet in place
+    EventsSink   events/tier-changes.jsonl                            ┘
+    StoreSink    the run recorded in one transaction
+
+and only when the store has committed do the staged folders replace the previous ones
+(`signals/` and `churned.csv` too); then the events are POSTed. A failure anywhere leaves the
+store and every folder as they were.
 
     <out>/<YYYY-MM>/signals/ scores/ reports/ events/tier-changes.jsonl  churned.csv
 """
 
 from __future__ import annotations
 
-import json
+import contextlib
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
@@ -21,52 +32,34 @@ from pathlib import Path
 
 import pandas as pd
 
+from healthscore.engine.run import Run, RunResult
 from healthscore.errors import DataError, Problem
 from healthscore.io.atomic import atomic_file
 from healthscore.io.tables import read_table
-from healthscore.outputs import RECORD
-from healthscore.pipeline import monthly_job
-from healthscore.store import (
-    Store,
-    StoredRun,
-    history_frame,
-    latest_runs,
-    list_runs,
-    load_run,
-    record_run,
-)
-from healthscore.store.fingerprint import fingerprints, run_id
-from healthscore.store.read import result_from_frame
-from healthscore.trends import (
-    attribute,
-    attribution_texts,
-    changes,
-    churned_ids,
-    formula_split,
-    portfolio_over_time,
-    post_events,
-    split_churned,
-    tier_events,
-    time_in_tier,
-    volatility,
-    write_events,
-)
+from healthscore.io.writers import write_csv
+from healthscore.outputs import OutputFiles
+from healthscore.pipeline import customer_table, run_inputs, score_customers
+from healthscore.render import RenderResult, render_run
+from healthscore.store import Store, history_frame, list_runs, load_run
+from healthscore.store.sink import StoreSink
+from healthscore.trends import churned_ids, split_churned
+from healthscore.trends.month import previous_run, trend_inputs
+from healthscore.trends.sinks import EventsSink, TrendSink
+from healthscore.trends.webhook import post_events
 from healthscore.weights.model import WeightFile
 
 EVENTS = Path("events") / "tier-changes.jsonl"
+_MONTH = re.compile(r"\d{4}-(0[1-9]|1[0-2])")
+STALE_KEY = ".fresh_within"  # the key of a freshness warning (signals/freshness.py)
 
 
 def month_end(month: str) -> date:
-    """`2026-10` → 31 October 2026."""
-    try:
-        period = pd.Period(month.strip(), freq="M")
-    except ValueError:
-        raise DataError(Problem(f"expected a month written YYYY-MM; found `{month}`",
-                                key="--month")) from None
-    if len(month.strip()) != 7:
-        raise DataError(Problem(f"expected a month written YYYY-MM; found `{month}`",
-                                key="--month"))
-    return period.end_time.date()
+    """`2026-10` → 31 October 2026. Exactly `YYYY-MM`: a month names a folder under `--out`,
+    so `../2026`, `2026/10` or a trailing space are refused."""
+    if not isinstance(month, str) or not _MONTH.fullmatch(month):
+        raise DataError(Problem(f"expected a month written YYYY-MM (e.g. 2026-10); found "
+                                f"`{month}`", key="--month"))
+    return pd.Period(month, freq="M").end_time.date()
 
 
 def month_range(spec: str) -> list[str]:
@@ -81,83 +74,6 @@ def month_range(spec: str) -> list[str]:
     return [str(p) for p in pd.period_range(start, stop, freq="M")]
 
 
-def source_inputs(wf: WeightFile, data_dir: str | Path | None) -> dict[str, str]:
-    """Each declared source's file, folder or URL: what the run id fingerprints."""
-    out = {}
-    declared = getattr(wf, "_source_dirs", {}) or {}
-    for name, spec in (wf.sources or {}).items():
-        if spec.path:
-            base = Path(data_dir) if data_dir else Path(declared.get(name) or wf.base_dir
-                                                         or ".")
-            path = Path(spec.path)
-            out[name] = str(path if path.is_absolute() else base / path)
-        elif spec.url:
-            out[name] = f"{spec.url} {spec.table or spec.query or ''}".strip()
-    return out
-
-
-@dataclass
-class TrendInputs:
-    """What the store adds to a run's reports."""
-
-    history: pd.DataFrame                 # customer_id, as_of, score, tier of earlier runs
-    trends: pd.DataFrame                  # per customer: Trend fields from the store
-    over_time: pd.DataFrame               # portfolio_over_time of earlier runs + this one
-    previous: StoredRun | None = None
-    parts: pd.DataFrame | None = None     # attribution against the previous run
-    volatility: dict = field(default_factory=dict)
-
-
-def trend_inputs(store: Store, frame: pd.DataFrame, weights: WeightFile, as_of: date,
-                 label: str | None = None) -> TrendInputs:
-    """The trend of a run (stored or not) against the store's earlier runs of the same
-    weight file (`label`; any weight file when it has none yet)."""
-    chosen = latest_runs(store, label=label, before=as_of)
-    if chosen.empty:
-        label, chosen = None, latest_runs(store, before=as_of)
-    history = history_frame(store, label=label, before=as_of, with_arr=True)
-    current = pd.DataFrame({"customer_id": frame["customer_id"].astype(str), "as_of": as_of,
-                            "score": frame["score"], "tier": frame["tier"].astype(str),
-                            "arr": frame.get("arr", 0.0)})
-    everything = pd.concat([history.assign(customer_id=history["customer_id"].astype(str)),
-                            current], ignore_index=True)
-    trend = changes(frame, history, as_of, weights)
-    out = pd.DataFrame({"customer_id": trend["customer_id"], "direction": trend["direction"],
-                        "window_change": trend["window_change"]})
-    tenure = time_in_tier(everything).set_index("customer_id")["runs_in_tier"]
-    out["runs_in_tier"] = tenure.reindex(out["customer_id"]).to_numpy()
-    previous = parts = None
-    if not chosen.empty:
-        previous = load_run(store, chosen["run_id"].iloc[-1])
-        labels = {s: weights.signal_label(s) for s in weights.signals}
-        if previous.weights.digest() == weights.digest():
-            parts = attribute(previous.frame, frame)
-            formula = None
-        else:  # separate "the formula changed" from "the customer changed"
-            split = formula_split(previous.frame, frame, weights, previous.as_of)
-            formula = split["formula"]
-            parts = split.drop(columns=["score_before", "change", "formula"]).rename(
-                columns={"rescored_before": "score_before", "customer": "change"})
-        out["attribution"] = out["customer_id"].map(attribution_texts(parts, labels))
-        if formula is not None:
-            out["formula_change"] = out["customer_id"].map(formula)
-    tiers = [t.name for t in weights.tiers] + [weights.insufficient.name]
-    return TrendInputs(history=history[["customer_id", "as_of", "score", "tier"]],
-                       trends=out, over_time=portfolio_over_time(everything, tiers),
-                       previous=previous, parts=parts,
-                       volatility=volatility(everything))
-
-
-def render_stored(store: Store, run: str, out: str | Path, **render_options):
-    """Render a stored run with its stored trend, without re-scoring."""
-    from healthscore.render import render_run
-
-    stored = load_run(store, run)
-    inputs = trend_inputs(store, stored.frame, stored.weights, stored.as_of, stored.label)
-    return render_run(stored, out, history=inputs.history, trends=inputs.trends,
-                      over_time=inputs.over_time, **render_options)
-
-
 @dataclass
 class MonthResult:
     month: str
@@ -169,83 +85,165 @@ class MonthResult:
     churned: int = 0
     events: list[dict] = field(default_factory=list)
     volatility: dict = field(default_factory=dict)
-    reports: object | None = None
-    run: object | None = None             # the ScoreRun (active accounts), when scored
+    reports: RenderResult | None = None
+    run: RunResult | None = None          # the run (active accounts), when scored
     weights_changed: bool = False         # the previous stored run used other weights
+    stale: list[str] = field(default_factory=list)  # sources scored stale (--allow-stale)
+
+
+class PagesSink:
+    """Sink: the run's pages (with its trend) rendered into a staged `reports/`."""
+
+    def __init__(self, out_dir: Path, trend: TrendSink | None, stage: contextlib.ExitStack,
+                 template_dir: str | Path | None = None,
+                 progress: Callable[[int, int], None] | None = None):
+        self.out_dir, self.trend, self.stage = out_dir, trend, stage
+        self.template_dir, self.progress = template_dir, progress
+        self.reports: RenderResult | None = None
+
+    def add(self, scored: pd.DataFrame) -> None:
+        """Nothing per chunk: the pages need the whole collected frame."""
+
+    def close(self, result: RunResult) -> None:
+        trend = self.trend.trend if self.trend is not None else None
+        self.reports = render_run(
+            result, self.out_dir, template_dir=self.template_dir,
+            history=trend.history if trend else None, trends=trend.trends if trend else None,
+            over_time=trend.over_time if trend else None, progress=self.progress,
+            generated_at=result.created_at, stage=self.stage)
+
+    def abort(self) -> None:
+        """The staged folder is discarded by the stage's owner."""
+
+
+def _table(customers: pd.DataFrame | Path) -> pd.DataFrame:
+    return customers if isinstance(customers, pd.DataFrame) else read_table(customers)
+
+
+def _outcomes(outcomes: pd.DataFrame | str | Path | None) -> pd.DataFrame | None:
+    if outcomes is None or isinstance(outcomes, pd.DataFrame):
+        return outcomes
+    return read_table(outcomes, text=["customer_id"])
+
+
+def run_month(wf: WeightFile, store: Store | None, out: str | Path, month: str, *,
+              folder: str | Path | None = None, **options) -> MonthResult:
+    """Score, store and render one month (see the module docstring) into `out/<month>/` (or
+    `folder`), as of the month's last day. `options`: those of `run_as_of`."""
+    as_of = month_end(month)
+    folder = Path(folder) if folder is not None else Path(out) / month
+    return run_as_of(wf, store, folder, as_of, **options)
+
+
+def run_as_of(wf: WeightFile, store: Store | None, folder: str | Path, as_of: date, *,
+              data_dir: str | Path | None = None,
+              customers: pd.DataFrame | str | Path | None = None,
+              template_dir: str | Path | None = None, webhook: str | None = None,
+              outcomes: pd.DataFrame | str | Path | None = None, force: bool = False,
+              render: bool = True, files: bool = True, allow_stale: bool = False,
+              progress: Callable[[int, int], None] | None = None) -> MonthResult:
+    """The run of one as-of date into `folder` (see the module docstring). `files=False`
+    records the run in the store only (the demo's earlier months); `store=None` writes the
+    folder only (no trend, no events)."""
+    folder, month = Path(folder), f"{as_of:%Y-%m}"
+    inputs = run_inputs(wf, customers, data_dir, outcomes)
+    rid = inputs.run_id(as_of, wf.digest())
+    if store is not None and not force and rid in set(list_runs(store)["run_id"]):
+        return MonthResult(month=month, as_of=as_of, run_id=rid, folder=folder, skipped=True)
+    table, warnings, methods = customer_table(wf, customers, as_of, data_dir,
+                                              allow_stale=allow_stale)
+    table = _table(table)
+    stale = [str(w) for w in warnings if (w.key or "").endswith(STALE_KEY)]
+    # churned accounts leave before scoring: no output, count or list can include them
+    gone = churned_ids(table.rename(columns={wf.id_column: "customer_id"}),
+                       outcomes=_outcomes(outcomes), as_of=as_of)
+    ids = table[wf.id_column].astype(str)
+    active = table.loc[~ids.isin(gone).to_numpy()].reset_index(drop=True)
+    if len(active) == 0:
+        raise DataError(Problem(f"every account of {month} has churned; nothing to score"))
+    previous = previous_run(store, as_of, wf.name) if store is not None else None
+    earlier = (history_frame(store, label=wf.name, before=as_of) if store is not None
+               else None)
+    left = split_churned(table.rename(columns={wf.id_column: "customer_id"}),
+                         gone, earlier)[1]
+    rescored = None
+    if (previous is not None and previous.weights.digest() != wf.digest()
+            and customers is None and wf.sources):
+        # the previous month under the new weights, signals recomputed from the exports:
+        # what the formula alone changes (a `compute:` window included)
+        rescored = score_customers(wf, None, previous.as_of, data_dir,
+                                   allow_stale=True).frame
+    with contextlib.ExitStack() as stage:
+        trend = (TrendSink(store, wf, as_of, previous, rescored) if store is not None
+                 else None)
+        sinks: list = [trend] if trend is not None else []
+        pages = events = None
+        if files:
+            if customers is None:
+                with_tmp = stage.enter_context(atomic_file(folder / "signals" / "customers.csv"))
+                write_csv(active, with_tmp)
+            if len(left):
+                write_csv(left, stage.enter_context(atomic_file(folder / "churned.csv")))
+            sinks.append(OutputFiles(folder / "scores", stage=stage))
+            if render:
+                pages = PagesSink(folder / "reports", trend, stage, template_dir, progress)
+                sinks.append(pages)
+            if trend is not None:
+                events = EventsSink(trend, folder / EVENTS, stage)
+                sinks.append(events)
+        if store is not None:
+            sinks.append(StoreSink(store, inputs))
+        result = Run(active, wf, as_of=as_of, sinks=sinks, inputs=inputs, warnings=warnings,
+                     methods=methods, previous=_previous(previous),
+                     extra={"churned": sorted(left["customer_id"].astype(str)),
+                            "stale": stale}).execute()
+    # the store has the run and every staged folder is in place
+    sent = events.events if events is not None else []
+    if webhook and sent:
+        post_events(sent, webhook)
+    return MonthResult(month=month, as_of=as_of, run_id=result.run_id, folder=folder,
+                       customers=len(result.frame), churned=len(left), events=sent,
+                       volatility=result.extra.get("volatility", {}),
+                       reports=pages.reports if pages is not None else None, run=result,
+                       weights_changed=trend is not None and trend.trend.weights_changed,
+                       stale=stale)
+
+
+def _previous(previous) -> pd.DataFrame | None:
+    """id → tier, score in the previous run, for the edge hysteresis; None without one."""
+    if previous is None:
+        return None
+    frame = previous.frame
+    return pd.DataFrame({"tier": frame["tier"].astype(str).to_numpy(),
+                         "score": frame["score"].to_numpy(dtype="float64")},
+                        index=frame["customer_id"].astype(str).to_numpy())
+
+
+def monthly_job(wf: WeightFile, out: str | Path, *, as_of: date,
+                customers: pd.DataFrame | str | Path | None = None,
+                data_dir: str | Path | None = None, template_dir: str | Path | None = None,
+                render: bool = True, allow_stale: bool = False,
+                progress: Callable[[int, int], None] | None = None) -> MonthResult:
+    """One month into `out` without a run store: signals, scores and pages of one run (the
+    same staged run as `run_month`, without trend, events or store)."""
+    return run_as_of(wf, None, out, as_of, customers=customers, data_dir=data_dir,
+                     template_dir=template_dir, render=render, allow_stale=allow_stale,
+                     progress=progress)
 
 
 def store_month(wf: WeightFile, store: Store, as_of: date, *,
                 data_dir: str | Path | None = None) -> str:
-    """Score a month from the raw exports and record it, writing no files (the demo's earlier
-    months); returns the run id."""
-    from healthscore.pipeline import score_customers
-
-    run = score_customers(wf, None, as_of, data_dir)
-    return record_run(store, run.frame, run.record(),
-                      inputs=source_inputs(wf, data_dir)).run_id
+    """Score a month from the raw exports and record it, writing no files (the demo's
+    earlier months): `run_month` with `files=False`. Returns the run id."""
+    return run_as_of(wf, store, ".", as_of, data_dir=data_dir, files=False,
+                     force=True).run_id
 
 
-def _churn(table, outcomes, as_of: date) -> set[str]:
-    accounts = None
-    if table is not None:
-        accounts = table if isinstance(table, pd.DataFrame) else read_table(table)
-    return churned_ids(accounts, outcomes=outcomes, as_of=as_of)
-
-
-def run_month(wf: WeightFile, store: Store, out: str | Path, month: str, *,
-              data_dir: str | Path | None = None, customers: str | Path | None = None,
-              template_dir: str | Path | None = None, webhook: str | None = None,
-              outcomes: pd.DataFrame | None = None, force: bool = False, render: bool = True,
-              progress: Callable[[int, int], None] | None = None,
-              folder: str | Path | None = None) -> MonthResult:
-    """Score, store and render one month (see the module docstring) into `out/<month>/`
-    (or `folder`)."""
-    as_of = month_end(month)
-    folder = Path(folder) if folder is not None else Path(out) / month
-    inputs = ({"customers": str(customers)} if customers is not None
-              else source_inputs(wf, data_dir))
-    rid = run_id(str(as_of), wf.digest(), fingerprints(inputs))
-    if not force and rid in set(list_runs(store)["run_id"]):
-        return MonthResult(month=month, as_of=as_of, run_id=rid, folder=folder, skipped=True)
-    job = monthly_job(wf, folder, as_of=as_of, customers=customers, data_dir=data_dir,
-                      render=False)
-    run = job.run
-    gone = _churn(job.signals or customers, outcomes, as_of)
-    earlier = history_frame(store, label=wf.name, before=as_of)
-    active, left = split_churned(run.frame, gone, earlier)
-    if len(active) == 0:
-        raise DataError(Problem(f"every account of {month} has churned; nothing to score"))
-    if len(left):  # the portfolio without them: tiers, outreach list, roll-ups again
-        run = result_from_frame(active, run.weights, run.as_of, methods=run.methods,
-                                inputs=run.inputs, warnings=run.warnings, run_id=run.run_id,
-                                created_at=run.created_at)
-    trend = trend_inputs(store, run.frame, wf, as_of, wf.name)
-    if left is not None and len(left):
-        with atomic_file(folder / "churned.csv") as tmp:
-            left.to_csv(tmp, index=False)
-    reports = None
-    if render:
-        from healthscore.render import render_run
-
-        reports = render_run(run, folder / "reports", template_dir=template_dir,
-                             history=trend.history, trends=trend.trends,
-                             over_time=trend.over_time, progress=progress)
-    record = run.record()
-    record["volatility"] = trend.volatility
-    record["churned"] = sorted(gone & set(left["customer_id"])) if len(left) else []
-    recorded = record_run(store, run.frame, record, inputs=inputs)
-    with atomic_file(folder / "scores" / RECORD) as tmp:  # run.json carries the store's id
-        Path(tmp).write_text(json.dumps(recorded.record, indent=2, ensure_ascii=False) + "\n",
-                             encoding="utf-8")
-    events = []
-    if trend.previous is not None and trend.parts is not None:
-        events = tier_events(trend.previous.frame, run.frame, trend.parts,
-                             run_id=recorded.run_id, as_of=as_of)
-    write_events(events, folder / EVENTS)
-    if webhook and events:
-        post_events(events, webhook)
-    return MonthResult(month=month, as_of=as_of, run_id=recorded.run_id, folder=folder,
-                       customers=len(run.frame), churned=len(left), events=events,
-                       volatility=trend.volatility, reports=reports, run=run,
-                       weights_changed=trend.previous is not None
-                       and trend.previous.weights.digest() != wf.digest())
+def render_stored(store: Store, run: str, out: str | Path, **render_options) -> RenderResult:
+    """Render a stored run exactly as its month did: the same frame, the same trend against
+    the runs before it, the same timestamp (byte-identical pages)."""
+    stored = load_run(store, run)
+    trend = trend_inputs(store, stored.frame, stored.weights, stored.as_of, stored.label)
+    render_options.setdefault("generated_at", stored.created_at)
+    return render_run(stored, out, history=trend.history, trends=trend.trends,
+                      over_time=trend.over_time, **render_options)

@@ -29,9 +29,15 @@ OWNED = (*(f"{stem}.{fmt}" for stem in ("scores", "outreach", "parents") for fmt
 class OutputFiles:
     """Sink: `scores.*`, `outreach.*`, `parents.*` and `run.json` in `out_dir`, atomically."""
 
-    def __init__(self, out_dir: str | Path, formats: tuple[str, ...] = FORMATS):
+    def __init__(self, out_dir: str | Path, formats: tuple[str, ...] = FORMATS,
+                 stage: contextlib.ExitStack | None = None):
+        """`stage`: a caller's stack the folder is staged in: the files are complete when
+        the run closes but replace the previous output only when the caller closes the
+        stack (the monthly run: after the run is stored), and vanish if it unwinds with an
+        error."""
         self.out_dir, self.formats = Path(out_dir), formats
-        self._stack = contextlib.ExitStack()
+        self._staged = stage is not None
+        self._stack = stage if stage is not None else contextlib.ExitStack()
         self._tmp: Path | None = None
         self._scores: TableWriter | None = None
         self._io: ThreadPoolExecutor | None = None
@@ -65,15 +71,17 @@ class OutputFiles:
             write_whole(result.rollups, tmp, "parents", self.formats)
             stems.append("parents")
         write_record(result.record(), tmp)
-        self._stack.close()  # every file in: they replace the previous output together
+        if not self._staged:
+            self._stack.close()  # every file in: they replace the previous output together
         self._tmp = None
         result.written += [self.out_dir / f"{stem}.{fmt}" for stem in stems
                            for fmt in self.formats] + [self.out_dir / RECORD]
 
     def abort(self) -> None:
         self._shutdown()
-        # leaving the folder's context with an exception discards the temporary folder
-        self._stack.__exit__(RuntimeError, RuntimeError("run failed"), None)
+        if not self._staged:  # a staged folder is discarded by the stage's owner
+            # leaving the folder's context with an exception discards the temporary folder
+            self._stack.__exit__(RuntimeError, RuntimeError("run failed"), None)
         self._tmp = None
 
     def _shutdown(self) -> None:

@@ -17,16 +17,19 @@ def register(app: typer.Typer) -> None:
         store: StoreOpt = None,
     ) -> None:
         """Print one customer's score, tier and drivers in every stored run."""
+        import pandas as pd
         from rich.table import Table
 
+        from healthscore.engine.display import shown_scores
         from healthscore.errors import DataError, Problem
         from healthscore.render.env import score as fmt_score
         from healthscore.render.env import signed
-        from healthscore.store import customer_history, open_store
+        from healthscore.store import customer_history, open_store, run_labels
 
         with open_store(store, read_only=True) as opened:
             rows = customer_history(opened, customer_id)
             where = opened.where
+            labels = run_labels(opened, rows["run_id"].unique().tolist())
         if rows.empty:
             raise DataError(Problem(f"customer `{customer_id}` is in no stored run",
                                     file=where))
@@ -36,11 +39,15 @@ def register(app: typer.Typer) -> None:
                      *(["weights"] if several else [])):
             table.add_column(name, justify="right" if name in ("score", "change") else "left",
                              no_wrap=name in ("as of", "run"))
-        change = rows["score"].diff()
+        # the change every page shows: the difference of the shown scores
+        change = pd.Series(shown_scores(rows["score"].to_numpy())).diff()
         for i, row in rows.iterrows():
-            drivers = ", ".join(d for d in (row["driver_1"], row["driver_2"], row["driver_3"])
+            named = labels.get(row["run_id"], {})
+            drivers = ", ".join(named.get(d, d) for d in (row["driver_1"], row["driver_2"],
+                                                          row["driver_3"])
                                 if isinstance(d, str) and d)
-            table.add_row(str(row["as_of"]), fmt_score(row["score"]),
-                          signed(change[i]) if i else "", str(row["tier"]), str(row["run_id"]),
-                          drivers, *([str(row["label"])] if several else []))
+            moved = signed(int(change[i])) if i and change[i] == change[i] else ""
+            table.add_row(str(row["as_of"]), fmt_score(row["score"]), moved,
+                          str(row["tier"]), str(row["run_id"]), drivers,
+                          *([str(row["label"])] if several else []))
         console.print(table)

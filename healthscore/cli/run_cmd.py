@@ -33,6 +33,10 @@ def register(app: typer.Typer) -> None:
             "--webhook", help="POST each tier-change event as JSON to this URL")] = None,
         force: Annotated[bool, typer.Option(
             "--force", help="score months already stored with the same inputs again")] = False,
+        allow_stale: Annotated[bool, typer.Option(
+            "--allow-stale", help="score even when a raw export ends too long before the "
+                                  "month's end (recorded as a warning on the run and its "
+                                  "pages)")] = False,
         quiet: Annotated[bool, typer.Option("--quiet", "-q", help="no progress bar")] = False,
         allow_outside: AllowOutsideOpt = False,
     ) -> None:
@@ -40,8 +44,7 @@ def register(app: typer.Typer) -> None:
         from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
         from rich.table import Table
 
-        from healthscore.cli.app import escape
-        from healthscore.io.tables import read_table
+        from healthscore.cli.app import escape, print_warnings
         from healthscore.monthly import month_end, month_range, run_month
         from healthscore.store import open_store
         from healthscore.weights.load import load_weights
@@ -54,20 +57,23 @@ def register(app: typer.Typer) -> None:
             month_end(month)
             months = sorted({*months, month})
         wf = load_weights(weights, confine=not allow_outside)
-        lost = read_table(outcomes) if outcomes is not None else None
         results = []
         columns = ["[progress.description]{task.description}", BarColumn(),
                    MofNCompleteColumn(), TimeElapsedColumn()]
-        with open_store(store, out_dir=out) as opened, Progress(
+        with open_store(store) as opened, Progress(
                 *columns, console=console, transient=True, disable=quiet) as bar:
             task = bar.add_task("months", total=len(months))
             for m in months:
                 bar.update(task, description=f"scoring {m}")
                 results.append(run_month(wf, opened, out, m, data_dir=data, customers=customers,
                                          template_dir=templates, webhook=webhook,
-                                         outcomes=lost, force=force))
+                                         outcomes=outcomes, force=force,
+                                         allow_stale=allow_stale))
                 bar.advance(task)
             where = opened.where
+        for r in results:
+            if r.run is not None:
+                print_warnings(r.run.warnings)
         table = Table(title=f"run store {where}", title_justify="left")
         for name in ("month", "run", "customers", "tier changes", "churned", "folder"):
             table.add_column(name)

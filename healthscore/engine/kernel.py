@@ -38,6 +38,7 @@ class Plan:
     explain: bool = True
     columns: str = "full"  # "summary": leave out the per-group and per-signal columns
     wording: Wording | None = None  # the sentences of the reasons and the pages
+    previous: pd.DataFrame | None = None  # id → tier, score in the previous run: hysteresis
 
 
 def assign_profiles(df: pd.DataFrame, profiles: list[Profile]) -> np.ndarray:
@@ -199,7 +200,7 @@ def score_frame(df: pd.DataFrame, plan: Plan) -> pd.DataFrame:
             out[column] = _carried(df[column])
     out["profile"] = pd.Categorical.from_codes(codes, [p.name for p in plan.profiles])
     out["score"] = total
-    out["tier"] = tiers.assign(total, wf)
+    out["tier"] = tiers.assign(total, wf, plan.previous, out["customer_id"])
     out["coverage"] = coverage
     out["priority"] = _priority(total, df, wf)
     k = wf.drivers

@@ -10,7 +10,6 @@ the history store, a what-if diff) reads the engine's decisions instead of makin
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
@@ -19,6 +18,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from healthscore.engine.inputs import RunInputs
 from healthscore.engine.kernel import make_plan, score_frame
 from healthscore.engine.prepare import table_warnings
 from healthscore.engine.sinks import Checks, Collector, Outreach, Rollups, Sink, TierTotals
@@ -48,9 +48,11 @@ class RunResult:
     methods: dict[str, str] = field(default_factory=dict)  # signal → how it was computed
     inputs: dict[str, str] = field(default_factory=dict)   # role → path or description
     written: list[Path] = field(default_factory=list)      # files the sinks wrote
-    run_id: str = field(default_factory=lambda: uuid.uuid4().hex[:12])
+    run_id: str = ""    # the content id: as-of date, weights digest, inputs (RunInputs)
     created_at: datetime = field(
         default_factory=lambda: datetime.now(UTC).replace(microsecond=0))
+    fingerprints: dict = field(default_factory=dict)       # role → path, size, sha256
+    extra: dict = field(default_factory=dict)  # what a caller's sinks add to run.json
 
     @property
     def groups(self) -> list[str]:
@@ -73,7 +75,7 @@ class RunResult:
             "methods": dict(self.methods),
             "warnings": [str(w) for w in self.warnings],
             "resolved_weights": self.weights.model_dump(mode="json", exclude_none=True),
-        }
+        } | self.extra
 
 
 @dataclass
@@ -97,10 +99,17 @@ class Run:
     chunk_rows: int = CHUNK_ROWS
     explain: bool = True
     columns: str = "full"
-    inputs: dict[str, str] = field(default_factory=dict)
+    # what was read: role → path (fingerprinted when the run executes), or a `RunInputs`
+    # built once by the caller (the monthly run: it needs the id before reading the data)
+    inputs: dict[str, str] | RunInputs = field(default_factory=dict)
     methods: dict[str, str] = field(default_factory=dict)
     warnings: list[Problem] = field(default_factory=list)  # found before scoring (the data's)
     progress: Callable[[int, int], None] | None = None
+    # the previous run's `tier` and `score` by customer id (as text): a customer leaves its
+    # tier only as the weight file's `trend:` hysteresis allows (engine/tiers.held_index)
+    previous: pd.DataFrame | None = None
+    created_at: datetime | None = None
+    extra: dict = field(default_factory=dict)  # the caller's additions to run.json
 
     def execute(self) -> RunResult:
         wf = load_weights(self.weights)
@@ -113,20 +122,21 @@ class Run:
                                     file=customers.file))
         plan = make_plan(wf, pd.Timestamp(day), customers.reference, explain=self.explain,
                          columns=self.columns)
-        inputs = {"weights": wf.path or "<in memory>"}
-        inputs["customers"] = "<DataFrame>" if isinstance(source, pd.DataFrame) else str(source)
+        plan.previous = self.previous
+        inputs = self.inputs if isinstance(self.inputs, RunInputs) else RunInputs.of(
+            {"weights": wf.path or "<in memory>", "customers": source} | dict(self.inputs))
         result = RunResult(
             weights=wf, as_of=day, profiles=plan.profiles, wording=plan.wording,
-            customers=customers.total,
-            methods=dict(self.methods), inputs=inputs | self.inputs,
+            customers=customers.total, methods=dict(self.methods), inputs=dict(inputs.roles),
+            fingerprints=dict(inputs.prints), run_id=inputs.run_id(day, wf.digest()),
             warnings=[*self.warnings, *table_warnings(customers.columns, wf, customers.file)])
-        parent_ids = _parent_ids(customers.reference, wf)
-        customers.release()
-        family = Rollups(wf, parent_ids)
+        if self.created_at is not None:
+            result.created_at = self.created_at
+        result.extra.update(self.extra)
         top = wf.outreach_top() if self.outreach_top == "weights" else self.outreach_top
         top = top(customers.total) if callable(top) else top
-        sinks: list[Sink] = [TierTotals(), Outreach(wf, top, self.chunk_rows), family,
-                             Checks(wf, customers.file, family)]
+        sinks = portfolio_sinks(wf, customers.reference, top, self.chunk_rows, customers.file)
+        customers.release()
         sinks += [Collector()] if self.collect else []
         sinks += list(self.sinks)
         try:
@@ -148,6 +158,16 @@ class Run:
         finally:
             customers.close()
         return result
+
+
+def portfolio_sinks(wf: WeightFile, reference: pd.DataFrame, top: int | None,
+                    chunk_rows: int = CHUNK_ROWS, file: str | None = None) -> list[Sink]:
+    """The whole-portfolio sinks every run has, in order: tier totals, the outreach list,
+    the family roll-ups and the data checks. `reference` is the whole (checked) table, read
+    for its parent ids. The one assembly: a run read back from the store goes through it too.
+    """
+    family = Rollups(wf, _parent_ids(reference, wf))
+    return [TierTotals(), Outreach(wf, top, chunk_rows), family, Checks(wf, file, family)]
 
 
 def _abort(sinks: list[Sink]) -> list[BaseException]:

@@ -14,6 +14,7 @@ Layout of the output folder:
 
 from __future__ import annotations
 
+import contextlib
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -60,13 +61,18 @@ class RenderResult:
 
 
 def run_info(meta: RenderMeta, as_of: date, count: int, has_history: bool,
-             currency: str = "$", generated_at: datetime | None = None) -> RunInfo:
+             currency: str = "$", generated_at: datetime | None = None,
+             run: RunResult | None = None) -> RunInfo:
     now = generated_at or datetime.now(UTC).replace(microsecond=0)
+    extra = {}
+    if run is not None:
+        extra = {"dead_band": run.weights.trend_settings().dead_band,
+                 "stale": [str(s) for s in run.extra.get("stale") or []]}
     return RunInfo(
         title=meta.title, as_of=as_of, generated_at=now,
         weights_name=meta.title, weights_path=meta.weights_path, currency=currency,
         tiers=list(meta.tiers), insufficient=meta.insufficient, min_coverage=meta.min_coverage,
-        customer_count=count, has_history=has_history, version=__version__)
+        customer_count=count, has_history=has_history, version=__version__, **extra)
 
 
 def stored_changes(trends: pd.DataFrame | None) -> dict[str, dict]:
@@ -91,7 +97,8 @@ def render_run(run: RunResult, out_dir: str | Path, *, template_dir: str | Path 
                jobs: int | None = None, progress: Progress | None = None,
                currency: str = "$", generated_at: datetime | None = None,
                trends: pd.DataFrame | None = None,
-               over_time: pd.DataFrame | None = None) -> RenderResult:
+               over_time: pd.DataFrame | None = None,
+               stage: contextlib.ExitStack | None = None) -> RenderResult:
     """Render a run (its `frame` collected) into `out_dir` (replaced as a whole on success).
 
     The pages show the run's decisions as they are: its tiers, its outreach list and order,
@@ -104,7 +111,8 @@ def render_run(run: RunResult, out_dir: str | Path, *, template_dir: str | Path 
     timestamp (default: now), for reproducible output. `trends` (per `customer_id`: any of
     the stored-trend fields of `Trend`, e.g. `direction`, `attribution`) and `over_time`
     (`as_of, tier, customers, share, arr, arr_share`) come from the run store
-    (healthscore/monthly.py builds them).
+    (healthscore/monthly.py builds them). `stage`: a caller's stack the pages are staged in
+    (complete when this returns; they replace `out_dir` when the caller closes the stack).
     """
     started = time.perf_counter()
     frame = run.frame
@@ -123,7 +131,7 @@ def render_run(run: RunResult, out_dir: str | Path, *, template_dir: str | Path 
     meta = read_meta(run)
     past = past_points(history, as_of, meta.tier_colors)
     info = run_info(meta, as_of, len(frame), history is not None and len(history) > 0,
-                    currency, generated_at)
+                    currency, generated_at, run)
     stems = safe_stems(ids)
     summaries = customer_summaries(frame, meta, stems, past, as_of)
     owner_filter = None if owners is None else list(owners)
@@ -135,7 +143,8 @@ def render_run(run: RunResult, out_dir: str | Path, *, template_dir: str | Path 
     refuse_inputs(out_dir, [*run.inputs.values(), template_dir],
                   folders=[run.inputs.get("customers"), template_dir])
     parents = parent_views(run.rollups, summaries, meta.tier_colors)
-    with staged_dir(out_dir) as tmp:
+    with contextlib.ExitStack() as own:
+        tmp = (stage or own).enter_context(staged_dir(out_dir))
         (tmp / SCORECARD_DIR).mkdir()
         (tmp / OUTREACH_DIR).mkdir()
 

@@ -51,6 +51,13 @@ class RunInfo(Model):
     customer_count: int = Field(description="customers in the run")
     has_history: bool = Field(description="whether earlier runs were given (trends, movers)")
     version: str = Field(description="healthscore version that rendered the pages")
+    dead_band: float = Field(
+        0.0, description="a change smaller than this many points is steady: no arrow, no up or "
+                         "down (the weight file's `trend.dead_band`; pass it to `change`)")
+    stale: list[str] = Field(
+        default_factory=list,
+        description="sources scored although they end too long before the as-of date "
+                    "(`run --allow-stale`), each a sentence; shown on every page")
 
 
 class CustomerSummary(Model):

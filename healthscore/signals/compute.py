@@ -23,6 +23,7 @@ import pandas as pd
 from healthscore.errors import DataError, Problem
 from healthscore.signals.asof import AsOf, as_of_instant, sql_ts
 from healthscore.signals.filters import filter_columns
+from healthscore.signals.freshness import freshness
 from healthscore.signals.metrics import AGG, Planned, plan
 from healthscore.signals.sources import ROW, Table, open_table, q
 from healthscore.signals.wording import describe
@@ -53,7 +54,8 @@ class SignalTable:
 
 def compute_signals(weights: WeightFile, as_of: date | datetime | str, *,
                     base_dir: Path | str | None = None,
-                    tables: dict[str, pd.DataFrame] | None = None) -> SignalTable:
+                    tables: dict[str, pd.DataFrame] | None = None,
+                    allow_stale: bool = False) -> SignalTable:
     """Compute every signal that has a `compute:` block, as of `as_of`.
 
     `base_dir`: folder that relative source paths start from (default: the folder of the
@@ -63,7 +65,8 @@ def compute_signals(weights: WeightFile, as_of: date | datetime | str, *,
     read: mapping and timestamp parsing still apply); a name not declared under `sources:` is
     taken as a source with default settings. Signals without `compute:` are read from the
     accounts table's column of the same name (passed through). Raises `DataError` listing
-    every problem found.
+    every problem found, among them a source that ends more than its `fresh_within` before
+    the as-of date (signals/freshness.py), unless `allow_stale` makes that a warning.
     """
     signals = {name: (sig.column or name, sig.compute) for name, sig in weights.signals.items()}
     base = Path(base_dir or weights.base_dir or ".")
@@ -76,7 +79,8 @@ def compute_signals(weights: WeightFile, as_of: date | datetime | str, *,
                     update={"path": str(Path(declared[name]) / spec.path)})
     return compute_table(sources, signals, as_of, base_dir=base,
                          tables=tables, file=weights.path, id_column=weights.id_column,
-                         text_columns=frozenset([weights.rollup.parent] if weights.rollup else []))
+                         text_columns=frozenset([weights.rollup.parent] if weights.rollup else []),
+                         allow_stale=allow_stale)
 
 
 def compute_table(sources: dict[str, SourceSpec],
@@ -84,7 +88,8 @@ def compute_table(sources: dict[str, SourceSpec],
                   as_of: date | datetime | str, *, base_dir: Path = Path("."),
                   tables: dict[str, pd.DataFrame] | None = None, file: str | None = None,
                   id_column: str = "customer_id",
-                  text_columns: frozenset[str] = frozenset()) -> SignalTable:
+                  text_columns: frozenset[str] = frozenset(),
+                  allow_stale: bool = False) -> SignalTable:
     """The work of `compute_signals` without a weight file: `signals` maps a signal name to
     (output column, compute spec or None for a ready accounts column). `text_columns`:
     accounts columns read as text like ids (the roll-up's parent id)."""
@@ -111,13 +116,13 @@ def compute_table(sources: dict[str, SourceSpec],
     con = duckdb.connect()
     try:
         return _run(con, sources, accounts, signals, computed, asof, base_dir, tables, file,
-                    id_column, text_columns)
+                    id_column, text_columns, allow_stale)
     finally:
         con.close()
 
 
 def _run(con, sources, accounts, signals, computed, asof: AsOf, base_dir, tables, file,
-         id_column, text_columns=frozenset()) -> SignalTable:
+         id_column, text_columns=frozenset(), allow_stale: bool = False) -> SignalTable:
     acc_spec = sources[accounts]
     acc = open_table(con, accounts, acc_spec, {acc_spec.id: ["id"]},
                      timestamps=set(acc_spec.timestamp_columns()), numeric=set(),
@@ -140,6 +145,8 @@ def _run(con, sources, accounts, signals, computed, asof: AsOf, base_dir, tables
     for i, (tname, names) in enumerate(by_table.items()):
         specs = {n: computed[n][1] for n in names}
         table = _open_events(con, tname, sources[tname], specs, base_dir, tables)
+        for found in freshness(con, table, asof, allow_stale):
+            (warnings if found.severity == "warning" else problems).append(found)
         plans = [p for j, (n, s) in enumerate(specs.items())
                  if (p := plan(n, f"s{j}", s, table, asof, f"signals.{n}.compute", file,
                                problems)) is not None]
@@ -164,8 +171,29 @@ def _table_signals(con, name: str, table: Table, acc: Table, plans: list[Planned
     warnings += _unknown_customers(con, agg, table, acc)
     joins.append(f"LEFT JOIN {q(agg)} AS {q(agg)} ON "
                  f"{_join_key(acc, table, 'a')} = {q(agg)}.__id")
+    uncovered = _uncovered(con, agg, table, plans)
+    warnings += uncovered.values()
     for p in plans:
-        finals[p.signal] = p.value.replace(f"{AGG}.", f"{q(agg)}.")
+        finals[p.signal] = ("CAST(NULL AS DOUBLE)" if p.signal in uncovered
+                            else p.value.replace(f"{AGG}.", f"{q(agg)}."))
+
+
+def _uncovered(con, agg: str, table: Table, plans: list[Planned]) -> dict[str, Problem]:
+    """Signals whose 0-when-no-rows convention would be a guess: no row of the whole table
+    falls in their window though the table has rows. Such a signal is missing for everyone,
+    not 0 with status ok (`empty: 0` on the signal says a zero is real)."""
+    checked = [p for p in plans if p.zero_if_empty and p.window]
+    if not checked:
+        return {}
+    sums = ", ".join(f"coalesce(sum({q(p.signal + '__win')}), 0)" for p in checked)
+    row = con.execute(f"SELECT count(*), {sums} FROM {q(agg)}").fetchall()[0]
+    if not row[0]:
+        return {}
+    return {p.signal: Problem(
+        f"signal `{p.signal}`: source `{table.name}` has no rows in its window, so it is "
+        "missing for every customer instead of 0 (set `empty: 0` on the signal if no rows "
+        "really means zero)", file=table.where, key=f"signals.{p.signal}.compute",
+        severity="warning") for p, n in zip(checked, row[1:], strict=True) if n == 0}
 
 
 def _key(signal: str, sub: str) -> str:
@@ -266,6 +294,8 @@ def _aggregate(con, name: str, table: Table, acc: Table, plans: list[Planned], a
         cols += [f"{e} AS {q(a)}" for a, e in p.aggregates.items()]
         if p.invalid:
             cols.append(f"count(*) FILTER (WHERE {p.invalid}) AS {q(p.signal + '__bad')}")
+        if p.zero_if_empty and p.window:
+            cols.append(f"count(*) FILTER (WHERE {p.window}) AS {q(p.signal + '__win')}")
     where = _prefilter(plans, asof)
     try:
         con.execute(f"CREATE TEMP TABLE {q(name)} AS SELECT {', '.join(cols)} "

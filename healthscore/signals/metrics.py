@@ -38,6 +38,10 @@ class Planned:
     time: str | None  # timestamp column bounded by the as-of instant (for the table prefilter)
     start: object | None  # earliest window start on `time`, None when unbounded below
     invalid: str | None = None  # condition of rows whose rating is outside the scale
+    # the time window alone (no filter): when no row of the whole table falls in it, the
+    # export does not cover the window and an implicit zero would be a guess (`zero_if_empty`)
+    window: str | None = None
+    zero_if_empty: bool = False  # n = 0 reads as 0 by the metric's convention, not `empty:`
 
 
 def plan(signal: str, alias: str, spec: MetricSpec, table: Table, asof: AsOf, key: str,
@@ -139,8 +143,13 @@ def plan(signal: str, alias: str, spec: MetricSpec, table: Table, asof: AsOf, ke
     if spec.rating_scale():
         lo, hi = spec.rating_scale()
         invalid = f"{where} AND {v} IS NOT NULL AND ({v} < {lo!r} OR {v} > {hi!r})"
+    window = None
+    if bounded and ts is not None:
+        window = f"{q(ts)} < {end}" + (f" AND {q(ts)} >= {sql_ts(start_ts)}"
+                                       if start_ts is not None else "")
     return Planned(signal, {names[k]: e for k, e in a.items()}, final,
-                   ts if bounded else None, start_ts if bounded else None, invalid)
+                   ts if bounded else None, start_ts if bounded else None, invalid,
+                   window=window, zero_if_empty=spec.empty is None and empty is not None)
 
 
 def _day_start(asof: AsOf) -> pd.Timestamp:

@@ -73,6 +73,10 @@ class SourceSpec(_Strict):
     dates: list[Column] = Field(default_factory=list,
                                 description="further timestamp/date columns")
     timezone: str = Field("UTC", description="zone of timestamps written without an offset")
+    fresh_within: Window | None = Field(
+        "3d", description="the export's latest row (by its `time` column) must be at most this "
+                          "long before the as-of date, or the run refuses: an export that "
+                          "ended early reads as zero activity; null: not checked")
 
     @field_validator("timezone")
     @classmethod

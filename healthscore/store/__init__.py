@@ -16,8 +16,10 @@ from healthscore.store.read import (
                                     latest_runs,
                                     list_runs,
                                     load_run,
+    run_labels,
 )
 from healthscore.store.write import Recorded, record_run
 
 __all__ = ["Recorded", "Store", "StoredRun", "customer_history", "history_frame",
-           "latest_runs", "list_runs", "load_run", "open_store", "record_run"]
+           "latest_runs", "list_runs", "load_run", "open_store", "record_run",
+           "run_labels"]

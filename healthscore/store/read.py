@@ -7,13 +7,10 @@ import json
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-import numpy as np
 import pandas as pd
 import sqlalchemy as sa
 
-from healthscore.engine.run import RunResult
-from healthscore.engine.sinks import Outreach, Rollups, TierTotals
-from healthscore.engine.source import CHUNK_ROWS
+from healthscore.engine.run import RunResult, portfolio_sinks
 from healthscore.engine.wording import Wording
 from healthscore.errors import DataError, Problem
 from healthscore.store import frames
@@ -21,6 +18,8 @@ from healthscore.store.connect import Store
 from healthscore.store.schema import account_fields, results, runs, signal_values
 from healthscore.weights.model import WeightFile
 
+# what a monthly run adds to run.json (RunResult.extra), kept when a run is read back
+EXTRA = ("volatility", "churned", "stale")
 RUN_LIST = ("run_id", "as_of", "created_at", "label", "weights_digest", "customers",
             "healthscore")
 
@@ -40,18 +39,20 @@ class StoredRun(RunResult):
 
 def result_from_frame(frame: pd.DataFrame, weights: WeightFile, as_of: date,
                       **fields) -> StoredRun:
-    """A run's whole-portfolio pieces (tier totals, the outreach list, parent roll-ups) from
-    its scored frame, by the engine's own sinks: the same decisions the run made, no
-    re-scoring. `fields`: any other `StoredRun` field (run_json, run_id, methods, ...)."""
+    """A run's whole-portfolio pieces (tier totals, the outreach list, parent roll-ups, the
+    data checks) from its scored frame, by the engine's own sink assembly
+    (`portfolio_sinks`): the same decisions the run made, no re-scoring. `fields`: any other
+    `StoredRun` field (run_json, run_id, methods, warnings, ...); recorded warnings, when
+    given, stand for the checks' (the run recorded them all)."""
     profiles = weights.profiles()
     result = StoredRun(weights=weights, as_of=as_of, profiles=profiles,
                        wording=Wording(profiles, weights), customers=len(frame), **fields)
-    parents = (pd.unique(frame[weights.rollup.parent].dropna()) if weights.rollup
-               and weights.rollup.parent in frame else np.array([]))
-    for sink in (TierTotals(), Outreach(weights, weights.outreach_top(), CHUNK_ROWS),
-                 Rollups(weights, parents)):
+    recorded = list(result.warnings)
+    for sink in portfolio_sinks(weights, frame, weights.outreach_top()):
         sink.add(frame)
         sink.close(result)
+    if recorded:
+        result.warnings = recorded
     result.frame = frame
     return result
 
@@ -101,6 +102,8 @@ def load_run(store: Store, run_id: str) -> StoredRun:
         frame, weights, as_of, run_id=run_id, run_json=record,
         fingerprints=json.loads(row["inputs_json"]),
         inputs=dict(record.get("inputs") or {}), methods=dict(record.get("methods") or {}),
+        warnings=[Problem(text) for text in record.get("warnings") or []],
+        extra={k: record[k] for k in EXTRA if k in record},
         created_at=datetime.fromisoformat(record["created_at"]))
 
 
@@ -116,6 +119,19 @@ def customer_history(store: Store, customer_id: str) -> pd.DataFrame:
     with store.reading() as conn:
         out = pd.read_sql(query, conn)
     out["as_of"] = pd.to_datetime(out["as_of"]).dt.date
+    return out
+
+
+def run_labels(store: Store, run_ids: list[str]) -> dict[str, dict[str, str]]:
+    """Per run, the label of every signal and group of its weights (what its pages showed)."""
+    query = sa.select(runs.c.run_id, runs.c.weights_json).where(runs.c.run_id.in_(run_ids))
+    with store.reading() as conn:
+        rows = conn.execute(query).fetchall()
+    out = {}
+    for run_id, text in rows:
+        wf = WeightFile.model_validate(json.loads(text))
+        labels = {g: spec.label or g for g, spec in wf.groups.items()}
+        out[run_id] = labels | {s: wf.signal_label(s) for s in wf.all_signals()}
     return out
 
 

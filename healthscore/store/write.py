@@ -20,8 +20,8 @@ import pyarrow as pa
 import pyarrow.csv as pa_csv
 import sqlalchemy as sa
 
+from healthscore.engine.inputs import RunInputs
 from healthscore.errors import DataError, Problem
-from healthscore.store import fingerprint as fp
 from healthscore.store import frames
 from healthscore.store.connect import Store
 from healthscore.store.schema import RUN_TABLES, account_fields, results, runs, signal_values
@@ -84,13 +84,16 @@ def _checked(frame: pd.DataFrame, record: dict) -> None:
 
 
 def record_run(store: Store, frame: pd.DataFrame, record: dict, *,
-               inputs: dict[str, Path | str], progress: Progress | None = None) -> Recorded:
+               inputs: RunInputs | dict[str, Path | str],
+               progress: Progress | None = None) -> Recorded:
     """Store a scored run (`frame` as in docs/architecture.md, `record` the run.json dict from
-    `RunResult.record()`). `inputs`: role → file or folder, fingerprinted."""
+    `RunResult.record()`). `inputs`: the run's `RunInputs` (a run's own: its id is the
+    run's), or role → file or folder, fingerprinted here."""
     _checked(frame, record)
-    prints = fp.fingerprints(inputs)
+    inputs = inputs if isinstance(inputs, RunInputs) else RunInputs.of(inputs)
+    prints = inputs.prints
     digest = record["weights"]["digest"]
-    rid = fp.run_id(record["as_of"], digest, prints)
+    rid = inputs.run_id(str(record["as_of"])[:10], digest)
     written = copy.deepcopy(record)
     written["run_id"] = rid
     parent = ((record.get("resolved_weights") or {}).get("rollup") or {}).get("parent")

@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 
 from healthscore.store.frames import items as frame_items
+from healthscore.trends.changes import shown_changes
 from healthscore.weights.model import WeightFile
 
 
@@ -84,18 +85,25 @@ def _signed(values: np.ndarray) -> np.ndarray:
 
 def attribution_texts(parts: pd.DataFrame, labels: dict[str, str] | None = None,
                       top: int = 3) -> pd.Series:
-    """`−12: support −8, adoption −5, sentiment +1` per row of `attribute`: the items that
-    moved most, in whole points adding up to the rounded total, the rest as "other"; empty
-    where the change is unknown. Vectorised: array operations over all customers."""
+    """`−12: support −8, adoption −5, sentiment +1` per row of `attribute`: the total is the
+    change a reader sees (the difference of the shown scores, `changes.shown_changes`), the
+    items are whole points adding up to exactly that total (largest remainder), listed by
+    size (ties: the larger exact move first), the rest as "other"; empty where the change is
+    unknown. Vectorised: array operations over all customers."""
     labels = labels or {}
     items = parts.drop(columns=["score_before", "score_after", "change"])
-    total = parts["change"].to_numpy(dtype="float64")
+    total = shown_changes(parts["score_after"], parts["score_before"])
     known = ~np.isnan(total)
     out = np.full(len(parts), "", dtype=object)
     if not known.any():
         return pd.Series(out, index=parts.index)
-    whole = rounded_parts(items.to_numpy(dtype="float64")[known], total[known])
-    order = np.argsort(-np.abs(whole), axis=1, kind="stable")  # biggest first, zeros last
+    exact = items.to_numpy(dtype="float64")[known]
+    exact = np.where(np.isnan(exact), 0.0, exact)
+    whole = rounded_parts(exact, total[known])
+    # biggest first, zeros last; a tie of whole points goes to the larger exact move
+    # (|exact| < 1000 and differs from |whole| by under one point, so it only breaks ties)
+    order = np.argsort(-(np.abs(whole) * 1000.0 + np.minimum(np.abs(exact), 999.0)), axis=1,
+                       kind="stable")
     ranked = np.take_along_axis(whole, order, axis=1)
     names = np.array([labels.get(c, c) for c in items.columns], dtype=object)[order]
     body = np.full(len(whole), "", dtype=object)
@@ -105,9 +113,22 @@ def attribution_texts(parts: pd.DataFrame, labels: dict[str, str] | None = None,
     other = ranked[:, top:].sum(axis=1)
     body = np.where(other != 0, np.where(body != "", body + ", ", body) + "other "
                     + _signed(other), body)
-    head = _signed(np.round(total[known]).astype(int))
+    head = _signed(total[known].astype(int))
     out[known] = np.where(body != "", head + ": " + body, head)
     return pd.Series(out, index=parts.index)
+
+
+def whole_parts(parts: pd.DataFrame) -> pd.DataFrame:
+    """The item columns of `attribute` in whole points adding up to the shown change (the
+    numbers `attribution_texts` prints), NaN where the change is unknown."""
+    items = parts.drop(columns=["score_before", "score_after", "change"])
+    total = shown_changes(parts["score_after"], parts["score_before"])
+    known = ~np.isnan(total)
+    out = pd.DataFrame(np.nan, index=items.index, columns=items.columns)
+    if known.any():
+        exact = np.nan_to_num(items.to_numpy(dtype="float64")[known])
+        out.loc[known] = rounded_parts(exact, total[known])
+    return out
 
 
 def attribution_text(row: pd.Series, labels: dict[str, str] | None = None,

@@ -280,6 +280,15 @@ class TrendSpec(Strict):
     dead_band: float = Field(3.0, ge=0, le=100, allow_inf_nan=False,
                              description="a change under this many points is `steady`")
     window: Duration = Field("3M", description="the longer window a change is also given over")
+    tier_margin: float = Field(
+        3.0, ge=0, le=50, allow_inf_nan=False,
+        description="a customer leaves its previous tier only when its score is past the "
+                    "tier edge by this many points, the crossing held for two runs, or the "
+                    "score moved by `tier_jump` (hysteresis; 0: every crossing counts)")
+    tier_jump: float = Field(
+        10.0, gt=0, le=100, allow_inf_nan=False,
+        description="a move of at least this many (shown) points changes the tier at once, "
+                    "whatever the margin")
 
 
 class OutreachSpec(Strict):
@@ -374,6 +383,11 @@ class WeightFile(Strict):
 
     def outreach_top(self) -> int | None:
         return self.outreach.top
+
+    def trend_settings(self) -> TrendSpec:
+        """The `trend:` block, or its defaults."""
+        return self.trend if self.trend is not None else TrendSpec()
+
 
     def signal_label(self, name: str) -> str:
         """The signal's label, also for a signal only a segment's `use:` file defines."""

@@ -75,7 +75,7 @@ def test_backfill_stores_renders_and_skips(cli, exports, target, hook):  # noqa:
         runs = list_runs(store)
     assert len(runs) == 4 and runs["label"].nunique() == 2
     cards = (exports / "steady" / "2026-10" / "reports" / "customers").glob("*.html")
-    assert any("changed weights account for" in p.read_text() for p in cards)
+    assert any("formula (changed weights)" in p.read_text() for p in cards)
 
 
 def test_month_with_churned_accounts(cli, exports):
@@ -85,7 +85,7 @@ def test_month_with_churned_accounts(cli, exports):
     cli("run", "-w", WEIGHTS, "--data", exports, "--month", "2026-09", "-q", check_code=0)
     cli("run", "-w", WEIGHTS, "--data", exports, "--month", "2026-10", "--outcomes",
         "churn.csv", "-q", check_code=0)
-    store_path = exports / "monthly" / "healthscore.db"
+    store_path = exports / "healthscore.db"  # the one default store: the working directory
     with open_store(store_path, read_only=True) as store:
         runs = list_runs(store)
         september = load_run(store, runs["run_id"].iloc[0]).frame.set_index("customer_id")
@@ -95,10 +95,27 @@ def test_month_with_churned_accounts(cli, exports):
     left = pd.read_csv(exports / "monthly" / "2026-10" / "churned.csv")
     assert left["customer_id"].tolist() == ["C00001"]
     assert left["score"].iloc[0] == september.loc["C00001", "score"]  # frozen, not re-scored
+    # churn is a filter before scoring: every output of the month counts 39 customers
+    folder = exports / "monthly" / "2026-10"
+    scores = pd.read_csv(folder / "scores" / "scores.csv", dtype={"customer_id": str})
+    record = json.loads((folder / "scores" / "run.json").read_text())
+    outreach = pd.read_csv(folder / "scores" / "outreach.csv", dtype={"customer_id": str})
+    assert len(scores) == record["customers"] == 39 and "C00001" not in set(scores["customer_id"])
+    assert "C00001" not in set(outreach["customer_id"])
+    assert record["tiers"] == scores["tier"].value_counts().reindex(
+        list(record["tiers"]), fill_value=0).to_dict()
+    assert record["run_id"] == october.run_id
+    assert not (folder / "reports" / "customers" / "c00001.html").exists()
+    # the outcomes file is an input: the same month without it is another run, not "skipped"
+    proc = cli("run", "-w", WEIGHTS, "--data", exports, "--month", "2026-10", "-q", check_code=0)
+    assert "skipped" not in proc.stdout
 
 
 @pytest.mark.parametrize("args, message", [
-    (["--month", "2026-13"], "expected a month written YYYY-MM; found `2026-13`"),
+    (["--month", "2026-13"], "expected a month written YYYY-MM (e.g. 2026-10); found `2026-13`"),
+    (["--month", "../2026"], "found `../2026`"),
+    (["--month", "2026/10"], "found `2026/10`"),
+    (["--month", "2026-10 "], "found `2026-10 `"),
     (["--backfill", "2026-10..2026-01"], "`2026-10..2026-01` ends before it starts"),
     ([], "give --month YYYY-MM"),
 ])

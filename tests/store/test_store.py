@@ -217,7 +217,7 @@ def test_unknown_run_is_a_clear_error(target):
 
 
 def test_run_id_depends_on_date_weights_and_input_bytes(tmp_path):
-    from healthscore.store.fingerprint import fingerprints, run_id
+    from healthscore.io.fingerprint import fingerprints, run_id
 
     a = tmp_path / "a.csv"
     a.write_text("x\n1\n")

@@ -5,6 +5,7 @@ hand-made numbers."""
 from __future__ import annotations
 
 import json
+import math
 import threading
 from datetime import date
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -152,14 +153,37 @@ def test_tier_change_events(target, tmp_path):
     event = events[0]
     cid = event["customer_id"]
     assert (event["from"], event["to"]) == (was[cid], now[cid]) and event["from"] != event["to"]
-    assert event["score_after"] == cur.frame.set_index("customer_id").at[cid, "score"]
+    # the shown scores and their difference: the numbers every page shows
+    assert event["score_after"] == math.floor(cur.frame.set_index("customer_id").at[cid, "score"])
+    assert event["change"] == event["score_after"] - event["score_before"]
     assert event["run_id"] == cur.run_id and event["owner"] and event["arr"] > 0
-    assert len(event["causes"]) <= 3
+    assert len(event["causes"]) <= 3 and all(c["label"] for c in event["causes"])
     moves = [abs(c["points"]) for c in event["causes"]]
     assert moves == sorted(moves, reverse=True)
     path = write_events(events, tmp_path / "events" / "tier-changes.jsonl")
     lines = path.read_text(encoding="utf-8").splitlines()
-    assert [json.loads(line) for line in lines] == events
+
+    def refuse(name):
+        raise ValueError(f"not strict JSON: {name}")
+
+    assert [json.loads(line, parse_constant=refuse) for line in lines] == events
+
+
+def test_events_are_strict_json_when_a_cause_is_unknown():
+    """A customer whose points are NaN on one side (a signal added) gives no NaN in its event:
+    the parts are whole points and strict JSON."""
+    before = pd.DataFrame({"customer_id": ["a"], "score": [60.0], "tier": ["watch"],
+                           "csat.points": [np.nan], "csat.status": ["missing"],
+                           "nps.points": [60.0], "nps.status": ["ok"]})
+    after = pd.DataFrame({"customer_id": ["a"], "score": [40.0], "tier": ["at risk"],
+                          "csat.points": [0.0], "csat.status": ["ok"],
+                          "nps.points": [40.0], "nps.status": ["ok"]})
+    parts = attribute(before, after)
+    events = tier_events(before, after, parts, run_id="r", as_of="2026-10-31",
+                         labels={"nps": "NPS"})
+    line = json.dumps(events[0], allow_nan=False)  # raises on NaN
+    assert json.loads(line)["causes"] == [{"item": "nps", "label": "NPS", "points": -20}]
+    assert json.loads(line)["change"] == -20
 
 
 class Hook(BaseHTTPRequestHandler):

@@ -14,6 +14,8 @@ import hashlib
 import json
 from pathlib import Path
 
+import pandas as pd
+
 CHUNK = 1 << 20
 NOT_HASHED = ("weights",)  # input roles covered by the weights digest instead
 
@@ -26,10 +28,21 @@ def _sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-def fingerprint(location: str | Path) -> dict:
+def frame_digest(frame: pd.DataFrame) -> str:
+    """SHA-256 of a table in memory: its column names and every value (vectorised row hashes),
+    so a run of a notebook's DataFrame has a content id like a run of a file."""
+    digest = hashlib.sha256("\0".join(map(str, frame.columns)).encode())
+    digest.update(pd.util.hash_pandas_object(frame, index=False).to_numpy().tobytes())
+    return digest.hexdigest()
+
+
+def fingerprint(location: str | Path | pd.DataFrame) -> dict:
     """`{path, size, sha256}` of a file; of a folder the total size and a hash over its files'
-    relative paths and hashes (hidden files aside); of anything else (e.g. `<DataFrame>`)
-    just the description."""
+    relative paths and hashes (hidden files aside); of a DataFrame its rows and content hash;
+    of anything else (a database URL) just the description."""
+    if isinstance(location, pd.DataFrame):
+        return {"path": "<DataFrame>", "rows": len(location),
+                "sha256": frame_digest(location)}
     path = Path(location)
     if path.is_file():
         return {"path": str(location), "size": path.stat().st_size, "sha256": _sha256(path)}
@@ -47,7 +60,7 @@ def fingerprint(location: str | Path) -> dict:
     return {"path": str(location)}
 
 
-def fingerprints(inputs: dict[str, str | Path]) -> dict[str, dict]:
+def fingerprints(inputs: dict[str, str | Path | pd.DataFrame]) -> dict[str, dict]:
     return {role: fingerprint(where) for role, where in sorted(inputs.items())}
 
 
