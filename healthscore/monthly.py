@@ -43,7 +43,7 @@ from healthscore.render import RenderResult, render_run
 from healthscore.store import Store, history_frame, list_runs, load_run
 from healthscore.store.sink import StoreSink
 from healthscore.trends import churned_ids, split_churned
-from healthscore.trends.month import previous_run, trend_inputs
+from healthscore.trends.month import previous_run, recorded_digest, trend_inputs
 from healthscore.trends.sinks import EventsSink, TrendSink
 from healthscore.trends.webhook import post_events
 from healthscore.weights.model import WeightFile
@@ -167,7 +167,7 @@ def run_as_of(wf: WeightFile, store: Store | None, folder: str | Path, as_of: da
     left = split_churned(table.rename(columns={wf.id_column: "customer_id"}),
                          gone, earlier)[1]
     rescored = None
-    if (previous is not None and previous.weights.digest() != wf.digest()
+    if (previous is not None and recorded_digest(previous) != wf.digest()
             and customers is None and wf.sources):
         # the previous month under the new weights, signals recomputed from the exports:
         # what the formula alone changes (a `compute:` window included)

@@ -215,4 +215,4 @@ def _scatter(long: pd.DataFrame, ids: pd.Series, key: str, measures: tuple[str, 
 
 
 def dumps(value) -> str:
-    return json.dumps(value, sort_keys=True, ensure_ascii=False, default=str)
+    return json.dumps(value, ensure_ascii=False, default=str)

@@ -52,6 +52,12 @@ def previous_run(store: Store, as_of: date, label: str | None) -> StoredRun | No
     return None if chosen.empty else load_run(store, chosen["run_id"].iloc[-1])
 
 
+def recorded_digest(run: StoredRun) -> str:
+    """The digest the run recorded for its weights (a segment's `use:` file included, which
+    the weights rebuilt from the store do not carry)."""
+    return (run.run_json.get("weights") or {}).get("digest") or run.weights.digest()
+
+
 def item_labels(weights: WeightFile) -> dict[str, str]:
     """The label of every attribution item: signals, groups, the formula."""
     labels = {s: weights.signal_label(s) for s in weights.all_signals()}
@@ -66,7 +72,7 @@ def month_parts(previous: StoredRun, frame: pd.DataFrame, weights: WeightFile,
     weights from the same data (signals recomputed: a changed `compute:` window is the
     formula's, not the customer's); without it the previous run's stored raw values are
     re-scored."""
-    if previous.weights.digest() == weights.digest():
+    if recorded_digest(previous) == weights.digest():
         return attribute(previous.frame, frame)
     if rescored is not None:
         customer = attribute(rescored, frame)

@@ -15,7 +15,7 @@ import pandas as pd
 import pytest
 
 from healthscore.errors import DataError
-from healthscore.monthly import run_as_of, run_month
+from healthscore.monthly import render_stored, run_as_of, run_month
 from healthscore.render.names import safe_stems
 from healthscore.sample.raw import generate_raw
 from healthscore.store import list_runs, load_run, open_store
@@ -185,3 +185,20 @@ def test_edge_jitter_holds_the_tier_and_a_real_fall_fires(target, tmp_path, marg
         assert events[2]["slow"]["to"] == "at risk"  # under the edge for two runs: it counts
     else:
         assert events[2]["jitter"]["to"] == "watch"  # a flip back: the noise hysteresis stops
+
+
+def test_render_run_gives_the_months_pages_byte_for_byte(target, exports):
+    wf = load_weights(WEIGHTS)
+    out = exports / "monthly"
+    with open_store(target) as store:
+        for month in ("2026-09", "2026-10"):
+            done = run_month(wf, store, out, month, data_dir=exports)
+        render_stored(store, done.run_id, exports / "again")
+    ours = out / "2026-10" / "reports"
+    files = sorted(p.relative_to(ours) for p in ours.rglob("*") if p.is_file())
+    again = sorted(p.relative_to(exports / "again")
+                   for p in (exports / "again").rglob("*") if p.is_file())
+    assert files == again and len(files) > 40
+    differ = [str(f) for f in files if (ours / f).read_bytes() != (exports / "again" / f)
+              .read_bytes()]
+    assert differ == []
