@@ -256,3 +256,16 @@ def test_a_hive_partitioned_folder_scores_like_the_table(tmp_path):
     assert got["segment"].astype(str).tolist() == want["segment"].astype(str).tolist()
     np.testing.assert_array_equal(got["score"].to_numpy(), want["score"].to_numpy())
     assert got["profile"].astype(str).tolist() == want["profile"].astype(str).tolist()
+
+
+def test_tier_arr_is_summed_in_exact_cents():
+    """0.29 + 1.13 is 1.42: each amount to the nearest cent (29 and 113), never truncated
+    (28.999… → 28 would give 141 cents, or 140 after float noise on both)."""
+    from healthscore.engine.sinks import tier_totals
+
+    scored = pd.DataFrame({"tier": pd.Categorical(["watch", "watch", "healthy"],
+                                                  categories=["watch", "healthy"]),
+                           "arr": [0.29, 1.13, 0.57]})
+    totals = tier_totals(scored)
+    assert totals.loc["watch", "cents"] == 142 and totals.loc["healthy", "cents"] == 57
+    assert totals.loc["watch", "customers"] == 2

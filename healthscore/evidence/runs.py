@@ -22,7 +22,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from healthscore.engine.run import score_run
+from healthscore.engine.run import Run, score_run
 from healthscore.errors import DataError, Problem
 from healthscore.store import Store, latest_runs, load_run
 from healthscore.weights.model import WeightFile
@@ -48,7 +48,8 @@ def _signal_names(wf: WeightFile) -> set[str]:
 
 def backfill_runs(wf: WeightFile, dates: Iterable[date],
                   data_dir: str | Path | None = None) -> pd.DataFrame:
-    """Score each date from the raw exports the weight file's `sources:` declare."""
+    """Score each date from the raw exports the weight file's `sources:` declare, in order,
+    each against the one before for the tier hysteresis, as the monthly runs would have."""
     from healthscore.signals import compute_signals  # loads DuckDB: only when recomputing
 
     if not wf.sources:
@@ -57,10 +58,14 @@ def backfill_runs(wf: WeightFile, dates: Iterable[date],
             "exports; pass a customer table with an `as_of` column instead (--customers)",
             file=wf.path, key="sources"))
     parts = []
+    previous = None
     for day in sorted(set(dates)):
         table = compute_signals(wf, day, base_dir=data_dir)
-        run = score_run(table.frame, wf, as_of=day, explain=False)
+        run = Run(table.frame, wf, as_of=day, explain=False, previous=previous).execute()
         parts.append(_panel_part(run.frame, wf, day))
+        previous = pd.DataFrame({"tier": run.frame["tier"].astype(str).to_numpy(),
+                                 "score": run.frame["score"].to_numpy(dtype="float64")},
+                                index=run.frame["customer_id"].astype(str).to_numpy())
     return pd.concat(parts, ignore_index=True)
 
 

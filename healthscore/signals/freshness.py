@@ -36,11 +36,11 @@ def freshness(con: duckdb.DuckDBPyConnection, table: Table, asof: AsOf,
         return []
     day = asof.day.isoformat()
     if latest is None:
-        found = f"has no rows dated before the end of {day}"
+        found = f"has no rows dated up to {day}"
     else:
         last = pd.Timestamp(latest)
-        gap = (asof.end - last).days
-        found = f"ends on {last:%Y-%m-%d} ({gap} days before the end of {day})"
+        gap = (asof.day - last.date()).days
+        found = f"ends on {last:%Y-%m-%d}, {gap} days before the as-of date {day}"
     advice = ("scored anyway (--allow-stale): its signals may read as zero activity"
               if allow_stale else
               "export data up to the as-of date, set "

@@ -99,3 +99,19 @@ def test_too_few_and_single_class_say_what_is_needed():
         require_both_classes(np.array([1] * 3 + [0] * 50))
     with pytest.raises(DataError, match="no row of the judged runs has the outcome"):
         require_both_classes(np.zeros(30, dtype=int))
+
+
+def test_only_events_after_the_as_of_date_and_within_the_horizon_count():
+    """An event dated before the as-of date (or on it) is history, not a prediction target;
+    one within the horizon after it counts; with `--event contracted` too."""
+    day = pd.Timestamp("2026-06-30")
+    panel = pd.DataFrame({"customer_id": ["a", "b", "c", "d"], "as_of": [day] * 4,
+                          "score": [50.0, 60.0, 70.0, 80.0]})
+    outcomes = pd.DataFrame({
+        "customer_id": ["a", "b", "c", "d", "d"],
+        "date": pd.to_datetime(["2026-06-01", "2026-06-30", "2026-07-15", "2026-10-30",
+                                "2026-12-31"]),
+        "outcome": ["contracted", "contracted", "contracted", "contracted", "renewed"]})
+    judged = label(panel, outcomes, horizon="90d", event=("contracted",))
+    y = dict(zip(judged.rows["customer_id"], judged.rows["y"], strict=True))
+    assert y == {"a": 0, "b": 0, "c": 1, "d": 0}  # d's is 122 days after: beyond the horizon

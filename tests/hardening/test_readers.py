@@ -91,7 +91,8 @@ def test_raw_mode_does_not_count_customer_7s_rows_for_007(tmp_path):
     wf = write_weights(tmp_path / "w.yaml", {
         "min_coverage": 0,
         "sources": {"accounts": {"kind": "csv", "path": "accounts.csv"},
-                    "surveys": {"kind": "csv", "path": "surveys.csv", "time": "answered_at"}},
+                    "surveys": {"kind": "csv", "path": "surveys.csv", "time": "answered_at",
+                                "fresh_within": None}},
         "signals": {"answers": {"compute": {"table": "surveys", "metric": "count",
                                             "window": "90d"},
                                 "score": {"linear": [0, 2]}}}})
@@ -107,7 +108,8 @@ def test_numeric_parquet_ids_join_text_csv_ids_as_text(tmp_path):
     wf = write_weights(tmp_path / "w.yaml", {
         "min_coverage": 0,
         "sources": {"accounts": {"kind": "parquet", "path": "accounts.parquet"},
-                    "surveys": {"kind": "csv", "path": "surveys.csv", "time": "answered_at"}},
+                    "surveys": {"kind": "csv", "path": "surveys.csv", "time": "answered_at",
+                                "fresh_within": None}},
         "signals": {"answers": {"compute": {"table": "surveys", "metric": "count",
                                             "window": "90d"},
                                 "score": {"linear": [0, 2]}}}})

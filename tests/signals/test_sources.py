@@ -44,7 +44,9 @@ def _sources(accounts: dict, tickets: dict) -> dict[str, SourceSpec]:
     return {
         "accounts": SourceSpec(role="accounts", columns={"customer_id": "Account",
                                                          "seats": "Seats"}, **accounts),
-        "tickets": SourceSpec(**{"time": "opened_at", "dates": ["closed_at"], **tickets}),
+        # the sample tickets end on 20 March: 11 days before the as-of date
+        "tickets": SourceSpec(**{"time": "opened_at", "dates": ["closed_at"], "fresh_within": "14d",
+                                 **tickets}),
     }
 
 
@@ -240,7 +242,7 @@ def test_parquet_accounts_keep_their_order(tmp_path):
     events = pd.DataFrame({"customer_id": ids[:3], "ts": pd.to_datetime(["2026-03-01"] * 3)})
     result = compute_table(
         {"accounts": SourceSpec(kind="parquet", path="accounts"),
-         "events": SourceSpec(kind="csv", path="x", time="ts")},
+         "events": SourceSpec(kind="csv", path="x", time="ts", fresh_within=None)},
         {"n": ("n", MetricSpec(table="events", metric="count"))}, AS_OF, base_dir=tmp_path,
         tables={"events": events})
     assert (result.frame["customer_id"].to_numpy() == ids.astype(str)).all()  # ids are text
@@ -252,7 +254,8 @@ def test_ids_of_different_types_are_compared_as_text():
     accounts = pd.DataFrame({"customer_id": [1, 2]})
     events = pd.DataFrame({"customer_id": ["1", "2", "2", "9"],
                            "ts": ["2026-03-01", "2026-03-02", "2026-03-03", "2026-03-04"]})
-    result = compute_table({"events": SourceSpec(kind="csv", path="x", time="ts")},
+    result = compute_table({"events": SourceSpec(kind="csv", path="x", time="ts",
+                                                 fresh_within=None)},
                            {"n": ("n", MetricSpec(table="events", metric="count"))}, AS_OF,
                            tables={"accounts": accounts, "events": events})
     assert list(result.frame["n"]) == [1.0, 2.0]
@@ -335,7 +338,8 @@ def test_nested_parquet_fields_are_not_headers(tmp_path):
         "opened_at": pd.to_datetime(["2026-03-20", "2026-04-01"]),
     }), tmp_path / "t.parquet")
     result = compute_table(
-        {"tickets": SourceSpec(kind="parquet", path="t.parquet", time="opened_at")},
+        {"tickets": SourceSpec(kind="parquet", path="t.parquet", time="opened_at",
+                               fresh_within=None)},
         {"n": ("n", MetricSpec(table="tickets", metric="count"))}, AS_OF, base_dir=tmp_path,
         tables={"accounts": pd.DataFrame({"customer_id": ["a"]})})
     assert list(result.frame["n"]) == [1.0]

@@ -103,7 +103,7 @@ def test_six_months_then_a_month_the_exports_do_not_cover(target, exports):
     months = {"2026-05": plain, "2026-06": plain, "2026-07": plain, "2026-08": plain,
               "2026-09": changed, "2026-10": changed}
     out = exports / "monthly"
-    previous = None
+    previous = last_scored = None
     with open_store(target) as store:
         for month, wf in months.items():
             done = run_month(wf, store, out, month, data_dir=exports,
@@ -116,8 +116,13 @@ def test_six_months_then_a_month_the_exports_do_not_cover(target, exports):
                 assert load_run(store, done.run_id).run_json["churned"] == [CHURNED]
                 churned = read_ids(out / month / "churned.csv")
                 assert churned["customer_id"].tolist() == [CHURNED]
+                # frozen at its last stored score (July's), not the oldest
+                july = last_scored.set_index(last_scored["customer_id"].astype(str))
+                assert churned["score"].iloc[0] == july.at[CHURNED, "score"]
+                assert churned["as_of"].iloc[0] == "2026-07-31"
             else:
                 assert CHURNED in ids and done.churned == 0
+                last_scored = frame
             if month == "2026-09":  # the window changed: the formula's share, by name
                 assert done.weights_changed
                 cards = (out / month / "reports" / "customers").glob("*.html")
@@ -157,10 +162,11 @@ def test_edge_jitter_holds_the_tier_and_a_real_fall_fires(target, tmp_path, marg
     wf = load_weights(edge_weights(tmp_path))
     wf = wf.model_copy(update={"trend": wf.trend_settings().model_copy(
         update={"tier_margin": margin})})
-    months = [  # jitter: 50.7 → 49.3 → 50.2; fall: 80 → 70; slow: 53 → 49.5 → 48.8
-        {"jitter": 50.7, "fall": 80.0, "slow": 53.0, "steady": 90.0},
-        {"jitter": 49.3, "fall": 70.0, "slow": 49.5, "steady": 90.0},
-        {"jitter": 50.2, "fall": 70.0, "slow": 48.8, "steady": 90.0},
+    months = [  # jitter: 50.7 → 49.3 → 50.2; fall: 84 → 74 (1 under the edge, 10 down);
+        # slow: 53 → 49.5 → 48.8 (under the edge for two runs)
+        {"jitter": 50.7, "fall": 84.0, "slow": 53.0, "steady": 90.0},
+        {"jitter": 49.3, "fall": 74.0, "slow": 49.5, "steady": 90.0},
+        {"jitter": 50.2, "fall": 74.0, "slow": 48.8, "steady": 90.0},
     ]
     days = ["2026-08-31", "2026-09-30", "2026-10-31"]
     events = []

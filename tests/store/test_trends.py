@@ -309,3 +309,22 @@ def test_churned_accounts_leave_with_their_last_score(target, tmp_path):
     before = prev.frame.set_index("customer_id")
     assert frozen.loc["C00005", "score"] == before.loc["C00005", "score"]
     assert frozen.loc["C00005", "as_of"] == SEP
+
+
+def test_a_change_of_exactly_the_dead_band_is_a_move():
+    """The dead-band's edge: under it is steady, at it a move (in both directions)."""
+    from healthscore.trends import direction
+
+    got = direction(np.array([3.0, -3.0, 2.0, -2.0, 0.0, np.nan]), 3.0).tolist()
+    assert got == ["up", "down", "steady", "steady", "steady", ""]
+
+
+def test_a_tie_of_rounded_parts_goes_to_the_larger_exact_move():
+    """C00004's case: Active users +1 (exact +0.6) and Expansion −1 (exact −1.26) tie after
+    rounding; the larger exact move is named first, and the parts add up to the shown change
+    (81.4 → 80.2 is 81 → 80: −1)."""
+    parts = pd.DataFrame({"score_before": [81.4], "score_after": [80.2], "change": [-1.2],
+                          "active_users": [0.6], "expansion": [-1.26], "csat": [-0.54]},
+                         index=pd.Index(["C00004"], name="customer_id"))
+    text = attribution_texts(parts, {"active_users": "Active users", "expansion": "Expansion"})
+    assert text.iloc[0] == "−1: Expansion −1, Active users +1, csat −1"
