@@ -14,6 +14,22 @@ import pandas as pd
 
 OUTREACH_COLUMNS = ["customer_id", "name", "segment", "owner", "arr", "profile", "score", "tier",
                     "coverage", "priority", "driver_1", "driver_2", "driver_3", "reasons"]
+# what a CSM works from, first and in this order in every output of the list (CSV, HTML,
+# Markdown): `change` (of the shown scores since the previous run) and the first words of
+# `why` (what changed) come from the run store's trend when there is one
+WORKLIST = ["rank", "customer_id", "name", "owner", "tier", "score", "change", "priority", "why"]
+
+
+def worklist(ranked: pd.DataFrame) -> pd.DataFrame:
+    """The ranked list with the worklist columns first (`why`: the engine's reasons until a
+    trend adds what changed), then the details."""
+    out = ranked.copy()
+    if "why" not in out:
+        out["why"] = out.get("reasons", "")
+    if "change" not in out:
+        out["change"] = np.nan
+    first = [c for c in WORKLIST if c in out.columns]
+    return out[first + [c for c in out.columns if c not in first]]
 
 
 def on_list(frame: pd.DataFrame, tiers: list[str] | None) -> np.ndarray:

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Protocol
 import numpy as np
 import pandas as pd
 
-from healthscore.engine.outreach import RunningTop
+from healthscore.engine.outreach import RunningTop, worklist
 from healthscore.engine.rollup import rollup
 from healthscore.errors import Problem
 from healthscore.weights.model import WeightFile
@@ -95,7 +95,7 @@ class Outreach(_Accumulator):
     def close(self, result: RunResult) -> None:
         ranked = self.running.result()
         ranked.insert(0, "rank", np.arange(1, len(ranked) + 1))
-        result.outreach = ranked
+        result.outreach = worklist(ranked)
 
 
 class Rollups(_Accumulator):

@@ -321,9 +321,18 @@ class PortfolioContext(Model):
 class OutreachEntry(Model):
     """One line of the outreach list."""
 
-    rank: int = Field(description="1 = contact first")
+    rank: int = Field(description="1 = contact first, within this list (an owner's list ranks "
+                                  "that owner's customers 1, 2, 3 …)")
+    overall_rank: int = Field(0, description="the rank on the whole portfolio's list")
     customer: CustomerSummary = Field(description="the customer")
     priority: float = Field(description="the engine's priority value")
+    change: int | None = Field(
+        None, description="change of the shown score since the previous stored run; None "
+                          "without one")
+    why: list[str] = Field(
+        default_factory=list,
+        description="why to call, in words: what changed since the previous run (with the "
+                    "values) first, then the weakest signals (the list's `why` column)")
 
 
 class OwnerList(Model):

@@ -28,10 +28,29 @@ OUTREACH_DIR = "outreach"
 
 
 def entries(outreach: pd.DataFrame, by_id: dict[str, CustomerSummary]) -> list[OutreachEntry]:
-    """The run's outreach rows as page entries, in the run's order."""
+    """The list's rows (`own_rows`) as page entries, in the run's order."""
     ids = outreach["customer_id"].astype(str).tolist()
-    return [OutreachEntry(rank=r, customer=by_id[cid], priority=p) for r, cid, p in zip(
-        outreach["rank"].tolist(), ids, outreach["priority"].tolist(), strict=True)]
+    change = outreach["change"] if "change" in outreach else pd.Series(float("nan"),
+                                                                       index=outreach.index)
+    changes = [None if c != c else int(c) for c in change.tolist()]
+    why = outreach["why"].fillna("").astype(str) if "why" in outreach else \
+        pd.Series("", index=outreach.index)
+    return [OutreachEntry(rank=r, overall_rank=o, customer=by_id[cid], priority=p, change=c,
+                          why=[w for w in text.split("; ") if w])
+            for r, o, cid, p, c, text in zip(
+                outreach["rank"].tolist(), outreach["overall_rank"].tolist(), ids,
+                outreach["priority"].tolist(), changes, why.tolist(), strict=True)]
+
+
+def own_rows(outreach: pd.DataFrame, owner: str | None) -> pd.DataFrame:
+    """One list's rows: everyone's, or one owner's ranked within the owner (1, 2, 3 …), each
+    with its `overall_rank` on the whole list."""
+    rows = outreach if owner is None else outreach[outreach["owner"] == owner]
+    rows = rows.copy()
+    at = rows.columns.get_loc("rank") + 1
+    rows.insert(at, "overall_rank", rows["rank"].to_numpy())
+    rows["rank"] = range(1, len(rows) + 1)
+    return rows.reset_index(drop=True)
 
 
 def owner_stem(owner: str) -> str:
@@ -74,7 +93,7 @@ def outreach_contexts(run: RunInfo, customers: list[CustomerSummary], outreach: 
     jobs += [(ol.href.removesuffix(".html"), ol.owner) for ol in lists]
     out = []
     for stem, owner in jobs:
-        rows = outreach if owner is None else outreach[outreach["owner"] == owner]
+        rows = own_rows(outreach, owner)
         mine = customers if owner is None else [c for c in customers if c.owner == owner]
         needs = sorted((c for c in mine if c.score is None),
                        key=lambda c: (-(c.arr or 0.0), c.name))

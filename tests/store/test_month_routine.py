@@ -61,6 +61,19 @@ def check_one_run(folder: Path, store, run_id: str, previous) -> pd.DataFrame:
         stored.outreach["customer_id"].astype(str).tolist()
     assert listed["rank"].tolist() == page["rank"].tolist() == list(range(1, len(listed) + 1))
     assert (listed["tier"] == frame.loc[listed["customer_id"], "tier"].astype(str).values).all()
+    # the worklist: the same columns first in every output, the change of the shown scores,
+    # and why to call, what changed first
+    assert listed.columns[:9].tolist() == ["rank", "customer_id", "name", "owner", "tier",
+                                           "score", "change", "priority", "why"]
+    markdown = (folder / "reports" / "outreach" / "index.md").read_text()
+    assert "| # | Id | Customer | Owner | Tier | Score | Change | Priority | Why |" in markdown
+    if previous is not None:
+        before = previous.set_index(previous["customer_id"].astype(str))["score"]
+        known = listed["customer_id"].isin(before.index)
+        now = np.floor(listed.loc[known, "score"].to_numpy() + 1e-9)
+        then = np.floor(before.loc[listed.loc[known, "customer_id"]].to_numpy() + 1e-9)
+        np.testing.assert_array_equal(listed.loc[known, "change"].to_numpy(), now - then)
+        assert listed["why"].str.contains(r", (?:up|down) from ", regex=True).any()
     # events: strict JSON, exactly the tier changes since the previous run, with the shown
     # scores and their difference as the change
     lines = (folder / "events" / "tier-changes.jsonl").read_text().splitlines()
