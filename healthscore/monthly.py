@@ -46,6 +46,7 @@ from healthscore.trends import churned_ids, split_churned
 from healthscore.trends.month import previous_run, recorded_digest, trend_inputs
 from healthscore.trends.sinks import EventsSink, TrendSink
 from healthscore.trends.webhook import post_events
+from healthscore.trends.worklist import add_to_list
 from healthscore.weights.model import WeightFile
 
 EVENTS = Path("events") / "tier-changes.jsonl"
@@ -244,6 +245,7 @@ def render_stored(store: Store, run: str, out: str | Path, **render_options) -> 
     the runs before it, the same timestamp (byte-identical pages)."""
     stored = load_run(store, run)
     trend = trend_inputs(store, stored.frame, stored.weights, stored.as_of, stored.label)
+    add_to_list(stored, trend, stored.weights)
     render_options.setdefault("generated_at", stored.created_at)
     return render_run(stored, out, history=trend.history, trends=trend.trends,
                       over_time=trend.over_time, **render_options)

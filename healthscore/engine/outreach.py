@@ -17,7 +17,8 @@ OUTREACH_COLUMNS = ["customer_id", "name", "segment", "owner", "arr", "profile",
 # what a CSM works from, first and in this order in every output of the list (CSV, HTML,
 # Markdown): `change` (of the shown scores since the previous run) and the first words of
 # `why` (what changed) come from the run store's trend when there is one
-WORKLIST = ["rank", "customer_id", "name", "owner", "tier", "score", "change", "priority", "why"]
+WORKLIST = ["rank", "customer_id", "name", "owner", "tier", "score", "change", "priority", "arr",
+            "why"]
 
 
 def worklist(ranked: pd.DataFrame) -> pd.DataFrame:

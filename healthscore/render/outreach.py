@@ -35,20 +35,22 @@ def entries(outreach: pd.DataFrame, by_id: dict[str, CustomerSummary]) -> list[O
     changes = [None if c != c else int(c) for c in change.tolist()]
     why = outreach["why"].fillna("").astype(str) if "why" in outreach else \
         pd.Series("", index=outreach.index)
+    overall = outreach["overall_rank"] if "overall_rank" in outreach else outreach["rank"]
     return [OutreachEntry(rank=r, overall_rank=o, customer=by_id[cid], priority=p, change=c,
                           why=[w for w in text.split("; ") if w])
             for r, o, cid, p, c, text in zip(
-                outreach["rank"].tolist(), outreach["overall_rank"].tolist(), ids,
+                outreach["rank"].tolist(), overall.tolist(), ids,
                 outreach["priority"].tolist(), changes, why.tolist(), strict=True)]
 
 
 def own_rows(outreach: pd.DataFrame, owner: str | None) -> pd.DataFrame:
-    """One list's rows: everyone's, or one owner's ranked within the owner (1, 2, 3 …), each
-    with its `overall_rank` on the whole list."""
-    rows = outreach if owner is None else outreach[outreach["owner"] == owner]
-    rows = rows.copy()
-    at = rows.columns.get_loc("rank") + 1
-    rows.insert(at, "overall_rank", rows["rank"].to_numpy())
+    """One list's rows: everyone's (the run's list as it is, the rows of
+    `scores/outreach.csv`), or one owner's ranked within the owner (1, 2, 3 …) with each
+    row's `overall_rank` on the whole list next to it."""
+    if owner is None:
+        return outreach
+    rows = outreach[outreach["owner"] == owner].copy()
+    rows.insert(rows.columns.get_loc("rank") + 1, "overall_rank", rows["rank"].to_numpy())
     rows["rank"] = range(1, len(rows) + 1)
     return rows.reset_index(drop=True)
 

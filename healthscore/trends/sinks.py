@@ -19,7 +19,7 @@ from healthscore.io.atomic import atomic_file
 from healthscore.store import Store, StoredRun
 from healthscore.trends.events import event_line, tier_events
 from healthscore.trends.month import TrendInputs, trend_inputs
-from healthscore.trends.worklist import add_changes, what_changed
+from healthscore.trends.worklist import add_to_list
 from healthscore.weights.model import WeightFile
 
 
@@ -40,12 +40,7 @@ class TrendSink:
                                   self.weights.name, previous=self.previous,
                                   rescored=self.rescored)
         result.extra["volatility"] = self.trend.volatility
-        if result.outreach is not None and self.trend.parts is not None:
-            trend = self.trend
-            change = trend.trends.set_index("customer_id")["change"]
-            changed = what_changed(trend.previous.frame, result.frame, trend.parts,
-                                   self.weights, result.outreach["customer_id"])
-            add_changes(result.outreach, change, changed)
+        add_to_list(result, self.trend, self.weights)
 
     def abort(self) -> None:
         """Holds only memory."""

@@ -72,6 +72,18 @@ def _plain(value):
     return value.item() if isinstance(value, np.generic) else value
 
 
+def add_to_list(result, trend, weights: WeightFile) -> None:
+    """The trend's part of a run's outreach list (`result.outreach`, in place): the shown
+    change since the previous run and what changed, first in `why`. The monthly run and
+    `render --run` both call it, so the list reads the same either way."""
+    if result.outreach is None or trend.parts is None or trend.previous is None:
+        return
+    change = trend.trends.set_index("customer_id")["change"]
+    changed = what_changed(trend.previous.frame, result.frame, trend.parts, weights,
+                           result.outreach["customer_id"])
+    add_changes(result.outreach, change, changed)
+
+
 def add_changes(outreach: pd.DataFrame, change: pd.Series, changed: pd.Series) -> None:
     """Put the shown `change` since the previous run and the changes' words first in `why`
     on the run's outreach list (in place: the list and its order stay the engine's)."""

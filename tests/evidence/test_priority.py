@@ -60,5 +60,6 @@ def test_outreach_pages_show_expected_loss_in_currency(tmp_path):
     healthscore.render_run(run, tmp_path / "r", jobs=1)
     html = (tmp_path / "r" / "outreach" / "index.html").read_text()
     cells = re.findall(r'<td class="num prio" data-v="([\d.]+)">([^<]*)</td>', html)
-    assert cells == [("30000.0", "$30.0k"), ("20000.0", "$20.0k")]  # Mid, then Small
+    # whole currency units: enough digits to see the order
+    assert cells == [("30000.0", "$30,000"), ("20000.0", "$20,000")]  # Mid, then Small
     assert "the ARR likely lost within 90d" in html

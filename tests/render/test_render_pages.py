@@ -157,7 +157,9 @@ def test_outreach_per_owner(rendered, run):
             (rendered.out_dir / "outreach" / f"{stem}.csv").read_text(encoding="utf-8"))))
         mine = run.outreach[run.outreach["owner"] == owner]
         assert [r["customer_id"] for r in rows] == mine["customer_id"].astype(str).tolist()
-        assert [r["rank"] for r in rows] == mine["rank"].astype(str).tolist()  # the run's rank
+        # ranked within the owner, the run's rank beside it
+        assert [r["rank"] for r in rows] == [str(i) for i in range(1, len(mine) + 1)]
+        assert [r["overall_rank"] for r in rows] == mine["rank"].astype(str).tolist()
         html = (rendered.out_dir / "outreach" / f"{stem}.html").read_text(encoding="utf-8")
         assert f"Outreach list · {owner}" in html
     md = (rendered.out_dir / "outreach/index.md").read_text(encoding="utf-8")

@@ -63,10 +63,11 @@ def check_one_run(folder: Path, store, run_id: str, previous) -> pd.DataFrame:
     assert (listed["tier"] == frame.loc[listed["customer_id"], "tier"].astype(str).values).all()
     # the worklist: the same columns first in every output, the change of the shown scores,
     # and why to call, what changed first
-    assert listed.columns[:9].tolist() == ["rank", "customer_id", "name", "owner", "tier",
-                                           "score", "change", "priority", "why"]
+    assert listed.columns[:10].tolist() == ["rank", "customer_id", "name", "owner", "tier",
+                                            "score", "change", "priority", "arr", "why"]
     markdown = (folder / "reports" / "outreach" / "index.md").read_text()
-    assert "| # | Id | Customer | Owner | Tier | Score | Change | Priority | Why |" in markdown
+    assert "| # | Id | Customer | Owner | Tier | Score | Change | Priority | ARR | Why |" in \
+        markdown
     if previous is not None:
         before = previous.set_index(previous["customer_id"].astype(str))["score"]
         known = listed["customer_id"].isin(before.index)
