@@ -13,6 +13,7 @@ so a comment edit is not a new run.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 
 import pandas as pd
@@ -22,25 +23,32 @@ from healthscore.io.fingerprint import fingerprints, run_id
 
 @dataclass(frozen=True)
 class RunInputs:
-    """role → what was read (`roles`, as text for run.json) and its fingerprint (`prints`)."""
+    """role → what was read (`roles`, as text for run.json) and its fingerprint (`prints`,
+    computed once, when first asked for: hashing a million-row table takes longer than
+    scoring it, so a notebook's `score()` that never asks for its id never pays for it)."""
 
     roles: dict[str, str] = field(default_factory=dict)
-    prints: dict[str, dict] = field(default_factory=dict)
+    given: dict = field(default_factory=dict, repr=False)  # role → path, URL or DataFrame
 
     @classmethod
     def of(cls, roles: dict[str, str | Path | pd.DataFrame | None]) -> RunInputs:
-        """Fingerprint every role once (roles given as None are left out)."""
+        """The roles given (None: left out), fingerprinted on first use."""
         given = {k: v for k, v in roles.items() if v is not None}
         shown = {k: "<DataFrame>" if isinstance(v, pd.DataFrame) else str(v)
                  for k, v in given.items()}
-        return cls(roles=shown, prints=fingerprints(given))
+        return cls(roles=shown, given=given)
+
+    @cached_property
+    def prints(self) -> dict[str, dict]:
+        """role → path, size and SHA-256 (of a DataFrame: rows and content hash)."""
+        return fingerprints(self.given)
+
+    @property
+    def fingerprinted(self) -> bool:
+        """Whether `prints` has been computed (then a run id costs nothing)."""
+        return "prints" in self.__dict__
 
     def run_id(self, as_of, weights_digest: str) -> str:
         """The content id of a run of these inputs as of `as_of` with these weights."""
         return run_id(str(as_of), weights_digest, self.prints)
 
-    def with_role(self, role: str, where: str | Path | pd.DataFrame) -> RunInputs:
-        """These inputs and one more."""
-        more = RunInputs.of({role: where})
-        return RunInputs(roles={**self.roles, **more.roles},
-                         prints={**self.prints, **more.prints})

@@ -53,6 +53,15 @@ class RunResult:
         default_factory=lambda: datetime.now(UTC).replace(microsecond=0))
     fingerprints: dict = field(default_factory=dict)       # role → path, size, sha256
     extra: dict = field(default_factory=dict)  # what a caller's sinks add to run.json
+    run_inputs: RunInputs | None = field(default=None, repr=False)
+
+    def content_id(self) -> str:
+        """The run id (`run_id`), computed from the inputs on first use: as-of date, weights
+        digest, every input's content (engine/inputs.py)."""
+        if not self.run_id and self.run_inputs is not None:
+            self.run_id = self.run_inputs.run_id(self.as_of, self.weights.digest())
+            self.fingerprints = dict(self.run_inputs.prints)
+        return self.run_id
 
     @property
     def groups(self) -> list[str]:
@@ -63,7 +72,7 @@ class RunResult:
         """What produced the run, as data (`run.json`): a run store, what-if diff or backtest
         knows the as-of date, the exact weights and the inputs without re-scoring."""
         return {
-            "run_id": self.run_id,
+            "run_id": self.content_id(),
             "created_at": self.created_at.isoformat(timespec="seconds"),
             "as_of": str(self.as_of),
             "healthscore": __version__,
@@ -128,8 +137,10 @@ class Run:
         result = RunResult(
             weights=wf, as_of=day, profiles=plan.profiles, wording=plan.wording,
             customers=customers.total, methods=dict(self.methods), inputs=dict(inputs.roles),
-            fingerprints=dict(inputs.prints), run_id=inputs.run_id(day, wf.digest()),
+            run_inputs=inputs,
             warnings=[*self.warnings, *table_warnings(customers.columns, wf, customers.file)])
+        if inputs.fingerprinted:  # the caller has the id already (the monthly run)
+            result.content_id()
         if self.created_at is not None:
             result.created_at = self.created_at
         result.extra.update(self.extra)

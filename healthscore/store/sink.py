@@ -28,7 +28,7 @@ class StoreSink:
     def close(self, result: RunResult) -> None:
         self.recorded = record_run(self.store, result.frame, result.record(),
                                    inputs=self.inputs)
-        if self.recorded.run_id != result.run_id:  # one id scheme: the run's content id
+        if self.recorded.run_id != result.content_id():  # one id scheme: the content id
             raise AssertionError(f"store id {self.recorded.run_id} != run id {result.run_id}")
 
     def abort(self) -> None:

@@ -61,7 +61,7 @@ class EventsSink:
         trend = self.trend.trend
         if trend is not None and trend.previous is not None and trend.parts is not None:
             self.events = tier_events(trend.previous.frame, result.frame, trend.parts,
-                                      run_id=result.run_id, as_of=result.as_of,
+                                      run_id=result.content_id(), as_of=result.as_of,
                                       labels=trend.labels)
         tmp = self.stage.enter_context(atomic_file(self.path))
         tmp.write_text("".join(event_line(e) + "\n" for e in self.events), encoding="utf-8")
