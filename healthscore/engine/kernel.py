@@ -21,6 +21,7 @@ from healthscore.engine.wording import STATUSES, Wording
 from healthscore.spec.durations import parse_duration
 from healthscore.weights.model import SignalSpec, WeightFile
 from healthscore.weights.profiles import Profile
+from healthscore.weights.resolved import ResolvedWeights
 
 OK, MISSING, STALE, FUTURE, OFF = range(5)
 
@@ -81,14 +82,15 @@ def usable_raw(df: pd.DataFrame, name: str, spec: SignalSpec, as_of: pd.Timestam
     return raw, age
 
 
-def make_plan(wf: WeightFile, as_of, df: pd.DataFrame, explain: bool = True,
+def make_plan(weights: ResolvedWeights, as_of, df: pd.DataFrame, explain: bool = True,
               columns: str = "full") -> Plan:
-    """Build the plan; `df` is the whole (checked) table, used for percentile peers only."""
+    """Build the plan from the run's resolved weights; `df` is the whole (checked) table,
+    used for percentile peers only."""
     as_of = pd.Timestamp(as_of).tz_localize(None) if as_of is not None else \
         pd.Timestamp.today().normalize()
-    profiles = wf.profiles()
-    signals = wf.all_signals()
-    plan = Plan(wf, as_of, profiles, signals, wf.all_groups(), explain=explain, columns=columns)
+    wf, profiles = weights.wf, weights.profiles
+    plan = Plan(wf, as_of, profiles, weights.signals, weights.groups, explain=explain,
+                columns=columns)
     plan.wording = Wording(profiles, wf)  # cheap; the pages word signals with it too
     needs_peers = [(p, n, s) for p in profiles for n, s in p.signals.items()
                    if s.score.kind == "percentile"]

@@ -20,6 +20,7 @@ from healthscore.store import frames
 from healthscore.store.connect import Store
 from healthscore.store.schema import account_fields, results, runs, signal_values
 from healthscore.weights.model import WeightFile
+from healthscore.weights.profiles import build_profiles
 
 RUN_LIST = ("run_id", "as_of", "created_at", "label", "weights_digest", "customers",
             "healthscore")
@@ -43,7 +44,7 @@ def result_from_frame(frame: pd.DataFrame, weights: WeightFile, as_of: date,
     """A run's whole-portfolio pieces (tier totals, the outreach list, parent roll-ups) from
     its scored frame, by the engine's own sinks: the same decisions the run made, no
     re-scoring. `fields`: any other `StoredRun` field (run_json, run_id, methods, ...)."""
-    profiles = weights.profiles()
+    profiles = build_profiles(weights)
     result = StoredRun(weights=weights, as_of=as_of, profiles=profiles,
                        wording=Wording(profiles, weights), customers=len(frame), **fields)
     parents = (pd.unique(frame[weights.rollup.parent].dropna()) if weights.rollup
