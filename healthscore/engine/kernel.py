@@ -14,10 +14,12 @@ import pandas as pd
 
 from healthscore.engine import explain, tiers
 from healthscore.engine.combine import combine
+from healthscore.engine.frame import CARRIED, ID, STATUSES, driver_column
+from healthscore.engine.frame import column as item_column
 from healthscore.engine.normalise import score_values
-from healthscore.engine.prepare import CARRIED, column_of
+from healthscore.engine.prepare import column_of
 from healthscore.engine.priority import expected_loss
-from healthscore.engine.wording import STATUSES, Wording
+from healthscore.engine.wording import Wording
 from healthscore.spec.durations import parse_duration
 from healthscore.weights.model import SignalSpec, WeightFile
 from healthscore.weights.profiles import Profile
@@ -195,7 +197,7 @@ def score_frame(df: pd.DataFrame, plan: Plan) -> pd.DataFrame:
     total[coverage < round(wf.min_coverage, 9)] = np.nan
     no_score = np.isnan(total)
 
-    out: dict[str, object] = {"customer_id": _carried(df[wf.id_column])}
+    out: dict[str, object] = {ID: _carried(df[wf.id_column])}  # columns: engine/frame.py
     for column in CARRIED + ((wf.rollup.parent,) if wf.rollup else ()):
         if column in df.columns and column != wf.id_column:
             out[column] = _carried(df[column])
@@ -211,8 +213,9 @@ def score_frame(df: pd.DataFrame, plan: Plan) -> pd.DataFrame:
         found = explain.drivers(weights, scores, k, no_score)
         dtype = pd.CategoricalDtype(names)
         for j in range(k):  # always k columns, so the output shape does not depend on the file
-            out[f"driver_{j + 1}"] = (found.column(j, dtype) if j < found.order.shape[1] else
-                                      pd.Categorical.from_codes(np.full(n, -1), dtype=dtype))
+            out[driver_column(j + 1)] = (found.column(j, dtype) if j < found.order.shape[1]
+                                         else pd.Categorical.from_codes(np.full(n, -1),
+                                                                        dtype=dtype))
         if plan.explain:
             out["reasons"] = plan.wording.reasons(
                 found.order, found.present, codes, raw_cols, scores,
@@ -220,17 +223,17 @@ def score_frame(df: pd.DataFrame, plan: Plan) -> pd.DataFrame:
     if not full:
         return pd.DataFrame(out, index=df.index)
     for g in plan.groups:
-        out[f"{g}.score"] = grp_score[g]
-        out[f"{g}.weight"] = grp_weight[g]
-        out[f"{g}.points"] = _points(grp_weight[g], grp_score[g], no_score)
+        out[item_column(g, "score")] = grp_score[g]
+        out[item_column(g, "weight")] = grp_weight[g]
+        out[item_column(g, "points")] = _points(grp_weight[g], grp_score[g], no_score)
     for s in names:
         raw = raw_cols[s]
         numeric = pd.api.types.is_numeric_dtype(raw) and not pd.api.types.is_bool_dtype(raw)
-        out[f"{s}.raw"] = raw.to_numpy() if numeric else raw.astype("string").to_numpy()
-        out[f"{s}.score"] = sig_score[s]
-        out[f"{s}.weight"] = sig_weight[s]
-        out[f"{s}.points"] = _points(sig_weight[s], sig_score[s], no_score)
-        out[f"{s}.status"] = pd.Categorical.from_codes(sig_status[s], STATUSES)
+        out[item_column(s, "raw")] = raw.to_numpy() if numeric else raw.astype("string").to_numpy()
+        out[item_column(s, "score")] = sig_score[s]
+        out[item_column(s, "weight")] = sig_weight[s]
+        out[item_column(s, "points")] = _points(sig_weight[s], sig_score[s], no_score)
+        out[item_column(s, "status")] = pd.Categorical.from_codes(sig_status[s], STATUSES)
     return pd.DataFrame(out, index=df.index)
 
 

@@ -15,8 +15,6 @@ from healthscore.io.tables import SOURCE_ATTR
 from healthscore.weights.model import SignalSpec, WeightFile
 from healthscore.weights.resolved import ResolvedWeights
 
-CARRIED = ("name", "segment", "arr", "owner")
-
 
 def text_columns(wf: WeightFile) -> list[str]:
     """Columns every reader keeps as text: the customer id and the parent id."""

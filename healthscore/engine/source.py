@@ -23,7 +23,8 @@ import pyarrow as pa
 import pyarrow.dataset as ds
 import pyarrow.parquet as pq
 
-from healthscore.engine.prepare import CARRIED, check_table, column_of, text_columns
+from healthscore.engine.frame import CARRIED
+from healthscore.engine.prepare import check_table, column_of, text_columns
 from healthscore.errors import DataError, Problem
 from healthscore.io.cite import duplicate_ids
 from healthscore.io.tables import SOURCE_ATTR, as_text, read_table, table_format

@@ -27,6 +27,7 @@ import pyarrow.compute as pc
 
 from healthscore.engine.bands import band_at, band_index
 from healthscore.engine.display import shown_score, shown_scores
+from healthscore.engine.frame import STATUSES
 from healthscore.engine.normalise import map_key
 
 _POW = (1.0, 10.0, 100.0)
@@ -183,7 +184,6 @@ def display_label(wf, name: str) -> str:
     return text[:1].upper() + text[1:]
 
 
-STATUSES = ("ok", "missing", "stale", "future", "off")  # the kernel's status codes
 CACHE_LIMIT = 200_000  # sentences remembered per run; beyond, the cache starts again
 
 
