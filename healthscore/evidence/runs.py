@@ -35,8 +35,8 @@ PARTS = ("score", "raw", "points")  # the parts of each signal a panel keeps
 def _panel_part(frame: pd.DataFrame, wf: WeightFile, day) -> pd.DataFrame:
     keep = ["customer_id", "score", "tier"] + [c for c in ("arr",) if c in frame.columns]
     names = _signal_names(wf)
-    keep += [c for c in frame.columns if (part := scored_frame.split(c)) is not None
-             and part[1] in PARTS and part[0] in names]
+    keep += [c for c in frame.columns if (parsed := scored_frame.split(c)) is not None
+             and parsed[1] in PARTS and parsed[0] in names]
     part = frame[keep].copy()
     part.insert(1, "as_of", pd.Timestamp(day))
     part["customer_id"] = part["customer_id"].astype(str)
@@ -116,5 +116,5 @@ def stored_runs(store: Store, wf: WeightFile) -> pd.DataFrame:
 
 def signal_columns(panel: pd.DataFrame, part: str = "score") -> list[str]:
     """Signal names with a `<signal>.<part>` column, in panel order."""
-    return [split[0] for split in map(scored_frame.split, panel.columns)
-            if split is not None and split[1] == part]
+    return [parsed[0] for parsed in map(scored_frame.split, panel.columns)
+            if parsed is not None and parsed[1] == part]

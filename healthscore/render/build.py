@@ -15,7 +15,7 @@ from typing import Any
 import pandas as pd
 
 from healthscore.engine.frame import GROUP_PARTS, driver_column
-from healthscore.engine.frame import column as part
+from healthscore.engine.frame import column as item_column
 from healthscore.engine.wording import explain, fmt_raw
 from healthscore.render.context import (
     CustomerSummary,
@@ -93,7 +93,7 @@ def customer_summaries(frame: pd.DataFrame, meta: RenderMeta, stems: dict[str, s
         "tier",
         "coverage", "priority", *DRIVER_COLUMNS)}
     driver_keys = {d for c in DRIVER_COLUMNS for d in cols[c] if isinstance(d, str) and d}
-    sig_cols = {k: {p: column(frame, part(k, p)) for p in ("raw", "score", "status")}
+    sig_cols = {k: {p: column(frame, item_column(k, p)) for p in ("raw", "score", "status")}
                 for k in driver_keys}
     out = []
     for i in range(len(frame)):
@@ -124,11 +124,11 @@ def scorecard_contexts(frame: pd.DataFrame, summaries: list[CustomerSummary], me
                        changes: dict[str, dict] | None = None,
                        ) -> Iterator[ScorecardContext]:
     """Scorecard contexts for the rows of `frame` (summaries in the same order)."""
-    sig_cols = {k: {"raw": column(frame, part(k, "raw")),
-                    "status": column(frame, part(k, "status")),
-                    **{p: numbers(frame, part(k, p)) for p in ("score", "weight", "points")}}
+    sig_cols = {k: {"raw": column(frame, item_column(k, "raw")),
+                    "status": column(frame, item_column(k, "status")),
+                    **{p: numbers(frame, item_column(k, p)) for p in ("score", "weight", "points")}}
                 for k in meta.signals}
-    grp_cols = {g: {p: numbers(frame, part(g, p)) for p in GROUP_PARTS}
+    grp_cols = {g: {p: numbers(frame, item_column(g, p)) for p in GROUP_PARTS}
                 for g in meta.group_keys}
     driver_cols = [column(frame, c) for c in DRIVER_COLUMNS]
     for i, customer in enumerate(summaries):
