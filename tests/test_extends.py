@@ -6,6 +6,7 @@ import pandas as pd
 import pytest
 
 import healthscore
+from healthscore.weights.profiles import build_profiles
 
 BASE = """\
 version: 1
@@ -51,7 +52,7 @@ def test_child_changes_one_key_and_removes_a_signal_with_null(files):
 
 def test_segment_use_file_defines_the_profile(files):
     wf = healthscore.load_weights("family.yaml")
-    shares = {p.name: p.shares() for p in wf.profiles()}
+    shares = {p.name: p.shares() for p in build_profiles(wf)}
     assert shares["default"] == pytest.approx({"a": 1 / 6, "b": 1 / 6, "c": 2 / 3})
     assert shares["ent"] == pytest.approx({"a": 1 / 12, "b": 3 / 12, "c": 2 / 3})
     frame = healthscore.score(pd.DataFrame({

@@ -49,3 +49,52 @@ def test_stage_imports_no_later_stage(stage):
         if bad:
             offenders[str(path.relative_to(ROOT))] = sorted(bad)
     assert not offenders, f"{stage} imports a later stage: {offenders}"
+
+
+def _module_name(path) -> str:
+    parts = path.relative_to(ROOT).with_suffix("").parts
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def _graph() -> dict[str, set[str]]:
+    paths = {_module_name(p): p for p in PACKAGE.rglob("*.py")}
+    modules = set(paths)
+    graph = {}
+    for name, path in paths.items():
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        skip = {id(n) for node in ast.walk(tree) if isinstance(node, ast.If)
+                and getattr(node.test, "id", "") == "TYPE_CHECKING"
+                for stmt in node.body for n in ast.walk(stmt)}
+        deps = set()
+        for node in ast.walk(tree):
+            if id(node) in skip:
+                continue
+            if isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+                for alias in node.names:
+                    full = f"{node.module}.{alias.name}"
+                    deps.add(full if full in modules else node.module)
+            elif isinstance(node, ast.Import):
+                deps.update(alias.name for alias in node.names)
+        graph[name] = (deps & modules) - {name}
+    return graph
+
+
+def test_no_two_modules_import_each_other():
+    """Dependencies point one way inside a stage too (the weight model knows nothing of the
+    profiles built from it, the kernel nothing of the run). The CLI's commands register
+    themselves with the app they import, so `healthscore.cli` is left out."""
+    graph = _graph()
+    cycles = []
+    for start in sorted(graph):
+        if start.startswith("healthscore.cli"):
+            continue
+        stack, seen = [(start, (start,))], set()
+        while stack:
+            name, trail = stack.pop()
+            for dep in sorted(graph[name]):
+                if dep == start:
+                    cycles.append(" → ".join((*trail, dep)))
+                elif dep not in seen and not dep.startswith("healthscore.cli"):
+                    seen.add(dep)
+                    stack.append((dep, (*trail, dep)))
+    assert not cycles, cycles

@@ -25,6 +25,7 @@ from healthscore.engine.run import Run
 from healthscore.errors import DataError
 from healthscore.outputs import OutputFiles
 from healthscore.sample import generate_customers
+from healthscore.weights.profiles import build_profiles
 from tests.conftest import ROOT
 
 AS_OF = date(2026, 10, 31)
@@ -189,12 +190,43 @@ def test_duplicate_ids_across_chunks(tmp_path):
 
 def test_the_result_carries_the_resolved_structure():
     run = healthscore.score_run(ROOT / "data" / "customers.csv", DEFAULT, as_of=AS_OF)
-    assert [p.name for p in run.profiles] == [p.name for p in run.weights.profiles()]
+    assert [p.name for p in run.profiles] == [p.name for p in build_profiles(run.weights)]
     assert run.groups == run.weights.all_groups()
     assert run.customers == len(run.frame) == int(run.tiers["customers"].sum())
     assert run.record()["tiers"] == {str(k): int(v) for k, v in
                                      run.frame["tier"].value_counts().items() if v}  \
         | {t: 0 for t in run.tiers.index if not (run.frame["tier"] == t).any()}
+
+
+class _Counting:
+    """A sink that counts the chunks it is given."""
+
+    chunks = 0
+
+    def add(self, scored):
+        self.chunks += 1
+
+    def close(self, result):
+        pass
+
+    def abort(self):
+        pass
+
+
+def test_the_weights_are_resolved_once_per_run(tmp_path, monkeypatch):
+    """Every Parquet batch is checked and scored with the profiles the run resolved once."""
+    from healthscore.weights import profiles
+
+    built = []
+    real = profiles._profile
+    monkeypatch.setattr(profiles, "_profile", lambda wf, name, *a, **k: (
+        built.append(name), real(wf, name, *a, **k))[1])
+    src = tmp_path / "c.parquet"
+    generate_customers(500, seed=5, as_of=AS_OF).to_parquet(src, row_group_size=100)
+    counter = _Counting()
+    run = Run(src, DEFAULT, as_of=AS_OF, chunk_rows=100, sinks=[counter]).execute()
+    assert counter.chunks == 5 and len(run.profiles) > 1  # several batches, several profiles
+    assert built.count(profiles.DEFAULT_PROFILE) == 1, built
 
 
 class _Exploding:

@@ -29,3 +29,32 @@ def test_validation_case(case_file, tmp_path, monkeypatch):
             f"{case_file.stem}: expected {expected!r} among:\n" + "\n".join(reported))
     assert not loaded or all(f not in loaded for f in case["files"]
                              if any(str(p).startswith(f) for p in problems))
+
+
+def test_format_and_logic_problems_come_in_one_pass(tmp_path, monkeypatch):
+    """An entry that did not parse is reported once, for what is wrong with it: the group
+    naming it does not also call it unknown, while a truly unknown name still is."""
+    (tmp_path / "w.yaml").write_text(
+        "version: 1\n"
+        "name: t\n"
+        "groups:\n"
+        "  usage: {signals: [logins, seats, nps_score]}\n"
+        "segments:\n"
+        "  smb: {match: {segment: smb}, disable: [logins]}\n"
+        "tiers:\n"
+        "  - {name: low, below: 80}\n"
+        "  - {name: mid, below: 60}\n"
+        "  - {name: high}\n"
+        "signals:\n"
+        "  logins: {score: {linear: 5}}\n"
+        "  seats: {score: {linear: [0, 10]}}\n"
+        "  nps: {score: {linear: [-100, 100]}}\n", encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    loaded, problems = check_files(["w.yaml"])
+    reported = [str(p) for p in problems]
+    assert not loaded
+    assert any(r.startswith("w.yaml:12: signals.logins.score.linear") for r in reported), reported
+    assert any(r.startswith("w.yaml:4: groups.usage.signals[2]: unknown signal `nps_score`")
+               for r in reported), reported
+    assert any(r.startswith("w.yaml:9: tiers[1].below") for r in reported), reported
+    assert not [r for r in reported if "unknown signal `logins`" in r], reported

@@ -5,6 +5,7 @@ from __future__ import annotations
 from healthscore.engine.wording import explain, fmt_number, fmt_raw
 from healthscore.render.env import money, pct, score, signed
 from healthscore.weights.model import ScoreRule
+from healthscore.weights.profiles import build_profiles
 
 
 def rule(**kw) -> ScoreRule:
@@ -155,7 +156,7 @@ def test_reasons_are_the_scorecard_sentences(mixed_weights, rows):
                                         "flag"])
     frame.insert(0, "customer_id", [f"c{i}" for i in range(len(frame))])
     scored = healthscore.score(frame, mixed_weights, as_of="2026-10-31")
-    profile = mixed_weights.profiles()[0]
+    profile = build_profiles(mixed_weights)[0]
     for _, row in scored.iterrows():
         expected = []
         for slot in ("driver_1", "driver_2", "driver_3"):

@@ -12,11 +12,12 @@ from rich.text import Text
 from healthscore.cli.app import console, err_console, print_warnings
 from healthscore.cli.options import AllowOutsideOpt
 from healthscore.weights.model import WeightFile
+from healthscore.weights.profiles import build_profiles
 
 
 def weights_table(wf: WeightFile) -> Table:
     """The share of the overall score each signal really carries, per segment profile."""
-    profiles = wf.profiles()
+    profiles = build_profiles(wf)
     table = Table(title=Text(f"{wf.name}: effective weights when every signal has data"),
                   title_justify="left")
     table.add_column("signal")

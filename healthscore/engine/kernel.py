@@ -14,13 +14,16 @@ import pandas as pd
 
 from healthscore.engine import explain, tiers
 from healthscore.engine.combine import combine
+from healthscore.engine.frame import CARRIED, ID, STATUSES, driver_column
+from healthscore.engine.frame import column as item_column
 from healthscore.engine.normalise import score_values
-from healthscore.engine.prepare import CARRIED, column_of
+from healthscore.engine.prepare import column_of
 from healthscore.engine.priority import expected_loss
-from healthscore.engine.wording import STATUSES, Wording
+from healthscore.engine.wording import Wording
 from healthscore.spec.durations import parse_duration
 from healthscore.weights.model import SignalSpec, WeightFile
 from healthscore.weights.profiles import Profile
+from healthscore.weights.resolved import ResolvedWeights
 
 OK, MISSING, STALE, FUTURE, OFF = range(5)
 
@@ -82,14 +85,15 @@ def usable_raw(df: pd.DataFrame, name: str, spec: SignalSpec, as_of: pd.Timestam
     return raw, age
 
 
-def make_plan(wf: WeightFile, as_of, df: pd.DataFrame, explain: bool = True,
+def make_plan(weights: ResolvedWeights, as_of, df: pd.DataFrame, explain: bool = True,
               columns: str = "full") -> Plan:
-    """Build the plan; `df` is the whole (checked) table, used for percentile peers only."""
+    """Build the plan from the run's resolved weights; `df` is the whole (checked) table,
+    used for percentile peers only."""
     as_of = pd.Timestamp(as_of).tz_localize(None) if as_of is not None else \
         pd.Timestamp.today().normalize()
-    profiles = wf.profiles()
-    signals = wf.all_signals()
-    plan = Plan(wf, as_of, profiles, signals, wf.all_groups(), explain=explain, columns=columns)
+    wf, profiles = weights.wf, weights.profiles
+    plan = Plan(wf, as_of, profiles, weights.signals, weights.groups, explain=explain,
+                columns=columns)
     plan.wording = Wording(profiles, wf)  # cheap; the pages word signals with it too
     needs_peers = [(p, n, s) for p in profiles for n, s in p.signals.items()
                    if s.score.kind == "percentile"]
@@ -194,7 +198,7 @@ def score_frame(df: pd.DataFrame, plan: Plan) -> pd.DataFrame:
     total[coverage < round(wf.min_coverage, 9)] = np.nan
     no_score = np.isnan(total)
 
-    out: dict[str, object] = {"customer_id": _carried(df[wf.id_column])}
+    out: dict[str, object] = {ID: _carried(df[wf.id_column])}  # columns: engine/frame.py
     for column in CARRIED + ((wf.rollup.parent,) if wf.rollup else ()):
         if column in df.columns and column != wf.id_column:
             out[column] = _carried(df[column])
@@ -210,8 +214,9 @@ def score_frame(df: pd.DataFrame, plan: Plan) -> pd.DataFrame:
         found = explain.drivers(weights, scores, k, no_score)
         dtype = pd.CategoricalDtype(names)
         for j in range(k):  # always k columns, so the output shape does not depend on the file
-            out[f"driver_{j + 1}"] = (found.column(j, dtype) if j < found.order.shape[1] else
-                                      pd.Categorical.from_codes(np.full(n, -1), dtype=dtype))
+            out[driver_column(j + 1)] = (found.column(j, dtype) if j < found.order.shape[1]
+                                         else pd.Categorical.from_codes(np.full(n, -1),
+                                                                        dtype=dtype))
         if plan.explain:
             out["reasons"] = plan.wording.reasons(
                 found.order, found.present, codes, raw_cols, scores,
@@ -219,17 +224,17 @@ def score_frame(df: pd.DataFrame, plan: Plan) -> pd.DataFrame:
     if not full:
         return pd.DataFrame(out, index=df.index)
     for g in plan.groups:
-        out[f"{g}.score"] = grp_score[g]
-        out[f"{g}.weight"] = grp_weight[g]
-        out[f"{g}.points"] = _points(grp_weight[g], grp_score[g], no_score)
+        out[item_column(g, "score")] = grp_score[g]
+        out[item_column(g, "weight")] = grp_weight[g]
+        out[item_column(g, "points")] = _points(grp_weight[g], grp_score[g], no_score)
     for s in names:
         raw = raw_cols[s]
         numeric = pd.api.types.is_numeric_dtype(raw) and not pd.api.types.is_bool_dtype(raw)
-        out[f"{s}.raw"] = raw.to_numpy() if numeric else raw.astype("string").to_numpy()
-        out[f"{s}.score"] = sig_score[s]
-        out[f"{s}.weight"] = sig_weight[s]
-        out[f"{s}.points"] = _points(sig_weight[s], sig_score[s], no_score)
-        out[f"{s}.status"] = pd.Categorical.from_codes(sig_status[s], STATUSES)
+        out[item_column(s, "raw")] = raw.to_numpy() if numeric else raw.astype("string").to_numpy()
+        out[item_column(s, "score")] = sig_score[s]
+        out[item_column(s, "weight")] = sig_weight[s]
+        out[item_column(s, "points")] = _points(sig_weight[s], sig_score[s], no_score)
+        out[item_column(s, "status")] = pd.Categorical.from_codes(sig_status[s], STATUSES)
     return pd.DataFrame(out, index=df.index)
 
 

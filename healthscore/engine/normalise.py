@@ -9,6 +9,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from healthscore.engine.bands import band_index
 from healthscore.weights.model import ScoreRule
 
 
@@ -24,22 +25,10 @@ def linear(x: np.ndarray, lo: float, hi: float) -> np.ndarray:
 
 
 def bands(x: np.ndarray, rule: ScoreRule) -> np.ndarray:
-    """Step function: a value scores the first band whose `below` it is under (exclusive).
-
-    The band of a value is the number of limits at or below it, counted with one comparison
-    per limit (a handful; `np.searchsorted` is ten times slower on unsorted values). Values
-    are clipped to the finite range first, as `nan_to_num` did, so ±inf fall in the same
-    band as before even against an infinite limit; a missing value takes the NaN slot.
-    """
-    limits = [float(b.below) for b in rule.bands[:-1]]
+    """Step function: a value scores the first band whose `below` it is under (exclusive;
+    `engine/bands.py`); a missing value takes the NaN slot after the last band."""
     scores = np.array([b.score for b in rule.bands] + [np.nan], dtype="float64")
-    finite = np.finfo("float64").max
-    clipped = np.clip(x, -finite, finite)
-    idx = np.isnan(x).astype(np.intp)
-    idx *= len(scores) - 1
-    for limit in limits:
-        idx += clipped >= limit
-    return scores[idx]
+    return scores[band_index(x, [b.below for b in rule.bands[:-1]], missing=len(scores) - 1)]
 
 
 def mapping(raw: pd.Series, rule: ScoreRule) -> np.ndarray:

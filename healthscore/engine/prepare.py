@@ -13,21 +13,7 @@ from healthscore.errors import DataError, Problem
 from healthscore.io.cite import cite_rows, duplicate_ids
 from healthscore.io.tables import SOURCE_ATTR
 from healthscore.weights.model import SignalSpec, WeightFile
-
-CARRIED = ("name", "segment", "arr", "owner")
-
-
-def all_signals(wf: WeightFile) -> dict[str, SignalSpec]:
-    """Every signal any profile can use (segment files may add their own)."""
-    return wf.all_signals()
-
-
-def numeric_signals(wf: WeightFile) -> set[str]:
-    kinds: dict[str, set[str]] = {}
-    for profile in wf.profiles():
-        for name, spec in profile.signals.items():
-            kinds.setdefault(name, set()).add(spec.score.kind)
-    return {n for n, k in kinds.items() if k != {"map"}}
+from healthscore.weights.resolved import ResolvedWeights
 
 
 def text_columns(wf: WeightFile) -> list[str]:
@@ -43,14 +29,16 @@ def _file(df: pd.DataFrame) -> str | None:
     return (df.attrs.get(SOURCE_ATTR) or {}).get("file")
 
 
-def check_table(df: pd.DataFrame, wf: WeightFile, *, check_ids: bool = True,
+def check_table(df: pd.DataFrame, weights: ResolvedWeights, *, check_ids: bool = True,
                 partial: bool = False) -> pd.DataFrame:
     """Return the table with numeric columns converted; raise DataError listing all problems.
 
-    `check_ids=False` skips the duplicate-id check (done once over the whole table when
-    scoring by chunks); `partial=True` checks only the columns the frame has (a narrow
+    `weights` is resolved once per run (every batch of a Parquet file is checked with the
+    same). `check_ids=False` skips the duplicate-id check (done once over the whole table
+    when scoring by chunks); `partial=True` checks only the columns the frame has (a narrow
     projection read for the whole-table pre-pass).
     """
+    wf = weights.wf
     file = _file(df)
     problems: list[Problem] = []
     listing = ", ".join(map(str, df.columns)) or "none"
@@ -64,7 +52,7 @@ def check_table(df: pd.DataFrame, wf: WeightFile, *, check_ids: bool = True,
         problems.append(Problem(
             f"no customer id column `{wf.id_column}` (set `id_column:` in the weight file to "
             f"use another); columns found: {listing}", file=file, key=wf.id_column))
-    signals = all_signals(wf)
+    signals = weights.signals
     wanted: dict[str, list[str]] = {}
     for name, spec in signals.items():
         wanted.setdefault(column_of(name, spec), []).append(name)
@@ -82,7 +70,7 @@ def check_table(df: pd.DataFrame, wf: WeightFile, *, check_ids: bool = True,
                     f"segment `{seg_name}` matches on column `{column}`, which is not in the "
                     f"table; columns found: {listing}", file=file, key=column))
     out = df.copy(deep=False)
-    numeric = {column_of(n, signals[n]) for n in numeric_signals(wf)}
+    numeric = {column_of(n, signals[n]) for n in weights.numeric}
     if "arr" in df.columns:
         numeric.add("arr")
     for column in sorted(numeric & set(df.columns)):

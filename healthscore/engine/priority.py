@@ -11,16 +11,14 @@ from __future__ import annotations
 
 import numpy as np
 
+from healthscore.engine.bands import band_index
 from healthscore.weights.model import ExpectedLoss
 
 
 def band_probability(total: np.ndarray, spec: ExpectedLoss) -> np.ndarray:
     """P(outcome) of each score's band: the first band whose `below` the score is under."""
-    limits = np.array([b.below for b in spec.bands[:-1]], dtype="float64")
-    p = np.array([b.p for b in spec.bands], dtype="float64")
-    out = p[np.searchsorted(limits, np.nan_to_num(total), side="right")]
-    out[np.isnan(total)] = np.nan
-    return out
+    p = np.array([b.p for b in spec.bands] + [np.nan], dtype="float64")
+    return p[band_index(total, [b.below for b in spec.bands[:-1]], missing=len(p) - 1)]
 
 
 def expected_loss(total: np.ndarray, arr: np.ndarray, spec: ExpectedLoss) -> np.ndarray:

@@ -29,6 +29,7 @@ from healthscore.version import __version__
 from healthscore.weights.load import load_weights
 from healthscore.weights.model import WeightFile
 from healthscore.weights.profiles import Profile
+from healthscore.weights.resolved import resolve
 
 
 @dataclass
@@ -122,14 +123,15 @@ class Run:
 
     def execute(self) -> RunResult:
         wf = load_weights(self.weights)
+        resolved = resolve(wf)  # once per run: every batch and the plan share it
         day = as_date(self.as_of)
         source = self.customers if isinstance(self.customers, pd.DataFrame) else \
             Path(self.customers)
-        customers = open_customers(source, wf, self.chunk_rows)
+        customers = open_customers(source, resolved, self.chunk_rows)
         if customers.total == 0:
             raise DataError(Problem("the customer table has no rows; nothing to score",
                                     file=customers.file))
-        plan = make_plan(wf, pd.Timestamp(day), customers.reference, explain=self.explain,
+        plan = make_plan(resolved, pd.Timestamp(day), customers.reference, explain=self.explain,
                          columns=self.columns)
         plan.previous = self.previous
         inputs = self.inputs if isinstance(self.inputs, RunInputs) else RunInputs.of(

@@ -23,21 +23,24 @@ import pyarrow as pa
 import pyarrow.dataset as ds
 import pyarrow.parquet as pq
 
-from healthscore.engine.prepare import CARRIED, check_table, column_of, text_columns
+from healthscore.engine.frame import CARRIED
+from healthscore.engine.prepare import check_table, column_of, text_columns
 from healthscore.errors import DataError, Problem
 from healthscore.io.cite import duplicate_ids
 from healthscore.io.tables import SOURCE_ATTR, as_text, read_table, table_format
 from healthscore.weights.model import WeightFile
+from healthscore.weights.resolved import ResolvedWeights
 
 CHUNK_ROWS = 250_000
 
 
-def needed_columns(wf: WeightFile, available: list[str]) -> list[str]:
+def needed_columns(weights: ResolvedWeights, available: list[str]) -> list[str]:
     """The input columns a run reads: id, carried attributes, signals, dates, segment keys."""
+    wf = weights.wf
     wanted = [wf.id_column, *CARRIED]
     if wf.rollup:
         wanted.append(wf.rollup.parent)
-    for name, spec in wf.all_signals().items():
+    for name, spec in weights.signals.items():
         wanted.append(column_of(name, spec))
         if spec.measured_at:
             wanted.append(spec.measured_at)
@@ -77,19 +80,21 @@ class Customers:
             close()
 
 
-def open_customers(source: pd.DataFrame | str | Path, wf: WeightFile,
+def open_customers(source: pd.DataFrame | str | Path, weights: ResolvedWeights,
                    chunk_rows: int = CHUNK_ROWS) -> Customers:
-    """Checked chunks of `source` (a DataFrame, or a CSV/Excel/Parquet path)."""
+    """Checked chunks of `source` (a DataFrame, or a CSV/Excel/Parquet path), every one
+    checked against the same resolved weights."""
     if isinstance(source, pd.DataFrame) or table_format(Path(source)) != "parquet":
-        return _in_memory(source, wf, chunk_rows)
-    return _parquet(Path(source), wf, chunk_rows)
+        return _in_memory(source, weights, chunk_rows)
+    return _parquet(Path(source), weights, chunk_rows)
 
 
-def _in_memory(source: pd.DataFrame | str | Path, wf: WeightFile, rows: int) -> Customers:
+def _in_memory(source: pd.DataFrame | str | Path, weights: ResolvedWeights, rows: int
+               ) -> Customers:
     table = source if isinstance(source, pd.DataFrame) else read_table(
-        source, text=text_columns(wf))
+        source, text=text_columns(weights.wf))
     file = (table.attrs.get(SOURCE_ATTR) or {}).get("file")
-    checked = check_table(table, wf)  # the whole table: every problem at once
+    checked = check_table(table, weights)  # the whole table: every problem at once
 
     def slices() -> Iterator[pd.DataFrame]:
         for start in range(0, len(checked), rows):
@@ -99,7 +104,8 @@ def _in_memory(source: pd.DataFrame | str | Path, wf: WeightFile, rows: int) -> 
                      file=file, _chunks=slices())
 
 
-def _parquet(path: Path, wf: WeightFile, rows: int) -> Customers:
+def _parquet(path: Path, weights: ResolvedWeights, rows: int) -> Customers:
+    wf = weights.wf
     try:
         # a folder: every Parquet file in it, hive partitions (`segment=ent/`) as columns
         dataset = ds.dataset(path, format="parquet", partitioning="hive") \
@@ -110,13 +116,13 @@ def _parquet(path: Path, wf: WeightFile, rows: int) -> Customers:
         names = (dataset.schema if dataset else file.schema_arrow).names
     except (OSError, pa.ArrowException) as exc:  # corrupt, or not Parquet at all
         raise DataError(Problem(f"cannot read it as parquet: {exc}", file=str(path))) from None
-    needed = needed_columns(wf, names)
+    needed = needed_columns(weights, names)
     if any(c not in names for c in needed):  # check_table words the error, with the listing
         probe = pd.DataFrame({c: [None] for c in names})
         probe.attrs[SOURCE_ATTR] = {"file": str(path)}
-        check_table(probe, wf)
+        check_table(probe, weights)
     columns = [c for c in needed if c in names]
-    signals = wf.all_signals()
+    signals = weights.signals
     narrow_cols = [wf.id_column] + [column_of(n, s) for n, s in signals.items()
                                     if s.score.kind == "percentile"]
     narrow_cols += [s.measured_at for s in signals.values() if s.measured_at]
@@ -139,14 +145,14 @@ def _parquet(path: Path, wf: WeightFile, rows: int) -> Customers:
     _check_ids(narrow, wf, str(path))
     narrow = _ids_as_text(narrow, wf)
     narrow.attrs[SOURCE_ATTR] = {"file": str(path)}
-    reference = check_table(narrow, wf, partial=True, check_ids=False)
+    reference = check_table(narrow, weights, partial=True, check_ids=False)
     customers = Customers(reference=reference, total=total, columns=list(names),
                           file=str(path))
-    customers._chunks = _checked_batches(batches, wf, path, customers.problems)
+    customers._chunks = _checked_batches(batches, weights, path, customers.problems)
     return customers
 
 
-def _checked_batches(batches, wf: WeightFile, path: Path, problems: list[Problem]
+def _checked_batches(batches, weights: ResolvedWeights, path: Path, problems: list[Problem]
                      ) -> Iterator[pd.DataFrame]:
     """Each batch as a checked frame. The next batch is read and made a pandas frame on a
     thread while the current one is scored (Arrow releases the GIL). After the first bad
@@ -155,7 +161,7 @@ def _checked_batches(batches, wf: WeightFile, path: Path, problems: list[Problem
     def frames() -> Iterator[pd.DataFrame]:  # runs on the reader thread
         start = 0
         for batch in batches:
-            part = _ids_as_text(batch.to_pandas(), wf)
+            part = _ids_as_text(batch.to_pandas(), weights.wf)
             part.index = pd.RangeIndex(start, start + len(part))
             part.attrs[SOURCE_ATTR] = {"file": str(path), "row_offset": start}
             start += len(part)
@@ -165,7 +171,7 @@ def _checked_batches(batches, wf: WeightFile, path: Path, problems: list[Problem
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="healthscore-read") as pool:
         for part in _prefetch(frames(), pool, str(path)):
             try:
-                checked = check_table(part, wf, check_ids=False)
+                checked = check_table(part, weights, check_ids=False)
             except DataError as exc:  # keep checking the rest: report everything at once
                 problems.extend(exc.problems)
                 continue

@@ -1,18 +1,19 @@
 """Scores → tier names. A score belongs to the first tier whose `below` it is under:
 `below` is exclusive, so with tiers below 50 and below 75, 50 is in the second tier.
 
-This is the one place that rule lives: the reports colour a bar, a histogram or a group
-score by calling `tier_index` with the tiers' limits, never by comparing limits themselves.
+The rule itself is the band rule of `engine/bands.py`; the reports colour a bar, a histogram
+or a group score by calling `tier_index`/`tier_at` with the tiers' limits, never by comparing
+limits themselves.
 """
 
 from __future__ import annotations
 
-from bisect import bisect_right
 from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
 
+from healthscore.engine.bands import band_at, band_index
 from healthscore.engine.display import shown_scores
 from healthscore.weights.model import WeightFile
 
@@ -29,19 +30,12 @@ def tier_index(score: np.ndarray | Sequence[float | None] | float | None,
 
     Scores may be floats, None or NaN; the result always has the input's shape as an array.
     """
-    bounds = np.array([b for b in limits if b is not None], dtype="float64")
-    values = np.asarray(np.array(score, dtype="float64"))  # None → NaN
-    codes = np.searchsorted(bounds, np.nan_to_num(values, nan=0.0), side="right")
-    return np.where(np.isnan(values), -1, codes)
+    return band_index(score, limits)
 
 
 def tier_at(score: float | None, limits: Sequence[float | None]) -> int:
     """`tier_index` for one score, without NumPy (a report asks this ~60 times a page)."""
-    if score is None or score != score:
-        return -1
-    if None in limits:
-        limits = [b for b in limits if b is not None]
-    return bisect_right(limits, score)
+    return band_at(score, limits)
 
 
 def held_index(score: np.ndarray, limits: Sequence[float | None], previous: np.ndarray,

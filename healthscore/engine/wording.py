@@ -25,7 +25,9 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from healthscore.engine.bands import band_at, band_index
 from healthscore.engine.display import shown_score, shown_scores
+from healthscore.engine.frame import STATUSES
 from healthscore.engine.normalise import map_key
 
 _POW = (1.0, 10.0, 100.0)
@@ -120,19 +122,19 @@ def _linear(label: str, unit: str | None, raw: Any, value: str, score: float | N
 
 
 def _bands(label: str, unit: str | None, x: float, value: str, bands: list[Any]) -> str:
-    lower = None
-    for band in bands:
-        if band.below is None or x < band.below:
-            if band.below is None:
-                if lower is None:
-                    return f"{label} of {value}"
-                return f"{label} of {value} is {fmt_raw(lower, unit)} or more"
-            if lower is None:
-                return f"{label} of {value} is under {fmt_raw(band.below, unit)}"
-            return (f"{label} of {value} is between {fmt_raw(lower, unit)} "
-                    f"and {fmt_raw(band.below, unit)}")
-        lower = band.below
-    return f"{label} of {value}"
+    """Where `x` fell: between the limits of its band (`engine/bands.py`, as it scored)."""
+    limits = [b.below for b in bands[:-1]]
+    i = band_at(x, limits)
+    i = len(limits) if i < 0 else i  # NaN: past every limit, as a comparison finds it
+    lower = limits[i - 1] if i > 0 else None
+    upper = limits[i] if i < len(limits) else None
+    if upper is None:
+        if lower is None:
+            return f"{label} of {value}"
+        return f"{label} of {value} is {fmt_raw(lower, unit)} or more"
+    if lower is None:
+        return f"{label} of {value} is under {fmt_raw(upper, unit)}"
+    return f"{label} of {value} is between {fmt_raw(lower, unit)} and {fmt_raw(upper, unit)}"
 
 
 def _ordinal(n: int) -> str:
@@ -182,7 +184,6 @@ def display_label(wf, name: str) -> str:
     return text[:1].upper() + text[1:]
 
 
-STATUSES = ("ok", "missing", "stale", "future", "off")  # the kernel's status codes
 CACHE_LIMIT = 200_000  # sentences remembered per run; beyond, the cache starts again
 
 
@@ -289,7 +290,7 @@ class Wording:
         for (p, s), limits in self.bands.items():
             mine = (prof == p) & (sig == s)
             if mine.any():
-                branch[mine] = 10 + np.searchsorted(limits, x[mine], side="right")
+                branch[mine] = 10 + band_index(x[mine], limits, missing=len(limits))
         branch[listed] = 9 + 64  # (a map rule's listed values; unlisted keep 9)
         # the value as shown: ratios as percentages, rounded to their shown digits
         v = np.where(self.ratio[prof, sig], x * 100, x)

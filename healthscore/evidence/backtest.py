@@ -13,6 +13,7 @@ from dataclasses import asdict, dataclass, field
 import pandas as pd
 from sklearn.metrics import roc_auc_score
 
+from healthscore.engine import frame as scored_frame
 from healthscore.evidence.labels import Labelled, label
 from healthscore.evidence.metrics import (
     BOOTSTRAP,
@@ -82,7 +83,7 @@ def judge(judged: Labelled, wf: WeightFile, *, rounds: int = BOOTSTRAP,
             if 0 < yy.sum() < yy.size else None
         by_date.append(DateRow(f"{day:%Y-%m-%d}", int(yy.size), int(yy.sum()), auc))
     names = signal_columns(scored)
-    scores = {s: scored[f"{s}.score"].to_numpy(dtype=float) for s in names}
+    scores = {s: scored[scored_frame.column(s, "score")].to_numpy(dtype=float) for s in names}
     evidence = signal_evidence(y, scores, {s: wf.signal_label(s) for s in names}, rounds, seed,
                                groups)
     return Backtest(

@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 from scipy.stats import spearmanr
 
+from healthscore.engine import frame as scored_frame
 from healthscore.engine.display import shown_scores
 from healthscore.engine.run import RunResult
 
@@ -60,9 +61,9 @@ def _tier_names(run: RunResult) -> list[str]:
 
 
 def _contributions(frame: pd.DataFrame) -> pd.DataFrame:
-    cols = [c for c in frame.columns if c.endswith(".points") and
-            f"{c[:-7]}.status" in frame.columns]
-    return frame[cols].rename(columns=lambda c: c[:-7]).fillna(0.0)
+    names = scored_frame.signals(frame.columns)
+    points = frame[[scored_frame.column(n, "points") for n in names]]
+    return points.set_axis(names, axis=1).fillna(0.0)
 
 
 def compare(old: RunResult, new: RunResult, top: int = 10, outreach_top: int = 20) -> Diff:

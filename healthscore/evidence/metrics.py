@@ -15,6 +15,7 @@ from sklearn.calibration import calibration_curve
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import precision_score, recall_score, roc_auc_score, roc_curve
 
+from healthscore.engine.bands import band_index
 from healthscore.errors import DataError, Problem
 
 MIN_EACH_CLASS = 10  # fewer events (or non-events) than this and an AUC is mostly noise
@@ -164,7 +165,7 @@ def score_bands(y: np.ndarray, score: np.ndarray, fit: tuple[float, float],
                 width: float = BAND_WIDTH) -> list[Band]:
     """Predicted (the Platt fit at the band's middle) and observed rate per score band."""
     edges = np.arange(0, 100 + width, width)
-    which = np.clip(np.digitize(score, edges[1:-1]), 0, edges.size - 2)
+    which = band_index(score, edges[1:-1], missing=edges.size - 2)  # as np.digitize did
     counts = np.bincount(which, minlength=edges.size - 1)
     events = np.bincount(which, weights=y, minlength=edges.size - 1)
     middle = (edges[:-1] + edges[1:]) / 2

@@ -22,19 +22,21 @@ from pathlib import Path
 
 import pandas as pd
 
+from healthscore.engine import frame as scored_frame
 from healthscore.engine.run import Run, score_run
 from healthscore.errors import DataError, Problem
 from healthscore.store import Store, latest_runs, load_run
 from healthscore.weights.model import WeightFile
 
 KEYS = ["customer_id", "as_of", "score", "tier"]
-SUFFIXES = (".score", ".raw", ".points")
+PARTS = ("score", "raw", "points")  # the parts of each signal a panel keeps
 
 
 def _panel_part(frame: pd.DataFrame, wf: WeightFile, day) -> pd.DataFrame:
     keep = ["customer_id", "score", "tier"] + [c for c in ("arr",) if c in frame.columns]
-    keep += [c for c in frame.columns if c.endswith(SUFFIXES) and c.split(".")[0] in
-             _signal_names(wf)]
+    names = _signal_names(wf)
+    keep += [c for c in frame.columns if (parsed := scored_frame.split(c)) is not None
+             and parsed[1] in PARTS and parsed[0] in names]
     part = frame[keep].copy()
     part.insert(1, "as_of", pd.Timestamp(day))
     part["customer_id"] = part["customer_id"].astype(str)
@@ -117,6 +119,7 @@ def stored_runs(store: Store, wf: WeightFile) -> pd.DataFrame:
     return from_store(pd.concat(parts, ignore_index=True))
 
 
-def signal_columns(panel: pd.DataFrame, suffix: str = ".score") -> list[str]:
-    """Signal names with a `<signal><suffix>` column, in panel order."""
-    return [c[: -len(suffix)] for c in panel.columns if c.endswith(suffix) and c != "score"]
+def signal_columns(panel: pd.DataFrame, part: str = "score") -> list[str]:
+    """Signal names with a `<signal>.<part>` column, in panel order."""
+    return [parsed[0] for parsed in map(scored_frame.split, panel.columns)
+            if parsed is not None and parsed[1] == part]

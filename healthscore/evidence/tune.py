@@ -23,6 +23,7 @@ import yaml
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import roc_auc_score
 
+from healthscore.engine import frame as scored_frame
 from healthscore.errors import DataError, Problem
 from healthscore.evidence.backtest import Backtest, judge
 from healthscore.evidence.fit import SignalFit, design, fit_rule, fit_weights, score_values_np
@@ -82,12 +83,12 @@ def _subset(judged: Labelled, dates: list) -> Labelled:
 def _raw(rows: pd.DataFrame, name: str) -> np.ndarray | None:
     """The signal's raw values where the run used them (stale or future values blanked, as the
     engine did); None when they are not numbers."""
-    column = rows.get(f"{name}.raw")
+    column = rows.get(scored_frame.column(name, "raw"))
     if column is None or not pd.api.types.is_numeric_dtype(column) or \
             pd.api.types.is_bool_dtype(column):
         return None
     x = column.to_numpy(dtype="float64", na_value=np.nan)
-    return np.where(rows[f"{name}.score"].isna().to_numpy(), np.nan, x)
+    return np.where(rows[scored_frame.column(name, "score")].isna().to_numpy(), np.nan, x)
 
 
 def tune(source: PanelSource, outcomes: pd.DataFrame, wf: WeightFile, target: str | Path, *,
@@ -117,7 +118,8 @@ def tune(source: PanelSource, outcomes: pd.DataFrame, wf: WeightFile, target: st
     require_both_classes(y, f"the training runs ({span})")
     require_both_classes(test.rows["y"].to_numpy(),
                          f"the validation runs (as of {test_dates[0]:%Y-%m-%d} on)")
-    names = [s for s in wf.all_signals() if f"{s}.score" in judged.rows.columns]
+    names = [s for s in wf.all_signals()
+             if scored_frame.column(s, "score") in judged.rows.columns]
     fits, train_scores, test_scores = [], {}, {}
     for name in names:
         x = _raw(train.rows, name)

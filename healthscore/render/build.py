@@ -14,6 +14,8 @@ from typing import Any
 
 import pandas as pd
 
+from healthscore.engine.frame import GROUP_PARTS, driver_column
+from healthscore.engine.frame import column as item_column
 from healthscore.engine.wording import explain, fmt_raw
 from healthscore.render.context import (
     CustomerSummary,
@@ -28,7 +30,7 @@ from healthscore.render.history import make_trend, month_change
 from healthscore.render.meta import UNKNOWN_TIER_COLOR, RenderMeta
 
 SCORECARD_DIR = "customers"
-DRIVER_COLUMNS = ("driver_1", "driver_2", "driver_3")
+DRIVER_COLUMNS = tuple(driver_column(j) for j in (1, 2, 3))  # the pages show three
 
 
 def clean(value: Any) -> Any:
@@ -91,7 +93,7 @@ def customer_summaries(frame: pd.DataFrame, meta: RenderMeta, stems: dict[str, s
         "tier",
         "coverage", "priority", *DRIVER_COLUMNS)}
     driver_keys = {d for c in DRIVER_COLUMNS for d in cols[c] if isinstance(d, str) and d}
-    sig_cols = {k: {p: column(frame, f"{k}.{p}") for p in ("raw", "score", "status")}
+    sig_cols = {k: {p: column(frame, item_column(k, p)) for p in ("raw", "score", "status")}
                 for k in driver_keys}
     out = []
     for i in range(len(frame)):
@@ -122,10 +124,11 @@ def scorecard_contexts(frame: pd.DataFrame, summaries: list[CustomerSummary], me
                        changes: dict[str, dict] | None = None,
                        ) -> Iterator[ScorecardContext]:
     """Scorecard contexts for the rows of `frame` (summaries in the same order)."""
-    sig_cols = {k: {"raw": column(frame, f"{k}.raw"), "status": column(frame, f"{k}.status"),
-                    **{p: numbers(frame, f"{k}.{p}") for p in ("score", "weight", "points")}}
+    sig_cols = {k: {"raw": column(frame, item_column(k, "raw")),
+                    "status": column(frame, item_column(k, "status")),
+                    **{p: numbers(frame, item_column(k, p)) for p in ("score", "weight", "points")}}
                 for k in meta.signals}
-    grp_cols = {g: {p: numbers(frame, f"{g}.{p}") for p in ("score", "weight", "points")}
+    grp_cols = {g: {p: numbers(frame, item_column(g, p)) for p in GROUP_PARTS}
                 for g in meta.group_keys}
     driver_cols = [column(frame, c) for c in DRIVER_COLUMNS]
     for i, customer in enumerate(summaries):

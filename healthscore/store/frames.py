@@ -1,7 +1,8 @@
 """A scored frame ↔ the store's tables, column by column (vectorised, no per-row Python).
 
 The frame's column order and dtypes (with category levels) are kept next to the run, so the
-frame read back is the frame written: `assert_frame_equal` holds.
+frame read back is the frame written: `assert_frame_equal` holds. Which columns are signals
+and groups is the scored frame's schema (`engine/frame.py`; `items` is re-exported here).
 """
 
 from __future__ import annotations
@@ -12,8 +13,9 @@ from collections.abc import Iterator
 import numpy as np
 import pandas as pd
 
-SIGNAL_PARTS = ("raw", "score", "weight", "points", "status")
-GROUP_PARTS = ("score", "weight", "points")
+from healthscore.engine.frame import column as frame_column
+from healthscore.engine.frame import item_columns, items
+
 NUMERIC_RESULTS = ("arr", "score", "coverage", "priority")
 TEXT_RESULTS = ("name", "segment", "owner", "profile", "tier", "driver_1", "driver_2",
                 "driver_3", "reasons")
@@ -21,21 +23,6 @@ PARENT = "parent"
 VALUE_COLUMNS = ("run_id", "customer_id", "item", "kind", "raw", "raw_text", "score", "weight",
                  "points", "status")
 FIELD_COLUMNS = ("run_id", "customer_id", "field", "num", "text")
-
-
-def items(columns) -> dict[str, str]:
-    """Signal and group names of a scored frame → "signal" or "group", in column order."""
-    cols = set(columns)
-    found: dict[str, str] = {}
-    for col in columns:
-        base, _, part = str(col).rpartition(".")
-        if not base or base in found:
-            continue
-        if f"{base}.status" in cols and part in SIGNAL_PARTS:
-            found[base] = "signal"
-        elif part in GROUP_PARTS and all(f"{base}.{p}" in cols for p in GROUP_PARTS):
-            found[base] = "group"
-    return found
 
 
 def describe(frame: pd.DataFrame) -> list[dict]:
@@ -90,8 +77,7 @@ def layout(frame: pd.DataFrame, parent: str | None) -> tuple[dict[str, str], lis
     """Which frame column goes into which `results` column; the rest of the non-signal columns
     go into `account_fields`."""
     kinds = items(frame.columns)
-    in_items = {f"{name}.{part}" for name, kind in kinds.items()
-                for part in (SIGNAL_PARTS if kind == "signal" else GROUP_PARTS)}
+    in_items = {col for name, kind in kinds.items() for col in item_columns(name, kind)}
     placed: dict[str, str] = {}
     fields: list[str] = []
     for col in frame.columns:
@@ -134,16 +120,16 @@ def value_columns(frame: pd.DataFrame, run_id: str, kinds: dict[str, str], ids: 
     for name, kind in kinds.items():
         raw = raw_text = status = none
         if kind == "signal":
-            column = part[f"{name}.raw"]
+            column = part[frame_column(name, "raw")]
             if is_number(column):
                 raw = as_numbers(column)
             else:
                 raw_text = as_text(column)
-            status = as_text(part[f"{name}.status"])
+            status = as_text(part[frame_column(name, "status")])
         for key, values in (("raw", raw), ("raw_text", raw_text), ("status", status)):
             cols[key].append(values)
         for key in ("score", "weight", "points"):
-            cols[key].append(as_numbers(part[f"{name}.{key}"]))
+            cols[key].append(as_numbers(part[frame_column(name, key)]))
     if not k or not n:
         return {c: np.empty(0, dtype=object) for c in VALUE_COLUMNS}
     names = np.array(list(kinds), dtype=object)
@@ -178,7 +164,7 @@ def rebuild(results: pd.DataFrame, values: pd.DataFrame, fields: pd.DataFrame,
     for (item, part), values_of in _scatter(values, ids, "item",
                                             ("raw", "raw_text", "score", "weight", "points",
                                              "status")):
-        name = f"{item}.{'raw' if part == 'raw_text' else part}"
+        name = frame_column(item, "raw" if part == "raw_text" else part)
         if part in ("raw", "raw_text") and name in parts and values_of.isna().all():
             continue
         parts[name] = values_of

@@ -17,6 +17,7 @@ from healthscore.store import frames
 from healthscore.store.connect import Store
 from healthscore.store.schema import account_fields, results, runs, signal_values
 from healthscore.weights.model import WeightFile
+from healthscore.weights.profiles import build_profiles
 
 # what a monthly run adds to run.json (RunResult.extra), kept when a run is read back
 EXTRA = ("volatility", "churned", "stale")
@@ -44,7 +45,7 @@ def result_from_frame(frame: pd.DataFrame, weights: WeightFile, as_of: date,
     (`portfolio_sinks`): the same decisions the run made, no re-scoring. `fields`: any other
     `StoredRun` field (run_json, run_id, methods, warnings, ...); recorded warnings, when
     given, stand for the checks' (the run recorded them all)."""
-    profiles = weights.profiles()
+    profiles = build_profiles(weights)
     result = StoredRun(weights=weights, as_of=as_of, profiles=profiles,
                        wording=Wording(profiles, weights), customers=len(frame), **fields)
     recorded = list(result.warnings)

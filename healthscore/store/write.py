@@ -20,6 +20,7 @@ import pyarrow as pa
 import pyarrow.csv as pa_csv
 import sqlalchemy as sa
 
+from healthscore.engine import frame as scored_frame
 from healthscore.engine.inputs import RunInputs
 from healthscore.errors import DataError, Problem
 from healthscore.store import frames
@@ -69,12 +70,9 @@ def _arrow_type(column: sa.Column) -> pa.DataType:
 
 
 def _checked(frame: pd.DataFrame, record: dict) -> None:
-    problems = []
-    if "customer_id" not in frame.columns:
-        problems.append(Problem("the scored frame has no `customer_id` column"))
-    elif frame["customer_id"].isna().any() or frame["customer_id"].astype(str).duplicated().any():
-        problems.append(Problem("every customer_id must be present and unique to record a run",
-                                key="customer_id"))
+    """The frame is a scored frame (`engine/frame.py`: ids present and unique, every signal
+    and group whole, dtypes as declared) and the record says what produced it."""
+    problems = scored_frame.validate(frame)
     for key in ("as_of", "created_at", "weights", "resolved_weights"):
         if key not in record:
             problems.append(Problem(f"the run record lacks `{key}` (build it with "

@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from healthscore.store.frames import items as frame_items
+from healthscore.engine import frame as scored_frame
 from healthscore.trends.changes import shown_changes
 from healthscore.weights.model import WeightFile
 
@@ -27,8 +27,9 @@ def top_items(weights: WeightFile) -> list[str]:
 
 
 def _points(frame: pd.DataFrame, names: list[str], ids: pd.Index) -> pd.DataFrame:
-    have = [n for n in names if f"{n}.points" in frame.columns]
-    pts = frame.set_index(frame["customer_id"].astype(str))[[f"{n}.points" for n in have]]
+    have = [n for n in names if scored_frame.column(n, "points") in frame.columns]
+    pts = frame.set_index(frame["customer_id"].astype(str))[
+        [scored_frame.column(n, "points") for n in have]]
     pts.columns = have
     return pts.reindex(index=ids, columns=names).fillna(0.0)
 
@@ -44,9 +45,8 @@ def attribute(before: pd.DataFrame, after: pd.DataFrame, *, level: str = "signal
     a_ids = after["customer_id"].astype(str)
     ids = pd.Index(a_ids[a_ids.isin(set(b_ids))], name="customer_id")
     if level == "signal":
-        names = list(dict.fromkeys(
-            [n for n, k in frame_items(before.columns).items() if k == "signal"]
-            + [n for n, k in frame_items(after.columns).items() if k == "signal"]))
+        names = list(dict.fromkeys(scored_frame.signals(before.columns)
+                                   + scored_frame.signals(after.columns)))
     elif level == "top":
         if weights_before is None or weights_after is None:
             raise ValueError("level='top' needs weights_before and weights_after")
@@ -142,9 +142,7 @@ def rescore_table(previous: pd.DataFrame, weights: WeightFile) -> tuple[pd.DataF
     """The previous run's stored raw values as a customer table for `weights`, and those
     weights without date columns and computations: the stored raw values stand as they were
     (a value that was stale or dated after the as-of date then stays missing)."""
-    table = previous[[c for c in previous.columns if "." not in c and c not in (
-        "profile", "score", "tier", "coverage", "priority", "reasons")
-        and not c.startswith("driver_")]].copy()
+    table = previous[scored_frame.account_columns(previous.columns)].copy()
     data = weights.model_dump(mode="json", exclude_none=True)
     data.pop("sources", None)
     data.pop("extends", None)
@@ -153,9 +151,9 @@ def rescore_table(previous: pd.DataFrame, weights: WeightFile) -> tuple[pd.DataF
         spec.pop("max_age", None)
         spec.pop("compute", None)
         column = spec.get("column", name)
-        if f"{name}.raw" in previous.columns:
-            usable = previous[f"{name}.status"].astype(str).isin(["ok", "off"])
-            table[column] = previous[f"{name}.raw"].where(usable)
+        if scored_frame.column(name, "raw") in previous.columns:
+            usable = previous[scored_frame.column(name, "status")].astype(str).isin(["ok", "off"])
+            table[column] = previous[scored_frame.column(name, "raw")].where(usable)
         else:
             table[column] = np.nan
     for seg in data.get("segments", {}).values():

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +24,7 @@ from pydantic import ValidationError
 from healthscore.errors import Problem, WeightFileError
 from healthscore.weights.model import WeightFile
 from healthscore.weights.pydantic_errors import translate
+from healthscore.weights.salvage import Unparsed, parsed_part
 from healthscore.weights.yaml_source import KeyPath, Located, load_yaml
 
 
@@ -186,25 +187,38 @@ def _inline_sources(located: Located, path: Path, problems: list[Problem], scope
             located.lines[("sources", *key[len(prefix):])] = where
 
 
-def _validate(located: Located, problems: list[Problem]) -> WeightFile | None:
+@dataclass
+class Loaded:
+    """One weight file as read: `wf` is None when too little parsed to check anything;
+    with format problems it is the part that parsed (never used for a run: the file has
+    errors), `unparsed` naming the entries taken out (weights/salvage.py)."""
+
+    wf: WeightFile | None
+    located: Located | None
+    unparsed: Unparsed = field(default_factory=dict)
+
+
+def _validate(located: Located, problems: list[Problem]) -> tuple[WeightFile | None, Unparsed]:
+    """The model of the file; on format problems (all reported) the part that parsed, so the
+    rules check it in the same pass."""
     try:
-        return WeightFile.model_validate(located.data)
+        return WeightFile.model_validate(located.data), {}
     except ValidationError as exc:
         problems.extend(translate(exc, located))
-        return None
+        return parsed_part(located.data, exc)
 
 
 def _load_one(path: Path, problems: list[Problem], scope: Scope, *, for_segment: bool = False
-              ) -> tuple[WeightFile | None, Located | None]:
+              ) -> Loaded:
     located = _read_chain(Path(path), problems, scope)
     if located is None:
-        return None, None
+        return Loaded(None, None)
     _inline_sources(located, Path(path), problems, scope)
     if for_segment:
         located.data.pop("segments", None)  # a segment's file is one profile, not a family
-    wf = _validate(located, problems)
+    wf, unparsed = _validate(located, problems)
     if wf is None:
-        return None, located
+        return Loaded(None, located, unparsed)
     wf._path = _display(Path(path).resolve())
     wf._base_dir = str(Path(path).resolve().parent)
     for name, spec in (wf.sources or {}).items():  # where each source's `path:` was written
@@ -226,10 +240,10 @@ def _load_one(path: Path, problems: list[Problem], scope: Scope, *, for_segment:
                                     f"{_display(seg_path)})", file=file, line=line,
                                     key=f"segments.{seg_name}.use"))
             continue
-        seg_wf, _ = _load_one(seg_path, problems, scope, for_segment=True)
-        if seg_wf is not None:
-            wf._segment_files[seg_name] = seg_wf
-    return wf, located
+        seg = _load_one(seg_path, problems, scope, for_segment=True)
+        if seg.wf is not None:
+            wf._segment_files[seg_name] = seg.wf
+    return Loaded(wf, located, unparsed)
 
 
 def check_files(paths: Iterable[str | Path], *, confine: bool = True
@@ -243,12 +257,12 @@ def check_files(paths: Iterable[str | Path], *, confine: bool = True
     loaded: dict[str, WeightFile] = {}
     for path in paths:
         file_problems: list[Problem] = []
-        wf, located = _load_one(Path(path), file_problems, Scope.of(Path(path), confine))
-        if wf is not None and located is not None:
-            file_problems.extend(run_rules(wf, located))
+        one = _load_one(Path(path), file_problems, Scope.of(Path(path), confine))
+        if one.wf is not None and one.located is not None:  # what parsed, in the same pass
+            file_problems.extend(run_rules(one.wf, one.located, one.unparsed))
         problems.extend(file_problems)
-        if wf is not None and not any(p.severity == "error" for p in file_problems):
-            loaded[str(path)] = wf
+        if one.wf is not None and not any(p.severity == "error" for p in file_problems):
+            loaded[str(path)] = one.wf
     return loaded, problems
 
 

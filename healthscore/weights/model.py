@@ -405,8 +405,3 @@ class WeightFile(Strict):
         resolved["segment files"] = {name: seg.model_dump(mode="json", exclude_none=True)
                                      for name, seg in sorted(self._segment_files.items())}
         return hashlib.sha256(json.dumps(resolved, sort_keys=True).encode()).hexdigest()[:16]
-
-    def profiles(self):  # -> list[Profile]; imported lazily to keep the model module small
-        from healthscore.weights.profiles import build_profiles
-
-        return build_profiles(self)

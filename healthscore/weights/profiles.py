@@ -2,16 +2,15 @@
 
 A weight file describes a default plus variations; the engine wants, for each group of
 customers, one fully resolved tree of weighted signals. A `Profile` is that tree: overrides
-applied, switched-off signals removed, empty groups dropped.
+applied, switched-off signals removed, empty groups dropped. This module reads the model;
+the model knows nothing of profiles (a run resolves them once: `weights/resolved.py`).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
 
-if TYPE_CHECKING:
-    from healthscore.weights.model import SignalSpec, WeightFile
+from healthscore.weights.model import SignalSpec, WeightFile
 
 DEFAULT_PROFILE = "default"
 

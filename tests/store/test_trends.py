@@ -172,12 +172,16 @@ def test_tier_change_events(target, tmp_path):
 def test_events_are_strict_json_when_a_cause_is_unknown():
     """A customer whose points are NaN on one side (a signal added) gives no NaN in its event:
     the parts are whole points and strict JSON."""
-    before = pd.DataFrame({"customer_id": ["a"], "score": [60.0], "tier": ["watch"],
-                           "csat.points": [np.nan], "csat.status": ["missing"],
-                           "nps.points": [60.0], "nps.status": ["ok"]})
-    after = pd.DataFrame({"customer_id": ["a"], "score": [40.0], "tier": ["at risk"],
-                          "csat.points": [0.0], "csat.status": ["ok"],
-                          "nps.points": [40.0], "nps.status": ["ok"]})
+    def frame(score, tier, csat, nps):
+        out = {"customer_id": ["a"], "score": [score], "tier": [tier]}
+        for name, (points, status) in {"csat": csat, "nps": nps}.items():
+            out |= {f"{name}.raw": [np.nan if points != points else 1.0],
+                    f"{name}.score": [points], f"{name}.weight": [0.5],
+                    f"{name}.points": [points], f"{name}.status": [status]}
+        return pd.DataFrame(out)
+
+    before = frame(60.0, "watch", (np.nan, "missing"), (60.0, "ok"))
+    after = frame(40.0, "at risk", (0.0, "ok"), (40.0, "ok"))
     parts = attribute(before, after)
     events = tier_events(before, after, parts, run_id="r", as_of="2026-10-31",
                          labels={"nps": "NPS"})

@@ -15,8 +15,10 @@ from healthscore.weights.yaml_source import Located
 RULES = [groups, segments, tiers, staleness, sources]
 
 
-def run_rules(wf: WeightFile, located: Located) -> list[Problem]:
-    ctx = RuleContext(located)
+def run_rules(wf: WeightFile, located: Located,
+              unparsed: dict[str, set[str]] | None = None) -> list[Problem]:
+    """Every rule's problems; `unparsed`: the entries the format check took out of `wf`."""
+    ctx = RuleContext(located, unparsed or {})
     problems: list[Problem] = []
     for rule in RULES:
         problems.extend(rule.check(wf, ctx))

@@ -16,10 +16,11 @@ def check(wf: WeightFile, ctx: RuleContext) -> Iterator[Problem]:
                           f"`{name}` is both a group and a signal; rename one of them")
     owner: dict[str, str] = {}
     parent: dict[str, str] = {}
+    signals, groups = ctx.defined("signals", wf.signals), ctx.defined("groups", wf.groups)
     for gname, group in wf.groups.items():
         for i, sig in enumerate(group.signals):
             path = ("groups", gname, "signals", i)
-            if sig not in wf.signals:
+            if sig not in signals:
                 yield ctx.problem(path, unknown("signal", sig, wf.signals))
             elif sig in owner:
                 yield ctx.problem(path, f"signal `{sig}` is already in group `{owner[sig]}`; "
@@ -28,7 +29,7 @@ def check(wf: WeightFile, ctx: RuleContext) -> Iterator[Problem]:
                 owner[sig] = gname
         for i, sub in enumerate(group.groups):
             path = ("groups", gname, "groups", i)
-            if sub not in wf.groups:
+            if sub not in groups:
                 yield ctx.problem(path, unknown("group", sub, wf.groups))
             elif sub in parent:
                 yield ctx.problem(path, f"group `{sub}` is already inside group "

@@ -21,8 +21,8 @@ from healthscore.weights.rules._context import RuleContext, unknown
 def check(wf: WeightFile, ctx: RuleContext) -> Iterator[Problem]:
     sources = wf.sources or {}
     computed = {name: sig.compute for name, sig in wf.signals.items() if sig.compute}
-    if computed or sources:
-        yield from _accounts(sources, ctx)
+    if (computed or sources) and not ctx.unparsed.get("sources"):  # (the accounts one may
+        yield from _accounts(sources, ctx)                          # be among those unparsed)
     for name, spec in sources.items():
         seen: dict[str, str] = {}
         for ours, theirs in spec.columns.items():
@@ -34,6 +34,8 @@ def check(wf: WeightFile, ctx: RuleContext) -> Iterator[Problem]:
     for name, spec in computed.items():
         path = ("signals", name, "compute")
         source = sources.get(spec.table)
+        if source is None and spec.table in ctx.defined("sources", ()):
+            continue  # declared, but did not parse: reported there
         if source is None:
             yield ctx.problem((*path, "table"),
                               unknown("source", spec.table, sources) if sources else
