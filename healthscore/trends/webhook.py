@@ -222,7 +222,7 @@ def _reason(exc: BaseException) -> str:
         return "timed out"
     if isinstance(exc, http.client.RemoteDisconnected):
         return "the server closed the connection without answering"
-    text = str(getattr(exc, "reason", None) or exc).strip() or type(exc).__name__
+    text = str(exc).strip() or type(exc).__name__
     return text.splitlines()[0][:200]
 
 

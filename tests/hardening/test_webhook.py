@@ -305,3 +305,39 @@ def test_a_run_whose_webhook_never_answers_stops_at_the_deadline(tmp_path, serve
     # the month is stored and its events written, only the delivery failed
     events = (tmp_path / "monthly" / "2026-10" / "events" / "tier-changes.jsonl").read_text()
     assert len(events.splitlines()) > 0
+
+
+# ------------------------------------------------------------------------------ https
+
+
+@pytest.fixture
+def tls_hook(tmp_path):
+    """The recording hook behind TLS, with a certificate for 127.0.0.1 made by openssl."""
+    import shutil
+    import ssl
+
+    if shutil.which("openssl") is None:
+        pytest.skip("openssl is needed to make a test certificate")
+    cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", key,
+                    "-out", cert, "-days", "1", "-subj", "/CN=127.0.0.1", "-addext",
+                    "subjectAltName=IP:127.0.0.1"], check=True, capture_output=True)
+    Hook.fail, Hook.code, Hook.delay, Hook.bodies, Hook.calls = 0, 500, 0.0, [], 0
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Hook)
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(cert, key)
+    httpd.socket = context.wrap_socket(httpd.socket, server_side=True)
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    yield f"https://127.0.0.1:{httpd.server_address[1]}/services/T000/XXXXSECRET", cert
+    httpd.shutdown()
+    httpd.server_close()
+
+
+def test_https_is_delivered_and_its_certificate_checked(tls_hook, monkeypatch):
+    url, cert = tls_hook
+    with pytest.raises(HealthscoreError, match="a: .*CERTIFICATE_VERIFY_FAILED.* after 1 tries"):
+        post_events(EVENTS[:1], url, retries=0)
+    assert Hook.bodies == []
+    monkeypatch.setenv("SSL_CERT_FILE", str(cert))  # the operator trusts this certificate
+    assert post_events(EVENTS, url) == 3
+    assert Hook.bodies == EVENTS
