@@ -38,6 +38,8 @@ _TERMINAL_CONTROLS = re.compile(
     r"|\x9b[0-?]*[ -/]*[@-~]?"                          # 8-bit CSI
     r"|[\x9d\x90\x98\x9e\x9f][^\x07\x1b\x9c]*(?:\x07|\x9c)?"  # 8-bit OSC, DCS, SOS, PM, APC
     r"|[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+# The characters alone: what is left of a sequence without them is inert text
+_CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 
 
 def plain(text: object) -> str:
@@ -53,15 +55,18 @@ def escape(text: object) -> str:
 
 class SafeConsole(Console):
     """A console that never writes a terminal control it did not make itself: every piece of
-    text (a table cell, a title, a message) loses its control characters and escape
-    sequences (`plain`) on the way out; Rich's own styles and cursor moves are added after."""
+    text (a table cell, a title, a message) loses its control characters on the way out, so
+    what is left of an escape sequence is inert text (Rich has already dropped a BEL that
+    ended one, so the sequence itself cannot be found any more: `plain` is for before);
+    Rich's own styles and cursor moves are added after."""
 
     def render(self, renderable, options=None):  # noqa: ANN001, ANN201 - Rich's signature
         for segment in super().render(renderable, options):
-            if segment.control or not _TERMINAL_CONTROLS.search(segment.text):
+            if segment.control or not _CONTROL_CHARS.search(segment.text):
                 yield segment
             else:
-                yield Segment(plain(segment.text), segment.style, segment.control)
+                yield Segment(_CONTROL_CHARS.sub("", segment.text), segment.style,
+                              segment.control)
 
 
 err_console = SafeConsole(stderr=True, highlight=False)

@@ -276,3 +276,34 @@ def test_a_url_that_is_not_one_is_a_message():
     assert "not a SQLAlchemy URL" in host_problem("not a url", Reach(Path("/"), ()))
     with pytest.raises(HealthscoreError, match="`db:pg` is not host"):
         parse_hosts("ok, a:b:c:d, db:pg")
+
+
+def test_a_loaded_file_changed_in_code_keeps_its_reach(tmp_path, fake_pg, monkeypatch):
+    """The host is checked again where the data is read: a source swapped in after loading
+    (same WeightFile, same reach) does not connect either."""
+    import sqlite3
+
+    import healthscore
+    from healthscore.spec.sources import SourceSpec
+
+    with sqlite3.connect(tmp_path / "crm.db") as con:
+        con.execute("CREATE TABLE accounts (customer_id TEXT, nps REAL)")
+        con.execute("INSERT INTO accounts VALUES ('a', 10)")
+    _sql_weights(tmp_path, "sqlite:///crm.db")
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("PGPASSWORD", PASSWORD)
+    wf = healthscore.load_weights(tmp_path / "w.yaml")
+    assert healthscore.compute_signals(wf, "2026-10-31").frame["customer_id"].tolist() == ["a"]
+    swapped = wf.model_copy(update={"sources": {"accounts": SourceSpec(
+        kind="sql", url=_url(fake_pg.port), table="accounts")}})
+    with pytest.raises(HealthscoreError, match=r"sources\.accounts\.url: .* would connect to "
+                                               rf"127\.0\.0\.1:{fake_pg.port}"):
+        healthscore.compute_signals(swapped, "2026-10-31")
+    assert fake_pg.connections == 0
+    # a file the operator allowed the host for, through the API
+    allowed = healthscore.load_weights(tmp_path / "w.yaml", hosts=[f"127.0.0.1:{fake_pg.port}"])
+    swapped = allowed.model_copy(update={"sources": {"accounts": SourceSpec(
+        kind="sql", url=_url(fake_pg.port), table="accounts")}})
+    with pytest.raises(HealthscoreError, match="password authentication failed"):
+        healthscore.compute_signals(swapped, "2026-10-31")
+    assert fake_pg.passwords == [PASSWORD]

@@ -113,3 +113,29 @@ def test_history_of_a_hostile_id_is_text(tmp_path):
 ])
 def test_plain(text, shown):
     assert plain(text) == shown
+
+
+@pytest.mark.parametrize("force_terminal", [False, True])
+def test_the_console_cleans_what_no_caller_cleaned(force_terminal):
+    """The net under every print: a table cell, a title and a markup string holding escape
+    sequences, printed as they are, come out without them."""
+    import io
+
+    from rich.table import Table
+    from rich.text import Text
+
+    from healthscore.cli.app import SafeConsole
+
+    out = io.StringIO()
+    console = SafeConsole(file=out, force_terminal=force_terminal, width=120,
+                          highlight=False)
+    table = Table(title="t\x1b]0;pwned\x07itle")
+    table.add_column("name")
+    table.add_row("raw\x1b[2Jcell")
+    table.add_row(Text("text\x9b31m\rcell"))
+    console.print(table)
+    console.print("[bold]markup[/] \x1b]52;c;ZQ==\x07tail")
+    written = out.getvalue()
+    assert _controls(written) == [], repr(written)
+    for word in ("itle", "raw", "cell", "markup", "tail"):
+        assert word in written
