@@ -17,6 +17,9 @@ What a webhook URL may cost the run is bounded (docs/security.md):
 - what was not delivered can be kept in a pending file next to the events (`pending=`):
   `deliver` sends what an earlier run left there before the new events, `redeliver` only
   that, and the file keeps exactly what still failed (removed once everything arrived).
+
+The operator's proxy settings (`https_proxy`, `http_proxy`, `no_proxy`) are followed, as
+urllib did.
 """
 
 from __future__ import annotations
@@ -199,17 +202,50 @@ class _HTTPS(_Timed, http.client.HTTPSConnection):
     pass
 
 
+def _basic(username: str, password: str | None) -> str:
+    secret = f"{unquote(username)}:{unquote(password or '')}"
+    return "Basic " + base64.b64encode(secret.encode()).decode()
+
+
+def _proxy(parts) -> tuple[str, int, str | None] | None:  # noqa: ANN001 - a SplitResult
+    """The operator's proxy for this URL (`https_proxy`, `http_proxy`, `no_proxy`, as urllib
+    reads them): host, port and its Proxy-Authorization, or None."""
+    from urllib.request import getproxies, proxy_bypass
+
+    proxy = getproxies().get(parts.scheme.lower())
+    if not proxy or proxy_bypass(parts.hostname):
+        return None
+    via = urlsplit(proxy if "://" in proxy else f"http://{proxy}")
+    if via.scheme.lower() != "http" or not via.hostname:
+        raise OSError(f"the {parts.scheme} proxy must be an http:// URL with a host")
+    auth = _basic(via.username, via.password) if via.username is not None else None
+    return via.hostname, via.port or 80, auth
+
+
 def _post(url: str, body: bytes, until: float) -> int:
     """POST `body`; the answer's status. Raises OSError / HTTPException when there is none by
-    `until`."""
+    `until`. Through the operator's proxy when one is set: a CONNECT tunnel for https, the
+    whole URL as the request target for http."""
     parts = urlsplit(url)
-    kind = _HTTPS if parts.scheme.lower() == "https" else _HTTP
-    conn = kind(parts.hostname, parts.port, until=until)
+    https = parts.scheme.lower() == "https"
     headers = {"Content-Type": "application/json", "User-Agent": "healthscore"}
     if parts.username is not None:
-        secret = f"{unquote(parts.username)}:{unquote(parts.password or '')}"
-        headers["Authorization"] = "Basic " + base64.b64encode(secret.encode()).decode()
+        headers["Authorization"] = _basic(parts.username, parts.password)
     target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+    proxy = _proxy(parts)
+    if proxy is None:
+        conn = (_HTTPS if https else _HTTP)(parts.hostname, parts.port, until=until)
+    elif https:
+        conn = _HTTPS(proxy[0], proxy[1], until=until)
+        conn.set_tunnel(parts.hostname, parts.port,
+                        headers={"Proxy-Authorization": proxy[2]} if proxy[2] else None)
+    else:
+        conn = _HTTP(proxy[0], proxy[1], until=until)
+        host = parts.hostname if ":" not in parts.hostname else f"[{parts.hostname}]"
+        netloc = host + (f":{parts.port}" if parts.port else "")
+        target = f"http://{netloc}{target}"
+        if proxy[2]:
+            headers["Proxy-Authorization"] = proxy[2]
     try:
         conn.request("POST", target, body=body, headers=headers)
         return conn.getresponse().status  # only the status counts: the body is never read

@@ -355,3 +355,47 @@ def test_https_is_delivered_and_its_certificate_checked(tls_hook, monkeypatch):
     monkeypatch.setenv("SSL_CERT_FILE", str(cert))  # the operator trusts this certificate
     assert post_events(EVENTS, url) == 3
     assert Hook.bodies == EVENTS
+
+
+# ------------------------------------------------------------------------------ proxies
+
+
+class Proxy(RawServer):
+    """Records the first line of each request; answers `answer`."""
+
+    def __init__(self, answer: bytes) -> None:
+        self.lines: list[str] = []
+        self.answer = answer
+        super().__init__(self._handle)
+
+    def _handle(self, conn: socket.socket) -> None:
+        data = b""
+        while b"\r\n\r\n" not in data:
+            chunk = conn.recv(65536)
+            if not chunk:
+                return
+            data += chunk
+        self.lines.append(data.split(b"\r\n")[0].decode())
+        conn.sendall(self.answer)
+
+
+def test_the_operators_proxy_is_used(monkeypatch, hook):
+    for name in ("http_proxy", "https_proxy", "no_proxy", "HTTP_PROXY", "HTTPS_PROXY",
+                 "NO_PROXY", "all_proxy", "ALL_PROXY"):
+        monkeypatch.delenv(name, raising=False)
+    plain_proxy = Proxy(b"HTTP/1.1 204 No Content\r\nContent-Length: 0\r\n\r\n")
+    tunnel = Proxy(b"HTTP/1.1 403 Forbidden\r\nContent-Length: 0\r\n\r\n")
+    try:
+        monkeypatch.setenv("http_proxy", f"http://127.0.0.1:{plain_proxy.port}")
+        monkeypatch.setenv("https_proxy", f"http://127.0.0.1:{tunnel.port}")
+        assert post_events(EVENTS[:1], "http://hooks.invalid/services/T0/XXXX") == 1
+        assert plain_proxy.lines == ["POST http://hooks.invalid/services/T0/XXXX HTTP/1.1"]
+        with pytest.raises(HealthscoreError, match="a: Tunnel connection failed: 403"):
+            post_events(EVENTS[:1], "https://hooks.invalid/services/T0/XXXX", retries=0)
+        assert tunnel.lines == ["CONNECT hooks.invalid:443 HTTP/1.0"]
+        # no_proxy: straight to the hook
+        monkeypatch.setenv("no_proxy", "127.0.0.1")
+        assert post_events(EVENTS[:1], hook) == 1 and len(plain_proxy.lines) == 1
+    finally:
+        plain_proxy.close()
+        tunnel.close()
