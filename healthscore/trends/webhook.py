@@ -276,7 +276,7 @@ def post_events(events: list[dict], url: str, *, retries: int = RETRIES,
     undelivered events, as JSON lines (removed when there are none).
     Returns how many were delivered; raises HealthscoreError naming what failed (the URL
     masked)."""
-    check_url(url)
+    url = check_url(url)
     seconds = deadline_seconds(deadline)
     end = time.monotonic() + seconds
     failed: list[str] = []
@@ -304,11 +304,13 @@ def post_events(events: list[dict], url: str, *, retries: int = RETRIES,
 def _deliver(url: str, body: bytes, end: float, retries: int, timeout: float, backoff: float,
              seconds: float) -> str | None:
     """Deliver one event; None, or why it was not delivered."""
-    reason = f"not sent: the {seconds:g} s for all deliveries had passed"
+    late = f"the {seconds:g} s for all deliveries had passed"
+    reason = ""
     for attempt in range(retries + 1):
         start = time.monotonic()
         if start >= end:
-            return reason if attempt == 0 else f"{reason} (after {attempt} tries)"
+            return f"not sent: {late}" if attempt == 0 else f"{reason} {_tries(attempt)}, " \
+                                                           f"then {late}"
         try:
             status = _post(url, body, min(start + timeout, end))
         except (OSError, http.client.HTTPException) as exc:
@@ -321,7 +323,11 @@ def _deliver(url: str, body: bytes, end: float, retries: int, timeout: float, ba
                 return reason
         if attempt < retries:
             time.sleep(max(0.0, min(backoff * 2 ** attempt, end - time.monotonic())))
-    return f"{reason} after {retries + 1} tries"
+    return f"{reason} {_tries(retries + 1)}"
+
+
+def _tries(n: int) -> str:
+    return f"after {n} {'try' if n == 1 else 'tries'}"
 
 
 def deliver(events: list[dict], url: str, pending: str | Path, **options) -> int:
