@@ -45,7 +45,7 @@ from healthscore.store.sink import StoreSink
 from healthscore.trends import churned_ids, split_churned
 from healthscore.trends.month import previous_run, recorded_digest, trend_inputs
 from healthscore.trends.sinks import EventsSink, TrendSink
-from healthscore.trends.webhook import post_events
+from healthscore.trends.webhook import PENDING, deliver, redeliver
 from healthscore.trends.worklist import add_to_list
 from healthscore.weights.model import WeightFile
 
@@ -149,7 +149,10 @@ def run_as_of(wf: WeightFile, store: Store | None, folder: str | Path, as_of: da
     folder, month = Path(folder), f"{as_of:%Y-%m}"
     inputs = run_inputs(wf, customers, data_dir, outcomes)
     rid = inputs.run_id(as_of, wf.digest())
+    pending = (folder / EVENTS).with_name(PENDING)
     if store is not None and not force and rid in set(list_runs(store)["run_id"]):
+        if webhook:  # what an earlier run of this month could not deliver
+            redeliver(pending, webhook)
         return MonthResult(month=month, as_of=as_of, run_id=rid, folder=folder, skipped=True)
     table, warnings, methods = customer_table(wf, customers, as_of, data_dir,
                                               allow_stale=allow_stale)
@@ -200,8 +203,8 @@ def run_as_of(wf: WeightFile, store: Store | None, folder: str | Path, as_of: da
                             "stale": stale}).execute()
     # the store has the run and every staged folder is in place
     sent = events.events if events is not None else []
-    if webhook and sent:
-        post_events(sent, webhook)
+    if webhook:  # after the run is stored and in place; what fails waits in `pending`
+        deliver(sent, webhook, pending)
     return MonthResult(month=month, as_of=as_of, run_id=result.run_id, folder=folder,
                        customers=len(result.frame), churned=len(left), events=sent,
                        volatility=result.extra.get("volatility", {}),

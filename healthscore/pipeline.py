@@ -16,6 +16,8 @@ from healthscore import signals
 from healthscore.engine.inputs import RunInputs
 from healthscore.engine.run import Run, RunResult
 from healthscore.errors import HealthscoreError, Problem
+from healthscore.signals.placed import place_sources
+from healthscore.spec.reach import sql_target
 from healthscore.weights.model import WeightFile
 
 
@@ -40,18 +42,17 @@ def customer_table(wf: WeightFile, customers: pd.DataFrame | str | Path | None, 
 
 
 def source_roles(wf: WeightFile, data_dir: str | Path | None) -> dict[str, str]:
-    """Each declared source's file, folder or URL, resolved as `compute_signals` reads it
-    (relative paths from `data_dir`, else from the folder of the file that declared them)."""
+    """Each declared source's file, folder or URL, placed and checked as `compute_signals`
+    reads it (signals/placed.py: relative paths from `data_dir`, else from the folder of the
+    file that declared them; nothing outside what the operator allowed is hashed or read). A
+    URL is recorded with its password masked: it goes into run.json and the store."""
     out = {}
-    declared = wf.source_dirs
-    for name, spec in (wf.sources or {}).items():
+    for name, spec in place_sources(wf, data_dir).items():
         if spec.path:
-            base = Path(data_dir) if data_dir else Path(declared.get(name) or wf.base_dir
-                                                         or ".")
-            path = Path(spec.path)
-            out[f"source:{name}"] = str(path if path.is_absolute() else base / path)
+            out[f"source:{name}"] = spec.path
         elif spec.url:
-            out[f"source:{name}"] = f"{spec.url} {spec.table or spec.query or ''}".strip()
+            shown = sql_target(spec.url).shown
+            out[f"source:{name}"] = f"{shown} {spec.table or spec.query or ''}".strip()
     return out
 
 

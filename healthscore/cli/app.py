@@ -7,11 +7,13 @@ mistake stopped the run (bad file, bad option, an output folder that cannot be w
 
 from __future__ import annotations
 
+import re
 import sys
 
 import typer
 from rich.console import Console
-from rich.markup import escape
+from rich.markup import escape as _escape_markup
+from rich.segment import Segment
 from rich.text import Text
 
 from healthscore.cli.options import FlagCommand, FlagGroup
@@ -25,15 +27,57 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-err_console = Console(stderr=True, highlight=False)
-console = Console(highlight=False)
+# What a terminal would act on instead of showing: escape sequences (CSI `ESC [ … J` clears
+# the screen, OSC `ESC ] … BEL` sets the title or a clipboard, DCS/APC/SOS/PM), their 8-bit
+# forms (C1: 0x80-0x9f), the other C0 controls (a carriage return overwrites the line) and
+# DEL, and the bidirectional overrides that reorder what is shown. Tabs and newlines stay.
+_TERMINAL_CONTROLS = re.compile(
+    r"\x1b\[[0-?]*[ -/]*[@-~]?"                         # CSI
+    r"|\x1b[\]PX^_][^\x07\x1b\x9c]*(?:\x07|\x1b\\|\x9c)?"  # OSC, DCS, SOS, PM, APC
+    r"|\x1b[ -/]*[0-~]?"                                 # any other ESC sequence
+    r"|\x9b[0-?]*[ -/]*[@-~]?"                          # 8-bit CSI
+    r"|[\x9d\x90\x98\x9e\x9f][^\x07\x1b\x9c]*(?:\x07|\x9c)?"  # 8-bit OSC, DCS, SOS, PM, APC
+    r"|[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+# The characters alone: what is left of a sequence without them is inert text
+_CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
+def plain(text: object) -> str:
+    """`text` without anything a terminal would act on (see `_TERMINAL_CONTROLS`): customer
+    names and ids, file names and messages come from data and weight files."""
+    return _TERMINAL_CONTROLS.sub("", str(text))
+
+
+def escape(text: object) -> str:
+    """`text` safe to put in Rich markup: no terminal controls, no markup."""
+    return _escape_markup(plain(text))
+
+
+class SafeConsole(Console):
+    """A console that never writes a terminal control it did not make itself: every piece of
+    text (a table cell, a title, a message) loses its control characters on the way out, so
+    what is left of an escape sequence is inert text (Rich has already dropped a BEL that
+    ended one, so the sequence itself cannot be found any more: `plain` is for before);
+    Rich's own styles and cursor moves are added after."""
+
+    def render(self, renderable, options=None):  # noqa: ANN001, ANN201 - Rich's signature
+        for segment in super().render(renderable, options):
+            if segment.control or not _CONTROL_CHARS.search(segment.text):
+                yield segment
+            else:
+                yield Segment(_CONTROL_CHARS.sub("", segment.text), segment.style,
+                              segment.control)
+
+
+err_console = SafeConsole(stderr=True, highlight=False)
+console = SafeConsole(highlight=False)
 
 
 def problem_line(problem, indent: str = "") -> Text:
     """A problem as a line of plain text: file names, keys and values from the user are
     never read as Rich markup (a customer named `[/x]` must not break the report)."""
     colour = "yellow" if problem.severity == "warning" else "red"
-    return Text.assemble((f"{indent}• ", colour), str(problem))
+    return Text.assemble((f"{indent}• ", colour), plain(problem))
 
 
 def print_warnings(problems) -> None:
@@ -49,7 +93,7 @@ def report_problems(exc: HealthscoreError) -> None:
         err_console.print(problem_line(problem, "  "), soft_wrap=True)
 
 
-__all__ = ["app", "console", "err_console", "escape", "main", "print_warnings",
+__all__ = ["app", "console", "err_console", "escape", "main", "plain", "print_warnings",
            "problem_line"]
 
 

@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from healthscore.cli.app import console
+from healthscore.cli.app import console, escape
 from healthscore.cli.options import StoreOpt
 
 
@@ -33,7 +33,8 @@ def register(app: typer.Typer) -> None:
         if rows.empty:
             raise DataError(Problem(f"customer `{customer_id}` is in no stored run",
                                     file=where))
-        table = Table(title=f"{customer_id}: {len(rows)} stored run(s)", title_justify="left")
+        table = Table(title=f"{escape(customer_id)}: {len(rows)} stored run(s)",
+                      title_justify="left")
         several = rows["label"].nunique() > 1  # name the weight file only when it varies
         for name in ("as of", "score", "change", "tier", "run", "drivers",
                      *(["weights"] if several else [])):
@@ -48,6 +49,6 @@ def register(app: typer.Typer) -> None:
                                 if isinstance(d, str) and d)
             moved = signed(int(change[i])) if i and change[i] == change[i] else ""
             table.add_row(str(row["as_of"]), fmt_score(row["score"]), moved,
-                          str(row["tier"]), str(row["run_id"]), drivers,
-                          *([str(row["label"])] if several else []))
+                          escape(row["tier"]), escape(row["run_id"]), escape(drivers),
+                          *([escape(row["label"])] if several else []))
         console.print(table)

@@ -34,8 +34,9 @@ AsOfOpt = Annotated[datetime | None, typer.Option(
     help="score as of this date (default: today)")]
 AllowOutsideOpt = Annotated[bool, typer.Option(
     "--allow-outside", help="let the weight file name files outside the project folder "
-                            "(extends, use, sources); only for weight files you trust, see "
-                            "docs/security.md")]
+                            "(extends, use, sources) and database hosts not in "
+                            "$HEALTHSCORE_ALLOWED_HOSTS; only for weight files you trust, "
+                            "see docs/security.md")]
 
 
 def _flags_without_type(params: list) -> list:

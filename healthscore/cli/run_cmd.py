@@ -11,6 +11,19 @@ from healthscore.cli.app import console
 from healthscore.cli.options import AllowOutsideOpt, CustomersOpt, DataOpt, StoreOpt, WeightsOpt
 
 
+def _webhook_url(value: str | None) -> str | None:
+    """An http(s) URL, checked before any month is scored (the message masks its path)."""
+    from healthscore.errors import HealthscoreError
+    from healthscore.trends.webhook import check_url
+
+    if value is None:
+        return None
+    try:
+        return check_url(value)
+    except HealthscoreError as exc:
+        raise typer.BadParameter(exc.problems[0].message) from None
+
+
 def register(app: typer.Typer) -> None:
     @app.command("run")
     def run(
@@ -30,7 +43,10 @@ def register(app: typer.Typer) -> None:
         outcomes: Annotated[Path | None, typer.Option(
             "--outcomes", help="table of churned accounts: customer_id, churned_at")] = None,
         webhook: Annotated[str | None, typer.Option(
-            "--webhook", help="POST each tier-change event as JSON to this URL")] = None,
+            "--webhook", callback=_webhook_url,
+            help="POST each tier-change event as JSON to this http(s) URL (all deliveries "
+                 "of a month within $HEALTHSCORE_WEBHOOK_DEADLINE seconds, default 300)")
+        ] = None,
         force: Annotated[bool, typer.Option(
             "--force", help="score months already stored with the same inputs again")] = False,
         allow_stale: Annotated[bool, typer.Option(

@@ -6,6 +6,7 @@ import pandas as pd
 from rich.table import Table
 from rich.text import Text
 
+from healthscore.cli.app import plain
 from healthscore.engine.display import shown_score
 from healthscore.engine.run import RunResult
 
@@ -35,7 +36,7 @@ def tier_table(summary: RunResult) -> Table:
     colours = {t.name: t.color for t in [*summary.weights.tiers, summary.weights.insufficient]}
     for name, row in summary.tiers.iterrows():  # one row per tier
         count = int(row["customers"])
-        table.add_row(Text.assemble(("■ ", colours.get(name, "white")), str(name)), f"{count:,}",
+        table.add_row(Text.assemble(("■ ", colours.get(name, "white")), plain(name)), f"{count:,}",
                       f"{count / max(summary.customers, 1):.0%}", _money(row["arr"]))
     return table
 
@@ -58,9 +59,9 @@ def lowest_table(summary: RunResult, n: int = 10) -> Table:
             str(row["customer_id"])
         why = ", ".join(wf.signal_label(row[c]) for c in ("driver_1", "driver_2", "driver_3")
                         if c in row and isinstance(row[c], str))
-        table.add_row(Text(label), Text(str(row.get("owner", "") or "")),
+        table.add_row(Text(plain(label)), Text(plain(row.get("owner", "") or "")),
                       str(shown_score(row["score"])),
-                      Text(str(row["tier"]), style=colours.get(row["tier"], "white")),
+                      Text(plain(row["tier"]), style=colours.get(row["tier"], "white")),
                       _money(row.get("arr", float("nan"))),
-                      *((_money(row["priority"]),) if money else ()), Text(why))
+                      *((_money(row["priority"]),) if money else ()), Text(plain(why)))
     return table

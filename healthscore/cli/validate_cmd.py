@@ -9,7 +9,7 @@ import typer
 from rich.table import Table
 from rich.text import Text
 
-from healthscore.cli.app import console, err_console, print_warnings
+from healthscore.cli.app import console, err_console, plain, print_warnings
 from healthscore.cli.options import AllowOutsideOpt
 from healthscore.weights.model import WeightFile
 from healthscore.weights.profiles import build_profiles
@@ -18,16 +18,16 @@ from healthscore.weights.profiles import build_profiles
 def weights_table(wf: WeightFile) -> Table:
     """The share of the overall score each signal really carries, per segment profile."""
     profiles = build_profiles(wf)
-    table = Table(title=Text(f"{wf.name}: effective weights when every signal has data"),
+    table = Table(title=Text(f"{plain(wf.name)}: effective weights when every signal has data"),
                   title_justify="left")
     table.add_column("signal")
     for p in profiles:
-        table.add_column(Text(p.name), justify="right")
+        table.add_column(Text(plain(p.name)), justify="right")
     shares = [p.shares() for p in profiles]
     names = list(dict.fromkeys(n for s in shares for n in s))
     for name in names:
         cells = [f"{s[name]:.1%}" if name in s else "off" for s in shares]
-        table.add_row(Text(wf.signal_label(name)), *cells)
+        table.add_row(Text(plain(wf.signal_label(name))), *cells)
     return table
 
 

@@ -25,6 +25,7 @@ from healthscore.signals.asof import AsOf, as_of_instant, sql_ts
 from healthscore.signals.filters import filter_columns
 from healthscore.signals.freshness import freshness
 from healthscore.signals.metrics import AGG, Planned, plan
+from healthscore.signals.placed import place_sources
 from healthscore.signals.sources import ROW, Table, open_table, q
 from healthscore.signals.wording import describe
 from healthscore.spec.sources import (
@@ -70,13 +71,9 @@ def compute_signals(weights: WeightFile, as_of: date | datetime | str, *,
     """
     signals = {name: (sig.column or name, sig.compute) for name, sig in weights.signals.items()}
     base = Path(base_dir or weights.base_dir or ".")
-    sources = dict(weights.sources or {})
-    if base_dir is None:  # each relative path from the folder of the file that wrote it
-        declared = weights.source_dirs
-        for name, spec in sources.items():
-            if spec.path and name in declared and not Path(spec.path).is_absolute():
-                sources[name] = spec.model_copy(
-                    update={"path": str(Path(declared[name]) / spec.path)})
+    # each relative path from the data folder, else from the folder of the file that wrote it,
+    # checked against what the operator allowed before anything is opened
+    sources = place_sources(weights, base_dir, skip=set(tables or ()))
     return compute_table(sources, signals, as_of, base_dir=base,
                          tables=tables, file=weights.path, id_column=weights.id_column,
                          text_columns=frozenset([weights.rollup.parent] if weights.rollup else []),

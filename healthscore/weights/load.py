@@ -7,8 +7,11 @@ Weight files get shared, so what one may reach is confined (docs/security.md): e
 names (`extends:`, `segments.*.use`, `sources: FILE`, `sources.*.path`) must lie inside the
 project folder, which is the working directory, or the weight file's own folder when the file
 is outside the working directory. The files it reads as weight files must end in `.yaml` or
-`.yml`, so no message ever quotes another kind of file. `confine=False` (the CLI's
-`--allow-outside`) lifts the folder rule for a file you trust.
+`.yml`, so no message ever quotes another kind of file. A `kind: sql` source may connect
+only to a database host on the operator's allow-list (`HEALTHSCORE_ALLOWED_HOSTS`, or the
+`hosts=` argument), and a SQLite file it names follows the folder rule
+(healthscore/spec/reach.py). `confine=False` (the CLI's `--allow-outside`) lifts these rules
+for a file you trust.
 """
 
 from __future__ import annotations
@@ -22,6 +25,15 @@ from typing import Any
 from pydantic import ValidationError
 
 from healthscore.errors import Problem, WeightFileError
+from healthscore.spec.reach import (
+    OPT_OUT,
+    HostPattern,
+    Reach,
+    allowed_hosts_from_env,
+    host_problem,
+    parse_hosts,
+    sqlite_path,
+)
 from healthscore.weights.model import WeightFile
 from healthscore.weights.pydantic_errors import translate
 from healthscore.weights.salvage import Unparsed, parsed_part
@@ -37,22 +49,29 @@ def _display(path: Path) -> str:
 
 
 YAML_SUFFIXES = (".yaml", ".yml")
-OPT_OUT = "--allow-outside (API: confine=False)"
 
 
 @dataclass(frozen=True)
 class Scope:
-    """The folder a weight file's paths must stay in; None: anywhere (`confine=False`)."""
+    """The folder a weight file's paths must stay in and the database hosts it may name;
+    None: anywhere (`confine=False`)."""
 
     root: Path | None
+    hosts: tuple[HostPattern, ...] | None = None
 
     @classmethod
-    def of(cls, path: Path, confine: bool) -> Scope:
+    def of(cls, path: Path, confine: bool,
+           hosts: tuple[HostPattern, ...] | None = None) -> Scope:
         if not confine:
             return cls(None)
         here = Path.cwd().resolve()
         file = Path(path).resolve()
-        return cls(here if _inside(file, here) else file.parent)
+        return cls(here if _inside(file, here) else file.parent,
+                   allowed_hosts_from_env() if hosts is None else hosts)
+
+    @property
+    def reach(self) -> Reach:
+        return Reach(self.root, self.hosts if self.root is not None else None)
 
     def allows(self, target: Path) -> bool:
         return self.root is None or _inside(target.resolve(), self.root)
@@ -76,6 +95,22 @@ def _reachable(target: Path, ref: str, key: str, file: str, line: int | None, sc
             line=line, key=key))
         return False
     return True
+
+
+def _sql_reachable(name: str, url: str, located: Located, scope: Scope,
+                   problems: list[Problem]) -> None:
+    """A sql source's URL names a database host the operator allowed, or a SQLite file inside
+    the project folder (relative to the file that names it)."""
+    key = f"sources.{name}.url"
+    file, line = located.where(("sources", name, "url"))
+    why = host_problem(url, scope.reach)
+    if why is not None:
+        problems.append(Problem(why, file=file, line=line, key=key))
+        return
+    db = sqlite_path(url)
+    if db is not None:
+        _reachable(Path(file).parent / db, db, key, file, line, scope, problems,
+                   yaml_only=False)
 
 
 def _merge(base: Located, child: Located) -> Located:
@@ -227,6 +262,9 @@ def _load_one(path: Path, problems: list[Problem], scope: Scope, *, for_segment:
         if spec.path:
             _reachable(Path(file).parent / spec.path, spec.path, f"sources.{name}.path", file,
                        line, scope, problems, yaml_only=False)
+        if spec.url:
+            _sql_reachable(name, spec.url, located, scope, problems)
+    wf._reach = scope.reach
     for seg_name, seg in wf.segments.items():
         if seg.use is None:
             continue
@@ -246,18 +284,22 @@ def _load_one(path: Path, problems: list[Problem], scope: Scope, *, for_segment:
     return Loaded(wf, located, unparsed)
 
 
-def check_files(paths: Iterable[str | Path], *, confine: bool = True
+def check_files(paths: Iterable[str | Path], *, confine: bool = True,
+                hosts: str | Iterable[str] | None = None
                 ) -> tuple[dict[str, WeightFile], list[Problem]]:
     """Validate weight files; returns the valid ones and every problem in every file.
 
-    `confine=False` lets a file name files outside its project folder (module docstring)."""
+    `confine=False` lets a file name files outside its project folder and any database host
+    (module docstring); `hosts`: the database hosts its sql sources may name (`host[:port]`
+    patterns; default: $HEALTHSCORE_ALLOWED_HOSTS)."""
     from healthscore.weights.rules import run_rules
 
     problems: list[Problem] = []
     loaded: dict[str, WeightFile] = {}
+    allowed = None if hosts is None else parse_hosts(hosts, "hosts")
     for path in paths:
         file_problems: list[Problem] = []
-        one = _load_one(Path(path), file_problems, Scope.of(Path(path), confine))
+        one = _load_one(Path(path), file_problems, Scope.of(Path(path), confine, allowed))
         if one.wf is not None and one.located is not None:  # what parsed, in the same pass
             file_problems.extend(run_rules(one.wf, one.located, one.unparsed))
         problems.extend(file_problems)
@@ -266,13 +308,16 @@ def check_files(paths: Iterable[str | Path], *, confine: bool = True
     return loaded, problems
 
 
-def load_weights(path: str | Path | WeightFile, *, confine: bool = True) -> WeightFile:
+def load_weights(path: str | Path | WeightFile, *, confine: bool = True,
+                 hosts: str | Iterable[str] | None = None) -> WeightFile:
     """Load and validate one weight file; raises `WeightFileError` listing every problem.
 
-    `confine=False` lets it name files outside its project folder (module docstring)."""
+    `confine=False` lets it name files outside its project folder and any database host;
+    `hosts`: the database hosts it may name (default: $HEALTHSCORE_ALLOWED_HOSTS); see the
+    module docstring."""
     if isinstance(path, WeightFile):
         return path
-    loaded, problems = check_files([path], confine=confine)
+    loaded, problems = check_files([path], confine=confine, hosts=hosts)
     errors = [p for p in problems if p.severity == "error"]
     if errors:
         raise WeightFileError(errors)

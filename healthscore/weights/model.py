@@ -26,6 +26,7 @@ from pydantic import (
 )
 
 from healthscore.spec.durations import Duration
+from healthscore.spec.reach import Reach
 from healthscore.spec.sources import MetricSpec, SourceSpec
 
 FORMAT_VERSION = 1
@@ -330,6 +331,7 @@ class WeightFile(Strict):
     _base_dir: str | None = PrivateAttr(None)
     _segment_files: dict[str, WeightFile] = PrivateAttr(default_factory=dict)
     _source_dirs: dict[str, str] = PrivateAttr(default_factory=dict)  # source → its file's dir
+    _reach: Reach | None = PrivateAttr(None)  # what a loaded file may reach (spec/reach.py)
 
     @property
     def path(self) -> str | None:
@@ -351,6 +353,12 @@ class WeightFile(Strict):
         """Per source, the folder of the file that declared it: its relative path starts
         there (a base file reached by `extends:` keeps its own folder)."""
         return dict(self._source_dirs)
+
+    @property
+    def reach(self) -> Reach | None:
+        """The files and database hosts this file's sources may reach, as the operator set
+        them when it was loaded (None: built in code, the caller's own)."""
+        return self._reach
 
     @property
     def segment_files(self) -> dict[str, WeightFile]:
