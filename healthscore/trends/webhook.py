@@ -374,8 +374,8 @@ def _write_pending(events: Iterable[dict], path: Path) -> None:
         path.unlink(missing_ok=True)
         return
     with atomic_file(path) as tmp:
-        Path(tmp).write_text("".join(json.dumps(e, ensure_ascii=False, allow_nan=False) + "\n" for e in events),
-                             encoding="utf-8")
+        Path(tmp).write_text("".join(json.dumps(e, ensure_ascii=False, allow_nan=False) + "\n"
+                                     for e in events), encoding="utf-8")
 
 
 def _key(event: dict) -> str:
