@@ -2,8 +2,9 @@
 
 What a reader may and may not do to the data, whatever the format:
 
-- Ids are text. `007`, `0042` and `1e3` are three customers, not 7, 42 and 1000; the columns
-  named in `text` (the id column and the parent column) are read as written, numbers stored
+- Ids are text. `007`, `0042` and `1e3` are three customers, not 7, 42 and 1000; a column
+  named `customer_id` and the columns named in `text` (the id column and the parent column)
+  are read as written, numbers stored
   in Parquet or Excel become their shortest text (`42`, never `42.0`), and a blank id is
   missing, never an id of its own.
 - A trailing delimiter on every line (`A1,Acme,80,10,`) is ignored; a data line with more
@@ -32,6 +33,7 @@ FORMATS = {".csv": "csv", ".txt": "csv", ".parquet": "parquet", ".pq": "parquet"
            ".xlsx": "excel", ".xlsm": "excel"}
 # the only cells a CSV reader takes as blank (docs/cli.md), not pandas' longer list
 NA_VALUES = ["", "NA", "N/A", "n/a", "#N/A", "null", "NULL", "-"]
+ID_COLUMN = "customer_id"  # read as text in every table, whoever reads it
 _EXTRA = "\x00extra"  # the slot a trailing delimiter fills; never a real header
 
 
@@ -51,13 +53,14 @@ def read_table(path: str | Path, columns: list[str] | None = None,
                sheet: str | int = 0, text: Iterable[str] = ()) -> pd.DataFrame:
     """Read a table; remembers the file and where data rows start so errors can cite lines.
 
-    `text`: columns read as text whatever they look like (ids: see the module docstring).
+    `text`: columns read as text whatever they look like (ids: see the module docstring);
+    `customer_id` always is.
     """
     path = Path(path)
     if not path.exists():
         raise DataError(Problem("file not found", file=str(path)))
     fmt = table_format(path)
-    text = [c for c in dict.fromkeys(text) if c]
+    text = [c for c in dict.fromkeys([ID_COLUMN, *text]) if c]
     try:
         if fmt == "csv":
             df = _read_csv(path, columns, text)
