@@ -143,13 +143,15 @@ def _read_excel(path: Path, sheet: str | int, columns: list[str] | None, text: l
     df = pd.read_excel(path, sheet_name=sheet, usecols=columns, engine="openpyxl",
                        dtype={c: object for c in text if c in header})
     if df.isna().to_numpy().any():
-        _uncalculated_formulas(path, sheet)
+        uncalculated_formulas(path, sheet)
     return df
 
 
-def _uncalculated_formulas(path: Path, sheet: str | int) -> None:
-    """A formula cell whose file holds no result reads as blank: say so, by cell. (Files
-    written by scripts rather than Excel often hold formulas without results.)"""
+def uncalculated_formulas(path: Path, sheet: str | int, where: str | None = None) -> None:
+    """A formula cell whose file holds no result reads as blank: say so, by sheet and cell.
+    (Files written by scripts rather than Excel often hold formulas without results.) Called
+    by every Excel reader (customer tables here, raw exports in signals/sources.py) when the
+    sheet read has blanks. `where`: the file as the message names it (default: `path`)."""
     import openpyxl
 
     formulas = openpyxl.load_workbook(path, read_only=True, data_only=False)
@@ -169,9 +171,10 @@ def _uncalculated_formulas(path: Path, sheet: str | int) -> None:
     if cells:
         shown = ", ".join(cells[:5]) + (f" and {len(cells) - 5} more" if len(cells) > 5 else "")
         raise DataError(Problem(
-            f"{len(cells)} cell(s) hold a formula without a saved result ({shown}); they "
-            "would read as blank. Open and save the file in Excel (or LibreOffice) so the "
-            "results are stored, or paste the values", file=str(path)))
+            f"sheet `{name}`: {len(cells)} cell(s) hold a formula without a saved result "
+            f"({shown}); they would read as blank. Open and save the file in Excel (or "
+            "LibreOffice) so the results are stored, or export the sheet to CSV",
+            file=where or str(path)))
 
 
 def _not_utf8(path: Path, exc: UnicodeDecodeError) -> Problem:

@@ -30,18 +30,15 @@ import duckdb
 import pandas as pd
 
 from healthscore.errors import DataError, Problem
+from healthscore.io.dates import NAIVE_RE, ZONED_RE
+from healthscore.io.tables import uncalculated_formulas
 from healthscore.spec.sources import SourceSpec
 
 ROW = "__row"  # position of a row in a pandas-read export, for "line N" in messages
-# What a timestamp written as text may look like: a date, then optionally a time of day, then
-# (only after a time of day) a zone: an offset (14:00Z, 14:00:00+02:00, 14:00-0500) or an IANA
-# name (14:00 Europe/Berlin, 14:00 America/Argentina/Buenos_Aires, 14:00 UTC). DuckDB checks
-# the numbers and the zone name; these patterns only make sure that nothing else follows.
-_DATE = r"\d{4}[-/]\d{1,2}[-/]\d{1,2}"
-_TIME = r"\d{1,2}:\d\d(:\d\d(\.\d*)?)?"
-_ZONE = r"[A-Za-z][A-Za-z0-9_+-]*(/[A-Za-z0-9_+-]+)+|[Uu][Tt][Cc]|[Gg][Mm][Tt]"
-_ZONED_RE = rf"^{_DATE}[Tt ] *{_TIME}( *(Z|z|[+-]\d\d(:?\d\d)?)| +({_ZONE}))$"
-_NAIVE_RE = rf"^{_DATE}([Tt ] *{_TIME})?$"
+# What a timestamp written as text may look like: the one date rule's shapes (io/dates.py), so
+# raw exports and every other table read dates alike. DuckDB checks the numbers and the zone
+# name; these patterns only make sure that nothing else follows.
+_ZONED_RE, _NAIVE_RE = ZONED_RE, NAIVE_RE
 _NUMERIC = ("TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT", "UTINYINT", "USMALLINT",
             "UINTEGER", "UBIGINT", "FLOAT", "DOUBLE", "REAL", "DECIMAL")
 
@@ -260,6 +257,8 @@ def _register_raw(con: duckdb.DuckDBPyConnection, raw: str, name: str, spec: Sou
                            wanted, line=1, letters=True)
             df = pd.read_excel(path, sheet_name=sheet,
                                dtype={spec.export_name(c): str for c in text})
+            if df.isna().to_numpy().any():  # a formula without a saved result reads as blank
+                uncalculated_formulas(path, sheet, where=location)
             offset = 2
         else:
             df = _read_sql(spec, base_dir, wanted,
