@@ -178,14 +178,23 @@ def _timestamp_expr(expr: str, kind: str, zone: str, table: Table, column: str) 
         return local(expr)
     if kind.startswith(("TIMESTAMP", "DATE")):
         return local(f"CAST({expr} AS TIMESTAMP)")
-    if kind == "VARCHAR":  # anything but the two shapes is NULL: an error in _check_parsed
+    if kind == "VARCHAR":  # anything but the shapes is NULL: an error in _check_parsed
         text = f"trim({expr})"
+        iso, *declared = _naive_readings(text, table.spec.date_formats)
+        other = f" ELSE {local(f'COALESCE({chr(44).join(declared)})')}" if declared else ""
         return (f"CASE WHEN regexp_matches({text}, '{_ZONED_RE}') "
                 f"THEN timezone('UTC', TRY_CAST({text} AS TIMESTAMPTZ)) "
-                f"WHEN regexp_matches({text}, '{_NAIVE_RE}') "
-                f"THEN {local(f'TRY_CAST({text} AS TIMESTAMP)')} END")
+                f"WHEN regexp_matches({text}, '{_NAIVE_RE}') THEN {local(iso)}{other} END")
     raise DataError(Problem(f"source `{table.name}`: column `{column}` should hold dates or "
                             f"timestamps; it holds {kind}", file=table.where))
+
+
+def _naive_readings(text: str, formats: list[str] | None) -> list[str]:
+    """The readings of a value without a zone: ISO 8601 first, then each declared format (the
+    one date rule, io/dates.py; DuckDB's strptime reads the codes it allows as Python does)."""
+    return [f"CASE WHEN regexp_matches({text}, '{_NAIVE_RE}') "
+            f"THEN TRY_CAST({text} AS TIMESTAMP) END",
+            *(f"try_strptime({text}, {lit(f)})" for f in dict.fromkeys(formats or []))]
 
 
 _NOT_A_TIMESTAMP = ("dates or timestamps (write ISO 8601: 2026-03-31, 2026-03-31 14:00 or "
@@ -203,6 +212,9 @@ def _check_parsed(con: duckdb.DuckDBPyConnection, table: Table, raw: str,
         if raw_types[theirs] != "VARCHAR" or exprs[ours] == q(theirs):
             continue  # typed in the export, or text we keep as text
         what = _NOT_A_TIMESTAMP if ours in timestamps else "numbers"
+        if ours in timestamps and table.spec.date_formats:
+            what = what[:-1] + ", or as declared in `date_formats:`: " + ", ".join(
+                table.spec.date_formats) + ")"
         col = q(theirs)
         bad = (f"FROM {q(raw)} WHERE {col} IS NOT NULL AND trim({col}) <> '' "
                f"AND ({exprs[ours]}) IS NULL")
@@ -211,6 +223,19 @@ def _check_parsed(con: duckdb.DuckDBPyConnection, table: Table, raw: str,
             order = f"ORDER BY {row} " if table.rows_known else ""  # DuckDB refuses ORDER BY NULL
             examples = con.execute(f"SELECT {row}, {col} {bad} {order}LIMIT 3").fetchall()
             problems.append(_bad_values(table, ours, count, examples, what))
+        readings = _naive_readings(f"trim({col})", table.spec.date_formats)
+        if ours in timestamps and len(readings) > 1:  # two readings, two dates: refused
+            differ = " OR ".join(f"({a}) <> ({b})" for i, a in enumerate(readings)
+                                 for b in readings[i + 1:])
+            ambiguous = f"FROM {q(raw)} WHERE {col} IS NOT NULL AND ({differ})"
+            (count,) = con.execute(f"SELECT count(*) {ambiguous}").fetchall()[0]
+            if count:
+                order = f"ORDER BY {row} " if table.rows_known else ""
+                examples = con.execute(f"SELECT {row}, {col} {ambiguous} {order}LIMIT 3"
+                                       ).fetchall()
+                problems.append(_bad_values(
+                    table, ours, count, examples, "unambiguous: two of the date formats read "
+                    "them as different dates (declare only the one the export is written in)"))
     if problems:
         raise DataError(problems)
 

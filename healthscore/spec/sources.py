@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from healthscore.io.dates import check_format
 from healthscore.spec.durations import parse_duration
 
 Scalar = str | bool | int | float
@@ -73,6 +74,18 @@ class SourceSpec(_Strict):
     dates: list[Column] = Field(default_factory=list,
                                 description="further timestamp/date columns")
     timezone: str = Field("UTC", description="zone of timestamps written without an offset")
+    date_formats: list[str] | None = Field(
+        None, description="date formats read besides ISO 8601 (default: the weight file's "
+                          "`date_formats`), e.g. ['%d/%m/%Y %H:%M']")
+
+    @field_validator("date_formats")
+    @classmethod
+    def _date_formats(cls, value: list[str] | None) -> list[str] | None:
+        for fmt in value or []:
+            why = check_format(fmt)
+            if why:
+                raise ValueError(why)
+        return value
 
     @field_validator("timezone")
     @classmethod

@@ -334,6 +334,14 @@ class WeightFile(Strict):
                 raise ValueError(why)
         return value
 
+    @model_validator(mode="after")
+    def _sources_read_the_declared_formats(self) -> WeightFile:
+        """A source without `date_formats:` of its own reads the file's (one date rule)."""
+        for source in (self.sources or {}).values():
+            if source.date_formats is None and self.date_formats:
+                source.date_formats = list(self.date_formats)
+        return self
+
     @property
     def formats(self) -> tuple[str, ...]:
         """The declared date formats (io/dates.py), none when the file declares none."""

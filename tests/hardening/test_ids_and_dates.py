@@ -280,3 +280,53 @@ def test_a_raw_excel_export_with_an_unsaved_formula_is_an_error_naming_the_cell(
     assert "sheet `Accounts`" in text and "B3" in text
     assert "formula without a saved result" in text
     assert "open and save the file in Excel" in text.lower() or "Open and save" in text
+
+
+def _survey_weights(tmp_path, **extra):
+    (tmp_path / "accounts.csv").write_text("customer_id\n007\n7\n")
+    return write_weights(tmp_path / "w.yaml", {
+        "min_coverage": 0, **extra,
+        "sources": {"accounts": {"kind": "csv", "path": "accounts.csv"},
+                    "surveys": {"kind": "csv", "path": "surveys.csv", "time": "answered_at"}},
+        "signals": {"answers": {"compute": {"table": "surveys", "metric": "count",
+                                            "window": "30d"},
+                                "score": {"linear": [0, 2]}}}})
+
+
+def test_raw_exports_read_the_declared_formats_by_the_same_rule(tmp_path):
+    (tmp_path / "surveys.csv").write_text(
+        "customer_id,answered_at\n007,02/10/2026 09:00\n7,2026-10-31T23:00:00-05:00\n"
+        "7,13/10/2026 10:00\n7,2026-10-31T18:00:00-05:00\n")
+    wf = healthscore.load_weights(_survey_weights(tmp_path, date_formats=["%d/%m/%Y %H:%M"]))
+    table = healthscore.compute_signals(wf, "2026-10-31")
+    counts = dict(zip(table.frame["customer_id"], table.frame["answers"], strict=True))
+    assert counts == {"007": 1, "7": 2}  # 23:00-05:00 is November 1 in UTC: not yet
+    wf = healthscore.load_weights(_survey_weights(tmp_path))
+    with pytest.raises(DataError) as info:
+        healthscore.compute_signals(wf, "2026-10-31")
+    assert "surveys.csv:2:" in str(info.value) and "line 2: `02/10/2026 09:00`" in str(
+        info.value)
+    both = healthscore.load_weights(_survey_weights(
+        tmp_path, date_formats=["%d/%m/%Y %H:%M", "%m/%d/%Y %H:%M"]))
+    with pytest.raises(DataError) as info:
+        healthscore.compute_signals(both, "2026-10-31")
+    assert "are not unambiguous" in str(info.value)
+    assert "line 2: `02/10/2026 09:00`" in str(info.value)
+    assert "13/10/2026" not in str(info.value)  # only day-first: not ambiguous
+
+
+def test_a_source_may_declare_its_own_formats(tmp_path):
+    import yaml
+
+    (tmp_path / "surveys.csv").write_text("customer_id,answered_at\n007,10.02.2026\n")
+    wf = healthscore.load_weights(_survey_weights(tmp_path, date_formats=["%d/%m/%Y"]))
+    assert wf.sources["surveys"].date_formats == ["%d/%m/%Y"]  # the file's, by default
+    with pytest.raises(DataError, match="line 2: `10.02.2026`"):
+        healthscore.compute_signals(wf, "2026-10-31")
+    body = yaml.safe_load((tmp_path / "w.yaml").read_text())
+    body["sources"]["surveys"]["date_formats"] = ["%m.%d.%Y"]
+    (tmp_path / "w.yaml").write_text(yaml.safe_dump(body))
+    table = healthscore.compute_signals(healthscore.load_weights(tmp_path / "w.yaml"),
+                                        "2026-10-31")
+    assert dict(zip(table.frame["customer_id"], table.frame["answers"], strict=True)) == \
+        {"007": 1, "7": 0}  # October 2, inside the 30 days, read month-first as declared
