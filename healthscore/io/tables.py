@@ -31,7 +31,7 @@ from healthscore.io.writers import write_csv
 SOURCE_ATTR = "healthscore.source"  # df.attrs key: {"file": str, "first_line": int | None}
 FORMATS = {".csv": "csv", ".txt": "csv", ".parquet": "parquet", ".pq": "parquet",
            ".xlsx": "excel", ".xlsm": "excel"}
-# the only cells a CSV reader takes as blank (docs/cli.md), not pandas' longer list
+# the only cells a CSV or Excel reader takes as blank (docs/cli.md), not pandas' longer list
 NA_VALUES = ["", "NA", "N/A", "n/a", "#N/A", "null", "NULL", "-"]
 ID_COLUMN = "customer_id"  # read as text in every table, whoever reads it
 _EXTRA = "\x00extra"  # the slot a trailing delimiter fills; never a real header
@@ -141,7 +141,8 @@ def _read_excel(path: Path, sheet: str | int, columns: list[str] | None, text: l
     header = [str(h).strip() for h in first.iloc[0].tolist()] if len(first) else []
     _unique(header, path)
     df = pd.read_excel(path, sheet_name=sheet, usecols=columns, engine="openpyxl",
-                       dtype={c: object for c in text if c in header})
+                       dtype={c: object for c in text if c in header},
+                       na_values=NA_VALUES, keep_default_na=False)  # the CSV rule: not `nan`
     if df.isna().to_numpy().any():
         uncalculated_formulas(path, sheet)
     return df
