@@ -79,18 +79,14 @@ def check_outcomes(df: pd.DataFrame, *, file: str | None = None, first_line: int
     if len(no_id):
         problems.append(Problem(f"no customer id on {_lines(no_id, first_line)}",
                                 file=file, key="customer_id"))
-    try:
-        when = parse_dates(df["date"], column="date", file=file, first_line=first_line,
-                           formats=formats)
-    except DataError as exc:
-        problems += exc.problems
-        when = None
-    else:
-        bad = df.index[when.isna()]
-        if len(bad):
-            problems.append(Problem(
-                f"expected a date like 2026-10-31; found a blank on {_lines(bad, first_line)}",
-                file=file, key="date"))
+    when = parse_dates(df["date"], column="date", file=file, first_line=first_line,
+                       formats=formats, problems=problems)
+    blank = df.index[(when.isna() & (df["date"].astype("string").str.strip().fillna("") == "")
+                      ).to_numpy(dtype=bool)]
+    if len(blank):
+        problems.append(Problem(
+            f"expected a date like 2026-10-31; found a blank on {_lines(blank, first_line)}",
+            file=file, key="date"))
     outcome = df["outcome"].astype("string").str.strip().str.lower()
     wrong = df.index[~outcome.isin(OUTCOMES).fillna(False).to_numpy(dtype=bool)]
     if len(wrong):

@@ -71,13 +71,17 @@ def check_format(fmt: str) -> str | None:
 
 def parse_dates(values: pd.Series, *, column: str, file: str | None = None,
                 first_line: int | None = None, formats: Sequence[str] = (),
-                row_offset: int = 0) -> pd.Series:
+                row_offset: int = 0, problems: list[Problem] | None = None) -> pd.Series:
     """`values` as naive `datetime64[ns]` (blank: NaT), read by the rule of the module docstring.
 
     `first_line`: the line of the first value in the file (2 below a header), or None where
     lines mean nothing (rows are then cited from 1). Raises `DataError` listing the values
-    that are not dates and those that are ambiguous.
+    that are not dates and those that are ambiguous; with a `problems` list, adds them to it
+    instead and gives NaT for those values, so a caller reports every problem of its table
+    at once.
     """
+    collect = problems
+    problems = []
     values = values.reset_index(drop=True)
     if pd.api.types.is_datetime64_any_dtype(values):
         text = values.astype("string")
@@ -106,6 +110,7 @@ def parse_dates(values: pd.Series, *, column: str, file: str | None = None,
             f"expected dates in column `{column}` written as ISO 8601 ({ISO_EXAMPLE}){declared};"
             f" found {cite_rows(cite, bad, column)}", file=file,
             line=_line(bad, first_line, row_offset), key=column))
+    ambiguous = np.zeros(len(when), dtype=bool)
     if len(readings) > 1:
         ambiguous = _ambiguous(readings)
         if ambiguous.any():
@@ -123,17 +128,21 @@ def parse_dates(values: pd.Series, *, column: str, file: str | None = None,
             f"expected dates in column `{column}` from {EARLIEST:%Y-%m-%d} to {LATEST:%Y-%m-%d}; "
             f"found {cite_rows(cite, far, column)}", file=file,
             line=_line(far, first_line, row_offset), key=column))
-    if problems:
+    if problems and collect is None:
         raise DataError(problems)
+    if problems:
+        collect += problems
+        when = when.mask(bad | far | (ambiguous if len(readings) > 1 else False))
     return when.astype("datetime64[ns]")
 
 
-def table_dates(df: pd.DataFrame, column: str, formats: Sequence[str] = ()) -> pd.Series:
+def table_dates(df: pd.DataFrame, column: str, formats: Sequence[str] = (),
+                problems: list[Problem] | None = None) -> pd.Series:
     """`parse_dates` of `df[column]`, citing the file and lines `read_table` remembered."""
     src = df.attrs.get(SOURCE_ATTR) or {}
     return parse_dates(df[column], column=column, file=src.get("file"),
                        first_line=src.get("first_line"), formats=formats,
-                       row_offset=src.get("row_offset", 0))
+                       row_offset=src.get("row_offset", 0), problems=problems)
 
 
 def _line(mask: np.ndarray, first_line: int | None, row_offset: int) -> int | None:

@@ -35,17 +35,12 @@ def checked_history(history: pd.DataFrame) -> pd.DataFrame:
     h = history.loc[:, list(REQUIRED)].reset_index(drop=True)
     h.attrs = dict(history.attrs)
     h["customer_id"] = as_text(h["customer_id"])
-    problems = []
-    try:
-        when = pd.Series(table_dates(h, "as_of").to_numpy()).dt.normalize()
-    except DataError as exc:
-        problems += exc.problems
-        when = pd.Series(pd.NaT, index=h.index, dtype="datetime64[ns]")
-    else:
-        bad = when.isna()
-        if bad.any():
-            problems.append(Problem("expected a date in column `as_of`; found a blank on "
-                                    f"{cite_rows(h, bad, 'as_of')}", file=file, key="as_of"))
+    problems: list[Problem] = []
+    when = pd.Series(table_dates(h, "as_of", problems=problems).to_numpy()).dt.normalize()
+    blank = when.isna() & (h["as_of"].astype("string").str.strip().fillna("") == "")
+    if blank.any():
+        problems.append(Problem("expected a date in column `as_of`; found a blank on "
+                                f"{cite_rows(h, blank, 'as_of')}", file=file, key="as_of"))
     score = pd.to_numeric(h["score"], errors="coerce")
     bad = (score.isna() & h["score"].notna() & (h["score"].astype("string").str.strip() != ""))
     bad |= (score < 0) | (score > 100)

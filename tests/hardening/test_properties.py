@@ -328,7 +328,7 @@ _ID_TEXT = st.one_of(
             min_size=1, max_size=6),                                # unicode letters, digits
     st.sampled_from(["007", "7", "00001", "1", "-0", "+1", "0x1F", "inf", "nan", "None",
                      "ÉTÉ", "客户1", "١٢٣"]))
-_IDS = st.lists(_ID_TEXT.filter(lambda s: s == s.strip() and s not in NA_VALUES),
+_ID_LISTS = st.lists(_ID_TEXT.filter(lambda s: s == s.strip() and s not in NA_VALUES),
                 min_size=1, max_size=6, unique=True)
 _KEYED_FORMATS = ["csv", "parquet", "xlsx"]
 
@@ -342,7 +342,7 @@ def _write(frame: pd.DataFrame, path) -> None:
         frame.to_excel(path, index=False)
 
 
-@given(_IDS, st.sampled_from(_KEYED_FORMATS))
+@given(_ID_LISTS, st.sampled_from(_KEYED_FORMATS))
 def test_ids_are_kept_as_written_in_every_keyed_reader(tmp_path, ids, fmt):
     from healthscore.cli.diff_cmd import _one_date
     from healthscore.evidence.outcomes import read_outcomes
@@ -383,7 +383,7 @@ _PANDAS_BLANKS = {"nan", "NaN", "None", "null", "NULL", "n/a", "N/A", "NA", "<NA
                   "1.#QNAN", ""}
 
 
-@given(_IDS.filter(lambda ids: not _PANDAS_BLANKS & set(ids)),
+@given(_ID_LISTS.filter(lambda ids: not _PANDAS_BLANKS & set(ids)),
        st.sampled_from(["csv", "xlsx", "parquet"]))
 def test_ids_are_kept_as_written_in_raw_exports(tmp_path, ids, fmt):
     kind = {"csv": "csv", "xlsx": "excel", "parquet": "parquet"}[fmt]
