@@ -46,6 +46,10 @@ _PARTS = re.compile(
     r"(?: *(?P<utc>[Zz])| *(?P<sign>[+-])(?P<oh>\d\d)(?::?(?P<om>\d\d))?"
     rf"| +(?P<zone>{ZONE_NAME_RE}))?)?$")
 
+# the common shapes pandas' own ISO 8601 parser reads exactly as the rule does: taken by it
+# (fast); the other shapes (2026/3/1, a zone name, `+05`) by the parts above
+_COMMON = (r"^\d{4}-\d\d-\d\d([T ]\d\d:\d\d(:\d\d(\.\d{1,6})?)?(Z|[+-]\d\d:\d\d)?)?$")
+
 ISO_EXAMPLE = "2026-10-31, 2026-10-31 14:00 or 2026-10-31T14:00:00+02:00"
 # strptime codes a declared format may use: the ones Python, pandas and DuckDB read alike
 FORMAT_CODES = frozenset("dmYyHMSbB%")
@@ -167,8 +171,25 @@ def _naive_utc(values: pd.Series) -> pd.Series:
 
 
 def _iso(text: pd.Series) -> pd.Series:
-    """The ISO 8601 shapes, vectorised: parts extracted, assembled, offsets applied; NaT for
-    anything else (including impossible dates such as 2026-02-30)."""
+    """The ISO 8601 shapes, vectorised; NaT for anything else (including impossible dates
+    such as 2026-02-30). The common shapes go to pandas' ISO parser, the rest (few, in files
+    that have them) to `_iso_parts`."""
+    text = text.astype("string[pyarrow]")  # regular expressions run in Arrow, not per row
+    common = text.str.fullmatch(_COMMON).fillna(False).to_numpy(dtype=bool)
+    shaped = (text.str.fullmatch(ZONED_RE) | text.str.fullmatch(NAIVE_RE)).fillna(False
+                                                                            ).to_numpy(dtype=bool)
+    when = pd.Series(pd.NaT, index=text.index, dtype="datetime64[us]")
+    if common.any():
+        parsed = pd.to_datetime(text[common], format="ISO8601", utc=True, errors="coerce")
+        when[common] = parsed.dt.tz_localize(None).astype("datetime64[us]")
+    rest = shaped & ~common
+    if rest.any():
+        when[rest] = _iso_parts(text[rest])
+    return when
+
+
+def _iso_parts(text: pd.Series) -> pd.Series:
+    """Parts extracted, assembled, offsets and zone names applied."""
     parts = text.str.extract(_PARTS)
     numbers = pd.DataFrame({k: pd.to_numeric(parts[k], errors="coerce")
                             for k in ("year", "month", "day", "hour", "minute", "second")})
