@@ -330,3 +330,25 @@ def test_a_source_may_declare_its_own_formats(tmp_path):
                                         "2026-10-31")
     assert dict(zip(table.frame["customer_id"], table.frame["answers"], strict=True)) == \
         {"007": 1, "7": 0}  # October 2, inside the 30 days, read month-first as declared
+
+
+def test_a_customer_tables_measured_at_dates_follow_the_one_rule(tmp_path):
+    """`measured_at` was read with pandas' guessing parser: 03/04/2026 became 4 March."""
+    signals = {"a": {"score": {"linear": [0, 100]}, "measured_at": "at", "max_age": "30d"}}
+    (tmp_path / "c.csv").write_text("customer_id,a,at\n007,80,15/10/2026\n7,80,03/10/2026\n"
+                                    "8,80,2026-10-31T23:30:00-05:00\n")
+    plain = write_weights(tmp_path / "w.yaml", {"min_coverage": 0, "signals": signals})
+    with pytest.raises(DataError) as info:
+        healthscore.score(tmp_path / "c.csv", healthscore.load_weights(plain), as_of="2026-10-31")
+    assert f"{tmp_path / 'c.csv'}:2: at: expected dates in column `at`" in str(info.value)
+    declared = write_weights(tmp_path / "d.yaml", {"min_coverage": 0, "signals": signals,
+                                                   "date_formats": ["%d/%m/%Y"]})
+    scored = healthscore.score(tmp_path / "c.csv", healthscore.load_weights(declared),
+                               as_of="2026-10-31")
+    assert scored["customer_id"].tolist() == ["007", "7", "8"]
+    # 3 October is within 30 days; 23:30 at -05:00 is 1 November in UTC: after the as-of date
+    assert scored["a.status"].tolist() == ["ok", "ok", "future"]
+    both = write_weights(tmp_path / "b.yaml", {"min_coverage": 0, "signals": signals,
+                                               "date_formats": ["%d/%m/%Y", "%m/%d/%Y"]})
+    with pytest.raises(DataError, match=r'ambiguous dates in column `at`.*line 3 \("03/10/2026"\)'):
+        healthscore.score(tmp_path / "c.csv", healthscore.load_weights(both), as_of="2026-10-31")
