@@ -84,8 +84,7 @@ def parse_dates(values: pd.Series, *, column: str, file: str | None = None,
     instead and gives NaT for those values, so a caller reports every problem of its table
     at once.
     """
-    collect = problems
-    problems = []
+    collect, problems = problems, []
     values = values.reset_index(drop=True)
     if pd.api.types.is_datetime64_any_dtype(values):
         text = values.astype("string")
@@ -102,7 +101,6 @@ def parse_dates(values: pd.Series, *, column: str, file: str | None = None,
         when = when.fillna(reading)
     cite = pd.DataFrame({column: values})
     cite.attrs[SOURCE_ATTR] = {"file": file, "first_line": first_line, "row_offset": row_offset}
-    problems = []
     bad = (text.notna() & when.isna()).to_numpy(dtype=bool, na_value=False)
     if bad.any():
         declared = (" or as declared in the weight file's `date_formats:` ("
@@ -136,7 +134,7 @@ def parse_dates(values: pd.Series, *, column: str, file: str | None = None,
         raise DataError(problems)
     if problems:
         collect += problems
-        when = when.mask(bad | far | (ambiguous if len(readings) > 1 else False))
+        when = when.mask(bad | far | ambiguous)
     return when.astype("datetime64[ns]")
 
 

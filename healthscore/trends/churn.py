@@ -17,8 +17,8 @@ from pathlib import Path
 import pandas as pd
 
 from healthscore.errors import DataError, Problem
-from healthscore.io.keyed import ids_table, read_ids_table
-from healthscore.io.tables import SOURCE_ATTR
+from healthscore.io.keyed import ids_table
+from healthscore.io.tables import SOURCE_ATTR, read_table
 
 CHURNED = ("churned", "cancelled", "canceled", "closed", "lost")
 COLUMNS = ("customer_id", "churned_at")
@@ -28,7 +28,7 @@ def read_churned(path: str | Path, formats: Sequence[str] = ()) -> pd.DataFrame:
     """The churned accounts table of `run --outcomes` (`customer_id`, `churned_at`): ids as
     text, dates parsed (`formats`: the weight file's `date_formats`); raises `DataError` for
     a missing column or a date the one date rule refuses, naming the file and the line."""
-    table = read_ids_table(path, dates=(), formats=formats)
+    table = read_table(path)  # `customer_id` is text in every table
     _columns(table)
     return ids_table(table, dates=("churned_at",), formats=formats)
 
@@ -45,7 +45,9 @@ def _columns(outcomes: pd.DataFrame) -> None:
 
 def churned_ids(accounts: pd.DataFrame | None = None, *, status_column: str = "status",
                 outcomes: pd.DataFrame | None = None, as_of: date | None = None) -> set[str]:
-    """Ids of customers churned as of `as_of`."""
+    """Ids of customers churned as of `as_of`. `outcomes`: a table from `read_churned` (dates
+    already read with the weight file's formats), or as `read_table` gives it (`churned_at`
+    then read as ISO 8601); a date the one rule refuses raises `DataError` with its line."""
     out: set[str] = set()
     if accounts is not None and status_column in accounts.columns:
         status = accounts[status_column].astype("string").str.strip().str.lower()
