@@ -181,7 +181,7 @@ def _timestamp_expr(expr: str, kind: str, zone: str, table: Table, column: str) 
     if kind == "VARCHAR":  # anything but the shapes is NULL: an error in _check_parsed
         text = f"trim({expr})"
         iso, *declared = _naive_readings(text, table.spec.date_formats)
-        other = f" ELSE {local(f'COALESCE({chr(44).join(declared)})')}" if declared else ""
+        other = f" ELSE {local('COALESCE(' + ', '.join(declared) + ')')}" if declared else ""
         return (f"CASE WHEN regexp_matches({text}, '{_ZONED_RE}') "
                 f"THEN timezone('UTC', TRY_CAST({text} AS TIMESTAMPTZ)) "
                 f"WHEN regexp_matches({text}, '{_NAIVE_RE}') THEN {local(iso)}{other} END")
