@@ -43,6 +43,7 @@ from healthscore.render import RenderResult, render_run
 from healthscore.store import Store, history_frame, list_runs, load_run
 from healthscore.store.sink import StoreSink
 from healthscore.trends import churned_ids, split_churned
+from healthscore.trends.churn import read_churned
 from healthscore.trends.month import previous_run, recorded_digest, trend_inputs
 from healthscore.trends.sinks import EventsSink, TrendSink
 from healthscore.trends.webhook import PENDING, deliver, redeliver
@@ -121,10 +122,12 @@ def _table(customers: pd.DataFrame | Path) -> pd.DataFrame:
     return customers if isinstance(customers, pd.DataFrame) else read_table(customers)
 
 
-def _outcomes(outcomes: pd.DataFrame | str | Path | None) -> pd.DataFrame | None:
+def _outcomes(outcomes: pd.DataFrame | str | Path | None,
+              wf: WeightFile) -> pd.DataFrame | None:
+    """The churned accounts table: ids as text, dates by the one date rule."""
     if outcomes is None or isinstance(outcomes, pd.DataFrame):
         return outcomes
-    return read_table(outcomes, text=["customer_id"])
+    return read_churned(outcomes, formats=wf.date_formats or ())
 
 
 def run_month(wf: WeightFile, store: Store | None, out: str | Path, month: str, *,
@@ -160,7 +163,7 @@ def run_as_of(wf: WeightFile, store: Store | None, folder: str | Path, as_of: da
     stale = [str(w) for w in warnings if (w.key or "").endswith(STALE_KEY)]
     # churned accounts leave before scoring: no output, count or list can include them
     gone = churned_ids(table.rename(columns={wf.id_column: "customer_id"}),
-                       outcomes=_outcomes(outcomes), as_of=as_of)
+                       outcomes=_outcomes(outcomes, wf), as_of=as_of)
     ids = table[wf.id_column].astype(str)
     active = table.loc[~ids.isin(gone).to_numpy()].reset_index(drop=True)
     if len(active) == 0:

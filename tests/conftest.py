@@ -26,8 +26,11 @@ def cli(tmp_path):
     import subprocess
 
     def run(*args: str, cwd: Path | None = None, check_code: int | None = None):
+        # the package of this tree, not a copy installed in the environment
+        path = os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))
         proc = subprocess.run([sys.executable, "-m", "healthscore", *map(str, args)],
-                              cwd=cwd or tmp_path, capture_output=True, text=True, timeout=300)
+                              cwd=cwd or tmp_path, capture_output=True, text=True, timeout=300,
+                              env={**os.environ, "PYTHONPATH": path})
         if check_code is not None:
             assert proc.returncode == check_code, (proc.stdout, proc.stderr)
         return proc

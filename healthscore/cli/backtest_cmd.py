@@ -55,7 +55,7 @@ def register(app: typer.Typer) -> None:
 
         chosen = events(event)  # a bad option value stops the run before any work
         wf = load_weights(weights, confine=not allow_outside)
-        table = read_outcomes(outcomes, table=outcomes_table)
+        table = read_outcomes(outcomes, table=outcomes_table, formats=wf.formats)
         source = panel_source(customers, data, as_of, months, store)
         with console.status("scoring the past runs"):
             bt = run_backtest(source(wf), table, wf, horizon=horizon, event=chosen,

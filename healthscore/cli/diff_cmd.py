@@ -37,7 +37,7 @@ def register(app: typer.Typer) -> None:
         old_wf, new_wf = (load_weights(old, confine=not allow_outside),
                           load_weights(new, confine=not allow_outside))
         day = as_date(as_of)
-        table = None if customers is None else _one_date(customers, day)
+        table = None if customers is None else _one_date(customers, day, old_wf, new_wf)
         runs = [score_customers(wf, table, day, data) for wf in (old_wf, new_wf)]
         result = compare(*runs, top=max(top, 0), outreach_top=max(outreach_top, 1))
         show_diff(result)
@@ -46,17 +46,19 @@ def register(app: typer.Typer) -> None:
             console.print("wrote " + escape(", ".join(str(p) for p in paths)))
 
 
-def _one_date(path: Path, day):
+def _one_date(path: Path, day, *wfs):
     """A table with an `as_of` column holds several dates: take the rows of the scoring date
-    (or the latest one when none is of that date)."""
-    import pandas as pd
+    (or the latest one when none is of that date). Ids are text and `as_of` is read by the one
+    date rule (ISO 8601 and the formats either weight file declares), as in every reader."""
+    from healthscore.engine.prepare import text_columns
+    from healthscore.io.keyed import read_ids_table
 
-    from healthscore.io.tables import read_table
-
-    table = read_table(path)
+    ids = [c for wf in wfs for c in text_columns(wf)]
+    formats = [f for wf in wfs for f in wf.formats]
+    table = read_ids_table(path, ids=ids, dates=("as_of",), formats=formats)
     if "as_of" not in table.columns:
         return table
-    when = pd.to_datetime(table["as_of"], errors="coerce").dt.date
+    when = table["as_of"].dt.date
     pick = day if (when == day).any() else when.max()
     return table[when == pick].drop(columns="as_of").reset_index(drop=True)
 

@@ -50,9 +50,10 @@ def panel_source(customers: Path | None, data: Path | None, as_of: datetime | No
                  months: int, store: str | None = None):
     """A function weight file → panel: from stored runs (`--store`), a dated customer table,
     or recomputed exports."""
+    from healthscore.engine.prepare import text_columns
     from healthscore.engine.run import as_date
     from healthscore.evidence.runs import backfill_runs, score_history
-    from healthscore.io.tables import read_table
+    from healthscore.io.keyed import read_ids_table
     from healthscore.pipeline import month_ends_before
 
     if store is not None:
@@ -61,9 +62,9 @@ def panel_source(customers: Path | None, data: Path | None, as_of: datetime | No
 
         opened = open_store(store, read_only=True)
         return lambda wf: stored_runs(opened, wf)
-    if customers is not None:
-        table = read_table(customers)
-        return lambda wf: score_history(table, wf)
+    if customers is not None:  # ids as text, `as_of` by the one date rule (io/keyed.py)
+        return lambda wf: score_history(read_ids_table(
+            customers, ids=text_columns(wf), dates=("as_of",), formats=wf.formats), wf)
     if months < 1:
         raise HealthscoreError(Problem("must be at least 1", key="--months"))
     last = as_date(as_of)

@@ -50,7 +50,7 @@ def register(app: typer.Typer) -> None:
 
         from healthscore.cli.app import escape, print_warnings
         from healthscore.engine.run import as_date
-        from healthscore.io.tables import read_table
+        from healthscore.io.keyed import read_ids_table
         from healthscore.pipeline import score_customers
         from healthscore.render import render_run
         from healthscore.weights.load import load_weights
@@ -58,7 +58,7 @@ def register(app: typer.Typer) -> None:
         if (run_id is None) == (weights is None):
             raise typer.BadParameter("give --weights to score, or --run to render a stored run",
                                      param_hint="--weights / --run")
-        stored = None
+        stored, formats = None, ()
         if run_id is not None:  # a stored run: its frame, weights and trend from the store
             from healthscore.monthly import render_stored
             from healthscore.store import open_store
@@ -67,9 +67,11 @@ def register(app: typer.Typer) -> None:
             run = None
         else:
             wf = load_weights(weights, confine=not allow_outside)
+            formats = wf.formats
             run = score_customers(wf, customers, as_date(as_of), data)
             print_warnings(run.warnings)
-        past = read_table(history) if history is not None else None
+        past = None if history is None else read_ids_table(  # ids as text, one date rule
+            history, dates=("as_of",), formats=formats)
         columns = ["[progress.description]{task.description}", BarColumn(),
                    MofNCompleteColumn(), TimeRemainingColumn()]
         with Progress(*columns, console=console, transient=True, disable=quiet) as bar:

@@ -61,7 +61,7 @@ def register(app: typer.Typer) -> None:
                                            key="--l1" if l1 < 0 else "--l2"))
         chosen = events(event)  # a bad option value stops the run before any work
         wf = load_weights(weights, confine=not allow_outside)
-        table = read_outcomes(outcomes, table=outcomes_table)
+        table = read_outcomes(outcomes, table=outcomes_table, formats=wf.formats)
         source = panel_source(customers, data, as_of, months)
         with console.status("fitting"):
             result = run_tune(source, table, wf, out, horizon=horizon, event=chosen,

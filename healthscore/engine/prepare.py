@@ -11,6 +11,7 @@ import pandas as pd
 
 from healthscore.errors import DataError, Problem
 from healthscore.io.cite import cite_rows, duplicate_ids
+from healthscore.io.dates import table_dates
 from healthscore.io.tables import SOURCE_ATTR
 from healthscore.weights.model import SignalSpec, WeightFile
 from healthscore.weights.resolved import ResolvedWeights
@@ -100,31 +101,12 @@ def check_table(df: pd.DataFrame, weights: ResolvedWeights, *, check_ids: bool =
         dup = ids[ids.duplicated(keep=False) & ids.notna()] if check_ids else ids.iloc[:0]
         if len(dup):
             problems.append(duplicate_ids(pd.unique(dup), file, wf.id_column))
-    for spec in signals.values():
-        if spec.measured_at and spec.measured_at in df.columns:
-            column = spec.measured_at
-            parsed = _to_utc_dates(df[column])
-            bad = np.flatnonzero((parsed.isna() & df[column].notna()
-                                  & (df[column].astype(str).str.strip() != "")).to_numpy())
-            if bad.size:
-                problems.append(Problem(
-                    f"expected dates in column `{column}`; found "
-                    f"{cite_rows(df, bad, column)}", file=file, key=column))
-            out[column] = parsed
+    for column in dict.fromkeys(s.measured_at for s in signals.values() if s.measured_at):
+        if column in df.columns:  # the one date rule (io/dates.py), every problem at once
+            out[column] = table_dates(df, column, wf.formats, problems=problems).to_numpy()
     if problems:
         raise DataError(problems)
     return out
-
-
-def _to_utc_dates(values: pd.Series) -> pd.Series:
-    """Dates as naive UTC timestamps: an offset is honoured (`…T23:30-07:00` is the next day
-    in UTC), a value without one is UTC wall time (as in docs/signals.md), and a column may mix
-    both. Unreadable cells become NaT (reported by the caller)."""
-    if pd.api.types.is_datetime64_any_dtype(values):
-        tz = getattr(values.dt, "tz", None)
-        return values.dt.tz_convert("UTC").dt.tz_localize(None) if tz else values
-    parsed = pd.to_datetime(values, errors="coerce", format="mixed", utc=True)
-    return parsed.dt.tz_localize(None)
 
 
 def _to_number(values: pd.Series) -> tuple[pd.Series, np.ndarray]:

@@ -3,38 +3,44 @@
 One row per event: `customer_id`, `date`, `outcome` (churned, renewed, contracted, expanded).
 It is read like any other input (CSV, Parquet, Excel, or a table in a SQL database given by
 URL) and checked before use, so a typo in one row is reported with its line instead of
-silently counting as "nothing happened".
+silently counting as "nothing happened". Ids are text (`007` is not customer `7`) and dates
+are read by the one date rule (healthscore/io/dates.py): ISO 8601 and the weight file's
+`date_formats:`, nothing guessed.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 
 import pandas as pd
 
 from healthscore.errors import DataError, Problem
-from healthscore.io.tables import SOURCE_ATTR, read_table
+from healthscore.io.dates import parse_dates
+from healthscore.io.tables import SOURCE_ATTR, as_text, read_table
 
 OUTCOMES = ("churned", "renewed", "contracted", "expanded")
 COLUMNS = ("customer_id", "date", "outcome")
 
 
 def read_outcomes(source: pd.DataFrame | str | Path, *, table: str = "outcomes",
-                  id_column: str = "customer_id") -> pd.DataFrame:
+                  id_column: str = "customer_id", formats: Sequence[str] = ()
+                  ) -> pd.DataFrame:
     """Read and check an outcomes table; returns `customer_id` (str), `date`, `outcome`.
 
     `source`: a DataFrame, a file (CSV/Parquet/Excel), or a SQLAlchemy URL
-    (`sqlite:///crm.db`) whose `table` holds the outcomes.
+    (`sqlite:///crm.db`) whose `table` holds the outcomes. `formats`: the date formats the
+    weight file declares (`WeightFile.date_formats`), besides ISO 8601.
     """
     if isinstance(source, pd.DataFrame):
         df, file, first = source, None, None
     elif "://" in str(source):
         df, file, first = _read_sql(str(source), table), f"{source} (table {table})", None
     else:
-        df = read_table(source)
+        df = read_table(source, text=[id_column])
         meta = df.attrs.get(SOURCE_ATTR) or {}
         file, first = meta.get("file"), meta.get("first_line")
-    return check_outcomes(df, file=file, first_line=first, id_column=id_column)
+    return check_outcomes(df, file=file, first_line=first, id_column=id_column, formats=formats)
 
 
 def _read_sql(url: str, table: str) -> pd.DataFrame:
@@ -57,8 +63,9 @@ def _lines(rows: pd.Index, first: int | None) -> str:
 
 
 def check_outcomes(df: pd.DataFrame, *, file: str | None = None, first_line: int | None = None,
-                   id_column: str = "customer_id") -> pd.DataFrame:
-    """Column names, parseable dates and known outcome words; every problem at once."""
+                   id_column: str = "customer_id", formats: Sequence[str] = ()) -> pd.DataFrame:
+    """Column names, ids as text, dates by the one date rule and known outcome words; every
+    problem at once."""
     df = df.rename(columns={id_column: "customer_id"}).reset_index(drop=True)
     missing = [c for c in COLUMNS if c not in df.columns]
     if missing:
@@ -67,18 +74,19 @@ def check_outcomes(df: pd.DataFrame, *, file: str | None = None, first_line: int
             f"{', '.join(missing)} (found {', '.join(map(str, df.columns)) or 'none'})",
             file=file, line=1 if first_line else None))
     problems = []
-    no_id = df.index[df["customer_id"].isna()]
+    ids = as_text(df["customer_id"])
+    no_id = df.index[ids.isna()]
     if len(no_id):
         problems.append(Problem(f"no customer id on {_lines(no_id, first_line)}",
                                 file=file, key="customer_id"))
-    when = pd.to_datetime(df["date"], errors="coerce", format="mixed")
-    if getattr(when.dt, "tz", None) is not None:
-        when = when.dt.tz_convert(None)
-    bad = df.index[when.isna()]
-    if len(bad):
+    when = parse_dates(df["date"], column="date", file=file, first_line=first_line,
+                       formats=formats, problems=problems)
+    blank = df.index[(when.isna() & (df["date"].astype("string").str.strip().fillna("") == "")
+                      ).to_numpy(dtype=bool)]
+    if len(blank):
         problems.append(Problem(
-            f"expected a date like 2026-10-31; found `{df['date'].iloc[bad[0]]}` on "
-            f"{_lines(bad, first_line)}", file=file, key="date"))
+            f"expected a date like 2026-10-31; found a blank on {_lines(blank, first_line)}",
+            file=file, key="date"))
     outcome = df["outcome"].astype("string").str.strip().str.lower()
     wrong = df.index[~outcome.isin(OUTCOMES).fillna(False).to_numpy(dtype=bool)]
     if len(wrong):
@@ -88,8 +96,8 @@ def check_outcomes(df: pd.DataFrame, *, file: str | None = None, first_line: int
             file=file, key="outcome"))
     if problems:
         raise DataError(problems)
-    out = pd.DataFrame({"customer_id": df["customer_id"].astype(str).str.strip(),
-                        "date": when.dt.normalize(), "outcome": outcome.astype(str)})
+    out = pd.DataFrame({"customer_id": ids, "date": when.dt.normalize(),
+                        "outcome": outcome.astype(str)})
     out.attrs["file"] = file
     return out
 

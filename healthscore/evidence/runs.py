@@ -25,6 +25,9 @@ import pandas as pd
 from healthscore.engine import frame as scored_frame
 from healthscore.engine.run import Run, score_run
 from healthscore.errors import DataError, Problem
+from healthscore.io.cite import cite_rows
+from healthscore.io.dates import table_dates
+from healthscore.io.tables import SOURCE_ATTR
 from healthscore.store import Store, latest_runs, load_run
 from healthscore.weights.model import WeightFile
 
@@ -78,11 +81,11 @@ def score_history(table: pd.DataFrame, wf: WeightFile, as_of_column: str = "as_o
         raise DataError(Problem(
             f"a backtest needs scores at several dates: the customer table needs an "
             f"`{as_of_column}` column (one row per customer per date)", key=as_of_column))
-    when = pd.to_datetime(table[as_of_column], errors="coerce")
+    when = pd.Series(table_dates(table, as_of_column, wf.formats).to_numpy(), index=table.index)
     if when.isna().any():
-        row = int(when.isna().to_numpy().argmax())
-        raise DataError(Problem(f"expected a date like 2026-10-31; found "
-                                f"`{table[as_of_column].iloc[row]}` on row {row + 1}",
+        raise DataError(Problem(f"expected a date in column `{as_of_column}`; found a blank on "
+                                f"{cite_rows(table, when.isna(), as_of_column)}",
+                                file=(table.attrs.get(SOURCE_ATTR) or {}).get("file"),
                                 key=as_of_column))
     parts = []
     for day, rows in table.groupby(when.dt.normalize(), sort=True):

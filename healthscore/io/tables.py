@@ -2,8 +2,9 @@
 
 What a reader may and may not do to the data, whatever the format:
 
-- Ids are text. `007`, `0042` and `1e3` are three customers, not 7, 42 and 1000; the columns
-  named in `text` (the id column and the parent column) are read as written, numbers stored
+- Ids are text. `007`, `0042` and `1e3` are three customers, not 7, 42 and 1000; a column
+  named `customer_id` and the columns named in `text` (the id column and the parent column)
+  are read as written, numbers stored
   in Parquet or Excel become their shortest text (`42`, never `42.0`), and a blank id is
   missing, never an id of its own.
 - A trailing delimiter on every line (`A1,Acme,80,10,`) is ignored; a data line with more
@@ -30,8 +31,9 @@ from healthscore.io.writers import write_csv
 SOURCE_ATTR = "healthscore.source"  # df.attrs key: {"file": str, "first_line": int | None}
 FORMATS = {".csv": "csv", ".txt": "csv", ".parquet": "parquet", ".pq": "parquet",
            ".xlsx": "excel", ".xlsm": "excel"}
-# the only cells a CSV reader takes as blank (docs/cli.md), not pandas' longer list
+# the only cells a CSV or Excel reader takes as blank (docs/cli.md), not pandas' longer list
 NA_VALUES = ["", "NA", "N/A", "n/a", "#N/A", "null", "NULL", "-"]
+ID_COLUMN = "customer_id"  # read as text in every table, whoever reads it
 _EXTRA = "\x00extra"  # the slot a trailing delimiter fills; never a real header
 
 
@@ -51,13 +53,14 @@ def read_table(path: str | Path, columns: list[str] | None = None,
                sheet: str | int = 0, text: Iterable[str] = ()) -> pd.DataFrame:
     """Read a table; remembers the file and where data rows start so errors can cite lines.
 
-    `text`: columns read as text whatever they look like (ids: see the module docstring).
+    `text`: columns read as text whatever they look like (ids: see the module docstring);
+    `customer_id` always is.
     """
     path = Path(path)
     if not path.exists():
         raise DataError(Problem("file not found", file=str(path)))
     fmt = table_format(path)
-    text = [c for c in dict.fromkeys(text) if c]
+    text = [c for c in dict.fromkeys([ID_COLUMN, *text]) if c]
     try:
         if fmt == "csv":
             df = _read_csv(path, columns, text)
@@ -138,15 +141,18 @@ def _read_excel(path: Path, sheet: str | int, columns: list[str] | None, text: l
     header = [str(h).strip() for h in first.iloc[0].tolist()] if len(first) else []
     _unique(header, path)
     df = pd.read_excel(path, sheet_name=sheet, usecols=columns, engine="openpyxl",
-                       dtype={c: object for c in text if c in header})
+                       dtype={c: object for c in text if c in header},
+                       na_values=NA_VALUES, keep_default_na=False)  # the CSV rule: not `nan`
     if df.isna().to_numpy().any():
-        _uncalculated_formulas(path, sheet)
+        uncalculated_formulas(path, sheet)
     return df
 
 
-def _uncalculated_formulas(path: Path, sheet: str | int) -> None:
-    """A formula cell whose file holds no result reads as blank: say so, by cell. (Files
-    written by scripts rather than Excel often hold formulas without results.)"""
+def uncalculated_formulas(path: Path, sheet: str | int, where: str | None = None) -> None:
+    """A formula cell whose file holds no result reads as blank: say so, by sheet and cell.
+    (Files written by scripts rather than Excel often hold formulas without results.) Called
+    by every Excel reader (customer tables here, raw exports in signals/sources.py) when the
+    sheet read has blanks. `where`: the file as the message names it (default: `path`)."""
     import openpyxl
 
     formulas = openpyxl.load_workbook(path, read_only=True, data_only=False)
@@ -166,9 +172,10 @@ def _uncalculated_formulas(path: Path, sheet: str | int) -> None:
     if cells:
         shown = ", ".join(cells[:5]) + (f" and {len(cells) - 5} more" if len(cells) > 5 else "")
         raise DataError(Problem(
-            f"{len(cells)} cell(s) hold a formula without a saved result ({shown}); they "
-            "would read as blank. Open and save the file in Excel (or LibreOffice) so the "
-            "results are stored, or paste the values", file=str(path)))
+            f"sheet `{name}`: {len(cells)} cell(s) hold a formula without a saved result "
+            f"({shown}); they would read as blank. Open and save the file in Excel (or "
+            "LibreOffice) so the results are stored, or export the sheet to CSV",
+            file=where or str(path)))
 
 
 def _not_utf8(path: Path, exc: UnicodeDecodeError) -> Problem:

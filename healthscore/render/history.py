@@ -17,7 +17,8 @@ import pandas as pd
 from healthscore.engine.display import shown_change
 from healthscore.errors import DataError, Problem
 from healthscore.io.cite import cite_rows
-from healthscore.io.tables import SOURCE_ATTR
+from healthscore.io.dates import table_dates
+from healthscore.io.tables import SOURCE_ATTR, as_text
 from healthscore.render.context import Trend, TrendPoint
 
 REQUIRED = ("customer_id", "as_of", "score", "tier")
@@ -26,22 +27,20 @@ GREY = "#9ca3af"
 
 
 def checked_history(history: pd.DataFrame) -> pd.DataFrame:
-    """The history with parsed dates and numeric scores; raises DataError listing every bad
-    value (unreadable dates, non-numeric or out-of-range scores, a customer twice on a date)
-    instead of dropping or guessing."""
+    """The history with ids as text, parsed dates and numeric scores; raises DataError listing
+    every bad value (dates the one date rule refuses (io/dates.py: ISO 8601, or the formats the
+    weight file declares when the table was read with them), blank dates, non-numeric or
+    out-of-range scores, a customer twice on a date) instead of dropping or guessing."""
     file = (history.attrs.get(SOURCE_ATTR) or {}).get("file")
-    h = history.loc[:, list(REQUIRED)].copy()
-    problems = []
-    if pd.api.types.is_datetime64_any_dtype(h["as_of"]):  # e.g. read from Parquet
-        when = h["as_of"].dt.tz_localize(None) if h["as_of"].dt.tz else h["as_of"]
-        when = when.dt.normalize()
-    else:
-        text = h["as_of"].astype("string").str.strip()
-        when = pd.to_datetime(text, errors="coerce", format="%Y-%m-%d")
-    bad = when.isna()
-    if bad.any():
-        problems.append(Problem("expected dates written as YYYY-MM-DD in column `as_of`; "
-                                f"found {cite_rows(h, bad, 'as_of')}", file=file, key="as_of"))
+    h = history.loc[:, list(REQUIRED)].reset_index(drop=True)
+    h.attrs = dict(history.attrs)
+    h["customer_id"] = as_text(h["customer_id"])
+    problems: list[Problem] = []
+    when = pd.Series(table_dates(h, "as_of", problems=problems).to_numpy()).dt.normalize()
+    blank = when.isna() & (h["as_of"].astype("string").str.strip().fillna("") == "")
+    if blank.any():
+        problems.append(Problem("expected a date in column `as_of`; found a blank on "
+                                f"{cite_rows(h, blank, 'as_of')}", file=file, key="as_of"))
     score = pd.to_numeric(h["score"], errors="coerce")
     bad = (score.isna() & h["score"].notna() & (h["score"].astype("string").str.strip() != ""))
     bad |= (score < 0) | (score > 100)
@@ -49,8 +48,9 @@ def checked_history(history: pd.DataFrame) -> pd.DataFrame:
         problems.append(Problem("expected scores from 0 to 100 (or blank for no score) in "
                                 f"column `score`; found {cite_rows(h, bad, 'score')}", file=file,
                                 key="score"))
-    h["as_of"], h["score"] = when.dt.date, score
-    dup = h.duplicated(["customer_id", "as_of"], keep=False) & when.notna()
+    h["as_of"], h["score"] = when.dt.date.to_numpy(), score
+    dup = h.duplicated(["customer_id", "as_of"], keep=False) & when.notna() \
+        & h["customer_id"].notna()
     if dup.any():
         problems.append(Problem("a customer appears twice for one date: "
                                 f"{cite_rows(h, dup, 'customer_id')}; keep one row per customer "

@@ -30,18 +30,15 @@ import duckdb
 import pandas as pd
 
 from healthscore.errors import DataError, Problem
+from healthscore.io.dates import NAIVE_RE, ZONED_RE
+from healthscore.io.tables import uncalculated_formulas
 from healthscore.spec.sources import SourceSpec
 
 ROW = "__row"  # position of a row in a pandas-read export, for "line N" in messages
-# What a timestamp written as text may look like: a date, then optionally a time of day, then
-# (only after a time of day) a zone: an offset (14:00Z, 14:00:00+02:00, 14:00-0500) or an IANA
-# name (14:00 Europe/Berlin, 14:00 America/Argentina/Buenos_Aires, 14:00 UTC). DuckDB checks
-# the numbers and the zone name; these patterns only make sure that nothing else follows.
-_DATE = r"\d{4}[-/]\d{1,2}[-/]\d{1,2}"
-_TIME = r"\d{1,2}:\d\d(:\d\d(\.\d*)?)?"
-_ZONE = r"[A-Za-z][A-Za-z0-9_+-]*(/[A-Za-z0-9_+-]+)+|[Uu][Tt][Cc]|[Gg][Mm][Tt]"
-_ZONED_RE = rf"^{_DATE}[Tt ] *{_TIME}( *(Z|z|[+-]\d\d(:?\d\d)?)| +({_ZONE}))$"
-_NAIVE_RE = rf"^{_DATE}([Tt ] *{_TIME})?$"
+# What a timestamp written as text may look like: the one date rule's shapes (io/dates.py), so
+# raw exports and every other table read dates alike. DuckDB checks the numbers and the zone
+# name; these patterns only make sure that nothing else follows.
+_ZONED_RE, _NAIVE_RE = ZONED_RE, NAIVE_RE
 _NUMERIC = ("TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT", "UTINYINT", "USMALLINT",
             "UINTEGER", "UBIGINT", "FLOAT", "DOUBLE", "REAL", "DECIMAL")
 
@@ -181,14 +178,23 @@ def _timestamp_expr(expr: str, kind: str, zone: str, table: Table, column: str) 
         return local(expr)
     if kind.startswith(("TIMESTAMP", "DATE")):
         return local(f"CAST({expr} AS TIMESTAMP)")
-    if kind == "VARCHAR":  # anything but the two shapes is NULL: an error in _check_parsed
+    if kind == "VARCHAR":  # anything but the shapes is NULL: an error in _check_parsed
         text = f"trim({expr})"
+        iso, *declared = _naive_readings(text, table.spec.date_formats)
+        other = f" ELSE {local('COALESCE(' + ', '.join(declared) + ')')}" if declared else ""
         return (f"CASE WHEN regexp_matches({text}, '{_ZONED_RE}') "
                 f"THEN timezone('UTC', TRY_CAST({text} AS TIMESTAMPTZ)) "
-                f"WHEN regexp_matches({text}, '{_NAIVE_RE}') "
-                f"THEN {local(f'TRY_CAST({text} AS TIMESTAMP)')} END")
+                f"WHEN regexp_matches({text}, '{_NAIVE_RE}') THEN {local(iso)}{other} END")
     raise DataError(Problem(f"source `{table.name}`: column `{column}` should hold dates or "
                             f"timestamps; it holds {kind}", file=table.where))
+
+
+def _naive_readings(text: str, formats: list[str] | None) -> list[str]:
+    """The readings of a value without a zone: ISO 8601 first, then each declared format (the
+    one date rule, io/dates.py; DuckDB's strptime reads the codes it allows as Python does)."""
+    return [f"CASE WHEN regexp_matches({text}, '{_NAIVE_RE}') "
+            f"THEN TRY_CAST({text} AS TIMESTAMP) END",
+            *(f"try_strptime({text}, {lit(f)})" for f in dict.fromkeys(formats or []))]
 
 
 _NOT_A_TIMESTAMP = ("dates or timestamps (write ISO 8601: 2026-03-31, 2026-03-31 14:00 or "
@@ -206,6 +212,9 @@ def _check_parsed(con: duckdb.DuckDBPyConnection, table: Table, raw: str,
         if raw_types[theirs] != "VARCHAR" or exprs[ours] == q(theirs):
             continue  # typed in the export, or text we keep as text
         what = _NOT_A_TIMESTAMP if ours in timestamps else "numbers"
+        if ours in timestamps and table.spec.date_formats:
+            what = what[:-1] + ", or as declared in `date_formats:`: " + ", ".join(
+                table.spec.date_formats) + ")"
         col = q(theirs)
         bad = (f"FROM {q(raw)} WHERE {col} IS NOT NULL AND trim({col}) <> '' "
                f"AND ({exprs[ours]}) IS NULL")
@@ -214,6 +223,19 @@ def _check_parsed(con: duckdb.DuckDBPyConnection, table: Table, raw: str,
             order = f"ORDER BY {row} " if table.rows_known else ""  # DuckDB refuses ORDER BY NULL
             examples = con.execute(f"SELECT {row}, {col} {bad} {order}LIMIT 3").fetchall()
             problems.append(_bad_values(table, ours, count, examples, what))
+        readings = _naive_readings(f"trim({col})", table.spec.date_formats)
+        if ours in timestamps and len(readings) > 1:  # two readings, two dates: refused
+            differ = " OR ".join(f"({a}) <> ({b})" for i, a in enumerate(readings)
+                                 for b in readings[i + 1:])
+            ambiguous = f"FROM {q(raw)} WHERE {col} IS NOT NULL AND ({differ})"
+            (count,) = con.execute(f"SELECT count(*) {ambiguous}").fetchall()[0]
+            if count:
+                order = f"ORDER BY {row} " if table.rows_known else ""
+                examples = con.execute(f"SELECT {row}, {col} {ambiguous} {order}LIMIT 3"
+                                       ).fetchall()
+                problems.append(_bad_values(
+                    table, ours, count, examples, "unambiguous: two of the date formats read "
+                    "them as different dates (declare only the one the export is written in)"))
     if problems:
         raise DataError(problems)
 
@@ -260,6 +282,8 @@ def _register_raw(con: duckdb.DuckDBPyConnection, raw: str, name: str, spec: Sou
                            wanted, line=1, letters=True)
             df = pd.read_excel(path, sheet_name=sheet,
                                dtype={spec.export_name(c): str for c in text})
+            if df.isna().to_numpy().any():  # a formula without a saved result reads as blank
+                uncalculated_formulas(path, sheet, where=location)
             offset = 2
         else:
             df = _read_sql(spec, base_dir, wanted,

@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from healthscore.io.dates import check_format
 from healthscore.spec.durations import parse_duration
 
 Scalar = str | bool | int | float
@@ -77,6 +78,18 @@ class SourceSpec(_Strict):
         "3d", description="the export's latest row (by its `time` column) must be at most this "
                           "long before the as-of date, or the run refuses: an export that "
                           "ended early reads as zero activity; null: not checked")
+    date_formats: list[str] | None = Field(
+        None, description="date formats read besides ISO 8601 (default: the weight file's "
+                          "`date_formats`), e.g. ['%d/%m/%Y %H:%M']")
+
+    @field_validator("date_formats")
+    @classmethod
+    def _date_formats(cls, value: list[str] | None) -> list[str] | None:
+        for fmt in value or []:
+            why = check_format(fmt)
+            if why:
+                raise ValueError(why)
+        return value
 
     @field_validator("timezone")
     @classmethod

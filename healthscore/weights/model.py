@@ -25,6 +25,7 @@ from pydantic import (
     model_validator,
 )
 
+from healthscore.io.dates import check_format
 from healthscore.spec.durations import Duration
 from healthscore.spec.reach import Reach
 from healthscore.spec.sources import MetricSpec, SourceSpec
@@ -309,6 +310,10 @@ class WeightFile(Strict):
     description: str | None = None
     extends: str | None = Field(None, description="a weight file this one changes")
     id_column: str = Field("customer_id", description="customer id column of the input table")
+    date_formats: list[str] | None = Field(
+        None, description="date formats read besides ISO 8601 in every table (outcomes, "
+                          "history, raw exports), e.g. ['%d/%m/%Y']; a value two of them read "
+                          "differently is an error")
     missing: MissingPolicy = "redistribute"
     neutral: Points = 50.0
     min_coverage: float = Field(0.5, ge=0, le=1)
@@ -329,6 +334,29 @@ class WeightFile(Strict):
 
     _path: str | None = PrivateAttr(None)
     _base_dir: str | None = PrivateAttr(None)
+
+    @field_validator("date_formats")
+    @classmethod
+    def _date_formats(cls, value: list[str] | None) -> list[str] | None:
+        for fmt in value or []:
+            why = check_format(fmt)
+            if why:
+                raise ValueError(why)
+        return value
+
+    @model_validator(mode="after")
+    def _sources_read_the_declared_formats(self) -> WeightFile:
+        """A source without `date_formats:` of its own reads the file's (one date rule)."""
+        for source in (self.sources or {}).values():
+            if source.date_formats is None and self.date_formats:
+                source.date_formats = list(self.date_formats)
+        return self
+
+    @property
+    def formats(self) -> tuple[str, ...]:
+        """The declared date formats (io/dates.py), none when the file declares none."""
+        return tuple(self.date_formats or ())
+
     _segment_files: dict[str, WeightFile] = PrivateAttr(default_factory=dict)
     _source_dirs: dict[str, str] = PrivateAttr(default_factory=dict)  # source → its file's dir
     _reach: Reach | None = PrivateAttr(None)  # what a loaded file may reach (spec/reach.py)

@@ -96,7 +96,8 @@ def test_bad_rows_are_cited_by_line(small, cli):
     (small / "o.csv").write_text("customer_id,date,outcome\nK001,2026-03-01,churned\n"
                                  "K002,someday,churned\nK003,2026-03-02,left\n")
     _fails(cli(*BACKTEST, "--outcomes", "o.csv"),
-           "o.csv: date: expected a date like 2026-10-31; found `someday` on lines 3",
+           "o.csv:3: date: expected dates in column `date` written as ISO 8601",
+           'found line 3 ("someday")',
            "o.csv: outcome: outcome must be one of churned, renewed, contracted, expanded; "
            "found `left` on lines 4")
     (small / "p.csv").write_text("id,when,outcome\nK001,2026-03-01,churned\n")

@@ -313,3 +313,189 @@ def test_a_messy_table_is_a_located_error_or_read_exactly(tmp_path, case):
         assert raw == number or (math.isnan(raw) and math.isnan(number))
         expected = min(max(number, 0.0), 100.0)
         assert score == pytest.approx(expected)
+
+
+# ------------------------------------------------------------- ids and dates, every reader
+#
+# Every table keyed by customer (outcomes, churned accounts, earlier runs, dated customer
+# tables, raw exports) keeps its ids as written and reads its dates by the one date rule
+# (healthscore/io/dates.py), whatever the format it comes in.
+
+_ID_TEXT = st.one_of(
+    st.from_regex(r"0[0-9]{0,5}", fullmatch=True),                 # leading zeros
+    st.from_regex(r"[1-9][0-9]{0,4}(\.0|e[0-9])?", fullmatch=True),  # numbers, 1.0, 1e3
+    st.text(alphabet=st.characters(categories=["L", "N"], exclude_characters="\x00"),
+            min_size=1, max_size=6),                                # unicode letters, digits
+    st.sampled_from(["007", "7", "00001", "1", "-0", "+1", "0x1F", "inf", "nan", "None",
+                     "ÉTÉ", "客户1", "١٢٣"]))
+_ID_LISTS = st.lists(_ID_TEXT.filter(lambda s: s == s.strip() and s not in NA_VALUES),
+                min_size=1, max_size=6, unique=True)
+_KEYED_FORMATS = ["csv", "parquet", "xlsx"]
+
+
+def _write(frame: pd.DataFrame, path) -> None:
+    if path.suffix == ".csv":
+        frame.to_csv(path, index=False)
+    elif path.suffix == ".parquet":
+        frame.to_parquet(path, index=False)
+    else:
+        frame.to_excel(path, index=False)
+
+
+@given(_ID_LISTS, st.sampled_from(_KEYED_FORMATS))
+def test_ids_are_kept_as_written_in_every_keyed_reader(tmp_path, ids, fmt):
+    from healthscore.cli.diff_cmd import _one_date
+    from healthscore.evidence.outcomes import read_outcomes
+    from healthscore.evidence.runs import score_history
+    from healthscore.io.keyed import read_ids_table
+    from healthscore.render.history import past_points
+    from healthscore.trends.churn import churned_ids, read_churned
+
+    n = len(ids)
+    outcomes = tmp_path / f"o.{fmt}"
+    _write(pd.DataFrame({"customer_id": ids, "date": ["2026-10-01"] * n,
+                         "outcome": ["churned"] * n}), outcomes)
+    assert read_outcomes(outcomes)["customer_id"].tolist() == ids
+    churn = tmp_path / f"churn.{fmt}"
+    _write(pd.DataFrame({"customer_id": ids, "churned_at": ["2026-10-01"] * n}), churn)
+    assert read_churned(churn)["customer_id"].tolist() == ids
+    assert churned_ids(outcomes=read_churned(churn), as_of=pd.Timestamp(AS_OF).date()) \
+        == set(ids)
+    history = tmp_path / f"h.{fmt}"
+    _write(pd.DataFrame({"customer_id": ids, "as_of": ["2026-09-30"] * n, "score": [50] * n,
+                         "tier": ["Watch"] * n}), history)
+    points = past_points(read_ids_table(history, dates=("as_of",)),
+                         pd.Timestamp(AS_OF).date(), {})
+    assert sorted(points) == sorted(ids)
+    dated = tmp_path / f"c.{fmt}"
+    _write(pd.DataFrame({"customer_id": ids * 2, "as_of": ["2026-09-30"] * n + [AS_OF] * n,
+                         "csat": [50.0] * (2 * n)}), dated)
+    wf = WeightFile.model_validate(CSAT)
+    table = read_ids_table(dated, dates=("as_of",))
+    assert score_history(table, wf)["customer_id"].tolist() == ids * 2
+    assert _one_date(dated, pd.Timestamp(AS_OF).date(), wf)["customer_id"].tolist() == ids
+
+
+# pandas' own blanks: the raw-export readers (signals/sources.py) still take these as missing
+# ids in CSV and Excel exports; the tables above read them as the ids they are
+_PANDAS_BLANKS = {"nan", "NaN", "None", "null", "NULL", "n/a", "N/A", "NA", "<NA>", "-nan",
+                  "-NaN", "#NA", "#N/A", "#N/A N/A", "-1.#IND", "-1.#QNAN", "1.#IND",
+                  "1.#QNAN", ""}
+
+
+@given(_ID_LISTS.filter(lambda ids: not _PANDAS_BLANKS & set(ids)),
+       st.sampled_from(["csv", "xlsx", "parquet"]))
+def test_ids_are_kept_as_written_in_raw_exports(tmp_path, ids, fmt):
+    kind = {"csv": "csv", "xlsx": "excel", "parquet": "parquet"}[fmt]
+    _write(pd.DataFrame({"customer_id": ids}), tmp_path / f"accounts.{fmt}")
+    _write(pd.DataFrame({"customer_id": ids[:1] * 2, "at": ["2026-10-01", "2026-10-02"]}),
+           tmp_path / f"events.{fmt}")
+    body = {"version": 1, "name": "raw", "min_coverage": 0,
+            "sources": {"accounts": {"kind": kind, "path": f"accounts.{fmt}"},
+                        "events": {"kind": kind, "path": f"events.{fmt}", "time": "at"}},
+            "signals": {"n": {"compute": {"table": "events", "metric": "count"},
+                              "score": {"linear": [0, 2]}}}}
+    (tmp_path / "w.yaml").write_text(yaml.safe_dump(body), encoding="utf-8")
+    table = healthscore.compute_signals(healthscore.load_weights(tmp_path / "w.yaml"), AS_OF)
+    assert table.frame["customer_id"].tolist() == ids
+    assert table.frame["n"].tolist() == [2] + [0] * (len(ids) - 1)
+
+
+_INSTANTS = st.datetimes(min_value=pd.Timestamp("1990-01-01").to_pydatetime(),
+                         max_value=pd.Timestamp("2040-12-31").to_pydatetime())
+_DECLARED = {"%d/%m/%Y": "%d/%m/%Y", "%m/%d/%Y": "%m/%d/%Y", "%d.%m.%Y %H:%M": "%d.%m.%Y %H:%M",
+             "%d %b %Y": "%d %b %Y", "%Y%m%d": "%Y%m%d"}
+
+
+@st.composite
+def written_date(draw) -> tuple[str, pd.Timestamp, list[str]]:
+    """(the text a table holds, the naive UTC instant it means, the formats to declare)."""
+    when = pd.Timestamp(draw(_INSTANTS)).floor("s")
+    shape = draw(st.sampled_from(["date", "minute", "second", "fraction", "Z", "offset",
+                                  "declared"]))
+    sep = draw(st.sampled_from(["T", " "]))
+    if shape == "date":
+        return when.strftime(draw(st.sampled_from(["%Y-%m-%d", "%Y/%m/%d"]))), \
+            when.normalize(), []
+    if shape == "minute":
+        return when.strftime(f"%Y-%m-%d{sep}%H:%M"), when.floor("min"), []
+    if shape == "second":
+        return when.strftime(f"%Y-%m-%d{sep}%H:%M:%S"), when, []
+    if shape == "fraction":
+        micros = draw(st.integers(0, 999_999))
+        return when.strftime(f"%Y-%m-%d{sep}%H:%M:%S") + f".{micros:06d}", \
+            when + pd.Timedelta(microseconds=micros), []
+    if shape == "Z":
+        return when.strftime(f"%Y-%m-%d{sep}%H:%M:%S") + "Z", when, []
+    if shape == "offset":
+        minutes = draw(st.integers(-14 * 4, 14 * 4)) * 15
+        sign = "+" if minutes >= 0 else "-"
+        style = draw(st.sampled_from(["{h:02d}:{m:02d}", "{h:02d}{m:02d}"]))
+        text = when.strftime(f"%Y-%m-%d{sep}%H:%M:%S") + sign + style.format(
+            h=abs(minutes) // 60, m=abs(minutes) % 60)
+        return text, when - pd.Timedelta(minutes=minutes), []
+    fmt = draw(st.sampled_from(sorted(_DECLARED)))
+    meant = when.floor("min") if "%M" in fmt else when.normalize()
+    return meant.strftime(fmt), meant, [fmt]
+
+
+@given(st.lists(written_date(), min_size=1, max_size=5), st.sampled_from(_KEYED_FORMATS))
+def test_dates_mean_the_same_instant_in_every_reader(tmp_path, dates, fmt):
+    from healthscore.evidence.outcomes import read_outcomes
+    from healthscore.io.keyed import read_ids_table
+    from healthscore.render.history import checked_history
+    from healthscore.trends.churn import read_churned
+
+    texts = [t for t, _, _ in dates]
+    meant = pd.Series([m for _, m, _ in dates], dtype="datetime64[ns]")
+    formats = sorted({f for _, _, fs in dates for f in fs})
+    ids = [f"{i:03d}" for i in range(len(dates))]
+    assume(not (len(formats) > 1 and {"%d/%m/%Y", "%m/%d/%Y"} <= set(formats)))
+    _write(pd.DataFrame({"customer_id": ids, "churned_at": texts}), tmp_path / f"c.{fmt}")
+    got = read_churned(tmp_path / f"c.{fmt}", formats=formats)["churned_at"]
+    assert got.tolist() == meant.tolist()
+    _write(pd.DataFrame({"customer_id": ids, "date": texts, "outcome": "churned"}),
+           tmp_path / f"o.{fmt}")
+    got = read_outcomes(tmp_path / f"o.{fmt}", formats=formats)["date"]
+    assert got.tolist() == meant.dt.normalize().tolist()
+    _write(pd.DataFrame({"customer_id": ids, "as_of": texts, "score": 50, "tier": "Watch"}),
+           tmp_path / f"h.{fmt}")
+    history = checked_history(read_ids_table(tmp_path / f"h.{fmt}", dates=("as_of",),
+                                             formats=formats))
+    assert history["as_of"].tolist() == meant.dt.date.tolist()
+
+
+@given(written_date())
+def test_raw_exports_read_dates_as_every_other_table(tmp_path, case):
+    """The DuckDB reader of raw exports and the pandas reader agree on every written date."""
+    text, meant, formats = case
+    (tmp_path / "accounts.csv").write_text("customer_id\na\n")
+    (tmp_path / "events.csv").write_text(f"customer_id,at\na,{text}\n", encoding="utf-8")
+    body = {"version": 1, "name": "raw", "min_coverage": 0, "date_formats": formats or None,
+            "sources": {"accounts": {"kind": "csv", "path": "accounts.csv"},
+                        "events": {"kind": "csv", "path": "events.csv", "time": "at"}},
+            "signals": {"age": {"compute": {"table": "events", "metric": "days_since"},
+                                "score": {"linear": [0, 100]}}}}
+    (tmp_path / "w.yaml").write_text(yaml.safe_dump(body), encoding="utf-8")
+    wf = healthscore.load_weights(tmp_path / "w.yaml")
+    table = healthscore.compute_signals(wf, "2041-01-01")
+    assert table.frame["age"].tolist() == [(pd.Timestamp("2041-01-01") - meant.normalize()).days]
+
+
+@given(st.dates(min_value=pd.Timestamp("2000-01-01").date(),
+                max_value=pd.Timestamp("2040-12-31").date()))
+def test_a_date_two_declared_formats_read_differently_is_refused(tmp_path, day):
+    from healthscore.evidence.outcomes import read_outcomes
+
+    text = day.strftime("%d/%m/%Y")
+    (tmp_path / "o.csv").write_text(f"customer_id,date,outcome\n007,{text},churned\n")
+    both = ["%d/%m/%Y", "%m/%d/%Y"]
+    if day.day <= 12 and day.day != day.month:
+        with pytest.raises(DataError) as info:
+            read_outcomes(tmp_path / "o.csv", formats=both)
+        assert info.value.problems[0].line == 2 and "ambiguous" in str(info.value)
+        event("ambiguous")
+    else:
+        got = read_outcomes(tmp_path / "o.csv", formats=both)
+        assert got["date"].tolist() == [pd.Timestamp(day)]
+        event("one reading")

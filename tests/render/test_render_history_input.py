@@ -26,7 +26,8 @@ def test_bad_dates_scores_and_duplicates_are_all_reported_with_lines(tmp_path):
     with pytest.raises(DataError) as info:
         checked_history(history)
     text = str(info.value)
-    assert 'as_of`; found line 3 ("last month")' in text
+    assert 'history.csv:3: as_of: expected dates in column `as_of` written as ISO 8601' in text
+    assert 'found line 3 ("last month")' in text
     assert 'line 4 ("high"), line 5 ("500")' in text
     assert 'a customer appears twice for one date: line 2 ("a"), line 6 ("a")' in text
     assert str(tmp_path / "history.csv") in text
