@@ -25,6 +25,7 @@ from healthscore.engine.run import Run
 from healthscore.errors import DataError
 from healthscore.outputs import OutputFiles
 from healthscore.sample import generate_customers
+from healthscore.weights.model import WeightFile
 from healthscore.weights.profiles import build_profiles
 from tests.conftest import ROOT
 
@@ -301,3 +302,48 @@ def test_tier_arr_is_summed_in_exact_cents():
     totals = tier_totals(scored)
     assert totals.loc["watch", "cents"] == 142 and totals.loc["healthy", "cents"] == 57
     assert totals.loc["watch", "customers"] == 2
+
+
+FAMILY = pd.DataFrame({
+    "customer_id": ["P", "C1", "C2", "C3", "S1", "S2"],
+    "name": ["Holding", "Sub 1", "Sub 2", "Sub 3", "Solo", "Small"],
+    "owner": ["Ann", "Bob", "Bob", "Ann", "Cy", "Cy"],
+    "arr": [14_000.0, 300_000.0, 300_000.0, 267_000.0, 100_000.0, 5_000.0],
+    "parent_id": [None, "P", "P", "P", None, None],
+    "health": [70.0, 50.0, 60.0, 55.0, 40.0, 30.0],
+})
+
+
+def family_weights(families: bool) -> WeightFile:
+    return WeightFile.model_validate({
+        "version": 1, "name": "families",
+        "signals": {"health": {"score": {"linear": [0, 100]}}},
+        "rollup": {"parent": "parent_id", "method": "arr_weighted"},
+        "outreach": {"families": families}})
+
+
+def test_a_family_is_ranked_as_one_entry_with_its_accounts_under_it():
+    plain = healthscore.score_run(FAMILY, family_weights(False), as_of="2026-10-31")
+    assert plain.outreach["customer_id"].tolist()[:3] == ["C1", "C3", "C2"]  # one by one
+    run = healthscore.score_run(FAMILY, family_weights(True), as_of="2026-10-31")
+    listed = run.outreach.set_index("customer_id")
+    # the family's ARR-weighted score: (14k×70 + 300k×50 + 300k×60 + 267k×55) / 881k
+    score = (14_000 * 70 + 300_000 * 50 + 300_000 * 60 + 267_000 * 55) / 881_000
+    assert listed.loc["P", "score"] == pytest.approx(score)
+    assert listed.loc["P", "arr"] == 881_000
+    assert listed.loc["P", "priority"] == pytest.approx(881_000 * (100 - score) / 100)
+    assert listed.loc["P", "members"] == "C1; C3; C2; P"  # lowest score first
+    assert run.outreach["customer_id"].tolist() == ["P", "S1", "S2"]  # members are not rows
+    assert run.outreach["rank"].tolist() == [1, 2, 3] and bool(listed.loc["P", "family"])
+    assert listed.loc["P", "owner"] == "Ann"  # the parent's own account's owner
+    assert listed.loc["P", "why"].startswith("Family of 4 accounts, lowest: Sub 1 50")
+
+
+def test_a_family_entry_shows_on_the_outreach_pages(tmp_path):
+    run = healthscore.score_run(FAMILY, family_weights(True), as_of="2026-10-31")
+    done = healthscore.render_run(run, tmp_path / "r", jobs=1)
+    page = (done.out_dir / "outreach" / "index.html").read_text()
+    assert 'class="family"' in page and "family of 4" in page and "Sub 3" in page
+    markdown = (done.out_dir / "outreach" / "index.md").read_text()
+    assert "| 1 | P | Holding (family: Sub 1 50, Sub 3 55, Sub 2 60, Holding 70) | Ann |" in \
+        markdown

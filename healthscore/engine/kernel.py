@@ -206,7 +206,7 @@ def score_frame(df: pd.DataFrame, plan: Plan) -> pd.DataFrame:
     out["score"] = total
     out["tier"] = tiers.assign(total, wf, plan.previous, out["customer_id"])
     out["coverage"] = coverage
-    out["priority"] = _priority(total, df, wf)
+    out["priority"] = priority_values(total, df, wf)
     k = wf.drivers
     if k:
         weights = {s: sig_weight[s] for s in names}
@@ -259,7 +259,7 @@ def _points(weight: np.ndarray, score: np.ndarray, no_score: np.ndarray) -> np.n
     return pts
 
 
-def _priority(total: np.ndarray, df: pd.DataFrame, wf: WeightFile) -> np.ndarray:
+def priority_values(total: np.ndarray, df: pd.DataFrame, wf: WeightFile) -> np.ndarray:
     """Outreach order; without ARR it falls back to risk (`table_warnings` says so)."""
     risk = 100.0 - total
     if wf.priority == "risk" or "arr" not in df.columns:

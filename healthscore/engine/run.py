@@ -18,6 +18,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from healthscore.engine.families import FamilyOutreach
 from healthscore.engine.inputs import RunInputs
 from healthscore.engine.kernel import make_plan, score_frame
 from healthscore.engine.prepare import table_warnings
@@ -180,6 +181,9 @@ def portfolio_sinks(wf: WeightFile, reference: pd.DataFrame, top: int | None,
     for its parent ids. The one assembly: a run read back from the store goes through it too.
     """
     family = Rollups(wf, _parent_ids(reference, wf))
+    if wf.outreach.families and wf.rollup is not None:  # every candidate, then the families
+        return [TierTotals(), Outreach(wf, None, chunk_rows), family,
+                FamilyOutreach(wf, top, family), Checks(wf, file, family)]
     return [TierTotals(), Outreach(wf, top, chunk_rows), family, Checks(wf, file, family)]
 
 

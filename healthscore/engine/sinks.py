@@ -102,7 +102,7 @@ class Rollups(_Accumulator):
     """Parent accounts scored from their children. Keeps only the rows that have a parent or
     are one (their names and own scores): the family."""
 
-    COLUMNS = ("customer_id", "name", "arr", "score")
+    COLUMNS = ("customer_id", "name", "owner", "arr", "score")
 
     def __init__(self, wf: WeightFile, parent_ids: np.ndarray):
         self.wf, self.parent_ids = wf, parent_ids

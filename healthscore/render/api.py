@@ -136,13 +136,13 @@ def render_run(run: RunResult, out_dir: str | Path, *, template_dir: str | Path 
     summaries = customer_summaries(frame, meta, stems, past, as_of)
     owner_filter = None if owners is None else list(owners)
 
+    parents = parent_views(run.rollups, summaries, meta.tier_colors)
     outreach = outreach_contexts(info, summaries, run.outreach, meta.priority_rule,
-                                 run.weights.priority != "risk", owner_filter)
+                                 run.weights.priority != "risk", owner_filter, parents)
     outreach_files = [Path(f"{stem}{suffix}") for stem, _, _ in outreach
                       for suffix in (".html", ".md", ".csv")]
     refuse_inputs(out_dir, [*run.inputs.values(), template_dir],
                   folders=[run.inputs.get("customers"), template_dir])
-    parents = parent_views(run.rollups, summaries, meta.tier_colors)
     with contextlib.ExitStack() as own:
         tmp = (stage or own).enter_context(staged_dir(out_dir))
         (tmp / SCORECARD_DIR).mkdir()

@@ -333,6 +333,12 @@ class OutreachEntry(Model):
         default_factory=list,
         description="why to call, in words: what changed since the previous run (with the "
                     "values) first, then the weakest signals (the list's `why` column)")
+    family: ParentView | None = Field(
+        None, description="set when the entry is an account family (`outreach: {families: "
+                          "true}`): its roll-up; `customer` is then the parent's own account "
+                          "(its lowest-scored account when the parent is no customer)")
+    members: list[CustomerSummary] = Field(
+        default_factory=list, description="a family entry's accounts, lowest score first")
 
 
 class OwnerList(Model):

@@ -20,6 +20,7 @@ from healthscore.render.context import (
     OutreachContext,
     OutreachEntry,
     OwnerList,
+    ParentView,
     RunInfo,
 )
 from healthscore.render.names import safe_stem
@@ -27,8 +28,13 @@ from healthscore.render.names import safe_stem
 OUTREACH_DIR = "outreach"
 
 
-def entries(outreach: pd.DataFrame, by_id: dict[str, CustomerSummary]) -> list[OutreachEntry]:
-    """The list's rows (`own_rows`) as page entries, in the run's order."""
+def entries(outreach: pd.DataFrame, by_id: dict[str, CustomerSummary],
+            parents: dict[str, ParentView] | None = None) -> list[OutreachEntry]:
+    """The list's rows (`own_rows`) as page entries, in the run's order; a family's row
+    (`outreach: {families: true}`) carries its roll-up and its accounts."""
+    parents = parents or {}
+    if "family" in outreach and outreach["family"].fillna(False).astype(bool).any():
+        return _with_families(outreach, by_id, parents)
     ids = outreach["customer_id"].astype(str).tolist()
     change = outreach["change"] if "change" in outreach else pd.Series(float("nan"),
                                                                        index=outreach.index)
@@ -41,6 +47,38 @@ def entries(outreach: pd.DataFrame, by_id: dict[str, CustomerSummary]) -> list[O
             for r, o, cid, p, c, text in zip(
                 outreach["rank"].tolist(), overall.tolist(), ids,
                 outreach["priority"].tolist(), changes, why.tolist(), strict=True)]
+
+
+def _with_families(outreach: pd.DataFrame, by_id: dict[str, CustomerSummary],
+                   parents: dict[str, ParentView]) -> list[OutreachEntry]:
+    plain = entries(outreach.assign(family=False), by_id | _stand_ins(outreach, by_id))
+    out = []
+    for entry, is_family, members in zip(plain, outreach["family"].fillna(False).tolist(),
+                                         outreach["members"].fillna("").tolist(), strict=True):
+        if not is_family:
+            out.append(entry)
+            continue
+        accounts = [by_id[m] for m in str(members).split("; ") if m in by_id]
+        parent = entry.customer.customer_id
+        own = by_id.get(parent) or (accounts[0] if accounts else entry.customer)
+        out.append(entry.model_copy(update={
+            "family": parents.get(parent), "members": accounts, "customer": own}))
+    return out
+
+
+def _stand_ins(outreach: pd.DataFrame, by_id: dict[str, CustomerSummary]
+               ) -> dict[str, CustomerSummary]:
+    """A family whose parent is no customer has no summary of its own: its lowest-scored
+    account stands in (the entry shows the family's own numbers)."""
+    out = {}
+    rows = outreach[outreach["family"].fillna(False).astype(bool)]
+    for cid, members in zip(rows["customer_id"].astype(str), rows["members"].fillna(""),
+                            strict=True):
+        if cid not in by_id:
+            first = next((m for m in str(members).split("; ") if m in by_id), None)
+            if first is not None:
+                out[cid] = by_id[first].model_copy(update={"customer_id": cid})
+    return out
 
 
 def own_rows(outreach: pd.DataFrame, owner: str | None) -> pd.DataFrame:
@@ -85,12 +123,13 @@ def _no_such_owner(owner: str, present: list[str]) -> str:
 
 def outreach_contexts(run: RunInfo, customers: list[CustomerSummary], outreach: pd.DataFrame,
                       priority_rule: str, priority_in_money: bool,
-                      owners: Iterable[str] | None
+                      owners: Iterable[str] | None, parents: list[ParentView] | None = None
                       ) -> list[tuple[str, OutreachContext, pd.DataFrame]]:
     """(file stem relative to the root, context, the list's rows) for everyone's list and
     each owner's."""
     lists = owner_lists(customers, outreach, owners)
     by_id = {c.customer_id: c for c in customers}
+    families = {p.parent_id: p for p in parents or []}
     jobs: list[tuple[str, str | None]] = [(f"{OUTREACH_DIR}/index", None)]
     jobs += [(ol.href.removesuffix(".html"), ol.owner) for ol in lists]
     out = []
@@ -102,6 +141,6 @@ def outreach_contexts(run: RunInfo, customers: list[CustomerSummary], outreach: 
         out.append((stem, OutreachContext(
             root="../", run=run, owner=owner, priority_rule=priority_rule,
             priority_in_money=priority_in_money,
-            entries=entries(rows, by_id), needs_data=needs, owner_lists=lists,
+            entries=entries(rows, by_id, families), needs_data=needs, owner_lists=lists,
             portfolio_href="index.html", csv_href=f"{stem}.csv", md_href=f"{stem}.md"), rows))
     return out

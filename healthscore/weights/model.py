@@ -300,6 +300,9 @@ class OutreachSpec(Strict):
         None, min_length=1,
         description="tier names on the list (default: every tier but the healthiest)")
     top: int | None = Field(None, ge=1, description="keep only the N highest priorities")
+    families: bool = Field(
+        False, description="rank each account family (`rollup:`) as one entry, by its "
+                           "rolled-up score and ARR, with its accounts under it")
 
 
 class WeightFile(Strict):

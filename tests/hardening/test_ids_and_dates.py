@@ -287,7 +287,8 @@ def _survey_weights(tmp_path, **extra):
     return write_weights(tmp_path / "w.yaml", {
         "min_coverage": 0, **extra,
         "sources": {"accounts": {"kind": "csv", "path": "accounts.csv"},
-                    "surveys": {"kind": "csv", "path": "surveys.csv", "time": "answered_at"}},
+                    "surveys": {"kind": "csv", "path": "surveys.csv", "time": "answered_at",
+                                "fresh_within": None}},
         "signals": {"answers": {"compute": {"table": "surveys", "metric": "count",
                                             "window": "30d"},
                                 "score": {"linear": [0, 2]}}}})

@@ -392,7 +392,8 @@ def test_ids_are_kept_as_written_in_raw_exports(tmp_path, ids, fmt):
            tmp_path / f"events.{fmt}")
     body = {"version": 1, "name": "raw", "min_coverage": 0,
             "sources": {"accounts": {"kind": kind, "path": f"accounts.{fmt}"},
-                        "events": {"kind": kind, "path": f"events.{fmt}", "time": "at"}},
+                        "events": {"kind": kind, "path": f"events.{fmt}", "time": "at",
+                                   "fresh_within": None}},
             "signals": {"n": {"compute": {"table": "events", "metric": "count"},
                               "score": {"linear": [0, 2]}}}}
     (tmp_path / "w.yaml").write_text(yaml.safe_dump(body), encoding="utf-8")
@@ -473,7 +474,8 @@ def test_raw_exports_read_dates_as_every_other_table(tmp_path, case):
     (tmp_path / "events.csv").write_text(f"customer_id,at\na,{text}\n", encoding="utf-8")
     body = {"version": 1, "name": "raw", "min_coverage": 0, "date_formats": formats or None,
             "sources": {"accounts": {"kind": "csv", "path": "accounts.csv"},
-                        "events": {"kind": "csv", "path": "events.csv", "time": "at"}},
+                        "events": {"kind": "csv", "path": "events.csv", "time": "at",
+                                   "fresh_within": None}},
             "signals": {"age": {"compute": {"table": "events", "metric": "days_since"},
                                 "score": {"linear": [0, 100]}}}}
     (tmp_path / "w.yaml").write_text(yaml.safe_dump(body), encoding="utf-8")
