@@ -18,7 +18,7 @@ from healthscore.errors import HealthscoreError, TemplateError
 from healthscore.io.guard import MANIFEST
 from healthscore.render import render_run
 from healthscore.render.pool import WorkerLost
-from tests.conftest import write_weights
+from tests.conftest import ROOT, write_weights
 from tests.render import render_sample
 from tests.render.conftest import WEIGHTS as RENDER_WEIGHTS
 
@@ -76,6 +76,51 @@ def test_killing_a_render_worker_from_outside_ends_the_command(tmp_path):
     assert proc.returncode == 2, err
     assert "a render worker process ended unexpectedly" in err and "Traceback" not in err
     assert sorted(p.name for p in tmp_path.iterdir()) == ["c.csv"]
+
+
+def _alive(pid: int) -> bool:
+    """Running, not a zombie waiting for a parent to reap it."""
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except FileNotFoundError:
+        return False
+    return "\nState:\tZ" not in status and "\nState:\tX" not in status
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="worker processes: Linux")
+@pytest.mark.parametrize("sig", [signal.SIGKILL, signal.SIGTERM], ids=["SIGKILL", "SIGTERM"])
+def test_killing_render_itself_ends_its_workers(tmp_path, sig):
+    """Issue 20: SIGKILL (or SIGTERM) to `render`'s main process left its workers rendering
+    forever. The real command is killed mid-run; no worker may survive it."""
+    render_sample.customers(6000).to_csv(tmp_path / "c.csv", index=False)
+    with (tmp_path / "err.txt").open("w") as err:  # not a pipe: a survivor would hold it open
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "healthscore", "render", "-w", RENDER_WEIGHTS, "-c", "c.csv",
+             "-o", "rep", "-q", "-j", "3", "--as-of", "2026-11-01"], cwd=tmp_path,
+            env={**os.environ, "PYTHONPATH": str(ROOT)}, stdout=subprocess.DEVNULL, stderr=err)
+    workers: list[int] = []
+    try:
+        deadline = time.monotonic() + 120
+        while len(_children(proc.pid)) < 3:
+            assert proc.poll() is None and time.monotonic() < deadline, \
+                (tmp_path / "err.txt").read_text()
+            time.sleep(0.01)
+        time.sleep(0.3)  # the workers are rendering
+        workers = _children(proc.pid)
+        assert workers and all(_alive(w) for w in workers)
+        os.kill(proc.pid, sig)
+        assert proc.wait(timeout=60) == -sig
+        deadline = time.monotonic() + 10
+        while any(_alive(w) for w in workers) and time.monotonic() < deadline:
+            time.sleep(0.05)
+    finally:
+        survivors = [w for w in workers if _alive(w)]
+        for w in survivors:  # never leave them running, whatever failed
+            os.kill(w, signal.SIGKILL)
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    assert survivors == [], f"render workers {survivors} outlived their parent"
 
 
 def test_ctrl_c_prints_aborted_and_exits_130_as_documented(tmp_path):
