@@ -53,6 +53,23 @@ def refuse_inputs(out_dir: str | Path, inputs: Iterable[str | Path | None],
             file=str(out_dir)))
 
 
+def refuse_replacing(folder: str | Path, owns: Iterable[str],
+                     inputs: Iterable[str | Path | None]) -> None:
+    """Raise when one of the files a writer puts in `folder` (`owns`) is one of the run's
+    `inputs`: `score -c out/scores.csv -o out` would replace the table it is reading, even
+    though an earlier `score` wrote it."""
+    out = _resolved(folder)
+    targets = {out / name: name for name in owns}
+    for given in inputs:
+        if given is None or not Path(given).is_file():
+            continue
+        name = targets.get(_resolved(given))
+        if name is not None:
+            raise HealthscoreError(Problem(
+                f"this run reads {given} and would replace it with its own {name}; write the "
+                "outputs into another folder (--out), or move the input", file=str(folder)))
+
+
 class Manifest:
     """Which files in a folder healthscore wrote (one name a line)."""
 
