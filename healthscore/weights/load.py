@@ -116,6 +116,9 @@ def _copy_lines(src: Located, lines: dict, prefix: KeyPath) -> None:
             lines[key] = where
 
 
+MAX_EXTENDS = 32  # files in one `extends:` chain (each read, merged; recursion is bounded)
+
+
 def _read_chain(path: Path, problems: list[Problem], scope: Scope,
                 stack: tuple[Path, ...] = ()) -> Located | None:
     """Read a file and everything it `extends`, merged."""
@@ -125,6 +128,12 @@ def _read_chain(path: Path, problems: list[Problem], scope: Scope,
         chain = " → ".join(_display(p) for p in (*stack, path))
         problems.append(Problem(f"`extends` goes round in a circle: {chain}", file=display,
                                 key="extends"))
+        return None
+    if len(stack) >= MAX_EXTENDS:
+        problems.append(Problem(
+            f"`extends` goes more than {MAX_EXTENDS} files deep (from "
+            f"{_display(stack[0])}); a base of a base of ... that long is a mistake: shorten "
+            "the chain", file=_display(stack[-1]), key="extends"))
         return None
     located, parse_problems = load_yaml(path, display)
     problems.extend(parse_problems)

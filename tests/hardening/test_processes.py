@@ -221,6 +221,31 @@ def test_user_templates_run_in_the_sandbox(tmp_path):
     assert not (tmp_path / "report").exists()
 
 
+NESTED = ("{% for a in range(100000) %}{% for b in range(100000) %}{{ '' }}"
+          "{% endfor %}{% endfor %}\n")
+
+
+@pytest.mark.parametrize("jobs, n", [(1, 5), (2, 900)], ids=["in-process", "workers"])
+def test_a_user_template_that_never_ends_is_stopped(tmp_path, monkeypatch, jobs, n):
+    """Issue 20: a user template with a loop inside a loop rendered forever. Each page of the
+    user's templates gets PAGE_SECONDS (here 1), in the CLI's process and in each worker."""
+    from healthscore.render import env
+
+    monkeypatch.setattr(env, "PAGE_SECONDS", 1.0)
+    (tmp_path / "tpl").mkdir()
+    (tmp_path / "tpl" / "scorecard.md.j2").write_text("# {{ customer.name }}\n" + NESTED)
+    run = healthscore.score_run(render_sample.customers(n), RENDER_WEIGHTS,
+                                as_of=render_sample.AS_OF)
+    started = time.monotonic()
+    with pytest.raises(TemplateError) as info:
+        render_run(run, tmp_path / "report", template_dir=tmp_path / "tpl", jobs=jobs)
+    assert time.monotonic() - started < 60
+    text = str(info.value)
+    assert "scorecard.md.j2:2: PageTimeLimit: the page took longer than 1 s to render" in text
+    assert not (tmp_path / "report").exists()
+    assert _children(os.getpid()) == []
+
+
 @pytest.mark.parametrize("day", ["9999-12-31", "0001-01-01"])
 def test_an_absurd_as_of_with_raw_exports_is_a_message_in_the_api_too(tmp_path, day):
     from healthscore.errors import DataError
