@@ -298,3 +298,41 @@ def test_a_good_store_still_opens_and_upgrades(target):
         recorded = record_run(store, frame, record, inputs={})
     with open_store(target, read_only=True) as store:
         pd.testing.assert_frame_equal(load_run(store, recorded.run_id).frame, frame)
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="file modes and prctl")
+@pytest.mark.parametrize("fault", ["read-only", "newer", "foreign"])
+def test_the_monthly_run_stops_before_writing_the_month(tmp_path, fault):
+    """`healthscore run` into a store it cannot use wrote the month's files and then failed
+    with a traceback. Now the store is refused when it is opened: no month folder appears."""
+    from healthscore.sample.raw import generate_raw
+
+    generate_raw(tmp_path / "raw", n_customers=30, seed=3)
+    store = tmp_path / "monthly" / "healthscore.db"
+    frame, record = scored(20)
+    if fault == "foreign":
+        store.parent.mkdir()
+        execute(str(store), "CREATE TABLE notes (id INTEGER)")
+    else:
+        with open_store(store) as opened:
+            record_run(opened, frame, record, inputs={})
+    if fault == "newer":
+        execute(str(store), "UPDATE alembic_version SET version_num = '0099'")
+    if fault == "read-only":
+        os.chmod(store, 0o444)
+    before = _files(tmp_path / "monthly")
+    proc = subprocess.run(
+        [sys.executable, "-m", "healthscore", "run", "-w", ROOT / "weights" /
+         "from-exports.yaml", "--data", tmp_path, "--month", "2026-10", "-q"], cwd=tmp_path,
+        env=ENV, capture_output=True, text=True, timeout=300,
+        preexec_fn=_without_root_override if os.getuid() == 0 else None)
+    os.chmod(store, 0o644)
+    one_line_error(proc, {"read-only": "cannot write the run store",
+                          "newer": "this store was written by a newer healthscore",
+                          "foreign": "not a healthscore run store"}[fault])
+    assert _files(tmp_path / "monthly") == before  # no month folder, the store as it was
+
+
+def _files(folder: Path) -> dict[str, bytes]:
+    return {p.relative_to(folder).as_posix(): p.read_bytes()
+            for p in sorted(folder.rglob("*")) if p.is_file()}
