@@ -129,12 +129,6 @@ def _read_chain(path: Path, problems: list[Problem], scope: Scope,
         problems.append(Problem(f"`extends` goes round in a circle: {chain}", file=display,
                                 key="extends"))
         return None
-    if len(stack) >= MAX_EXTENDS:
-        problems.append(Problem(
-            f"`extends` goes more than {MAX_EXTENDS} files deep (from "
-            f"{_display(stack[0])}); a base of a base of ... that long is a mistake: shorten "
-            "the chain", file=_display(stack[-1]), key="extends"))
-        return None
     located, parse_problems = load_yaml(path, display)
     problems.extend(parse_problems)
     if located is None:
@@ -164,6 +158,12 @@ def _read_chain(path: Path, problems: list[Problem], scope: Scope,
         problems.append(Problem(f"the file it extends, `{parent}`, does not exist "
                                 f"(looked for {_display(base_path)})", file=file, line=line,
                                 key="extends"))
+        return located
+    if len(stack) + 1 >= MAX_EXTENDS:  # checked here, where the key's line is known
+        problems.append(Problem(
+            f"`extends` goes more than {MAX_EXTENDS} files deep (from "
+            f"{_display((*stack, path)[0])}); a base of a base of ... that long is a mistake: "
+            "shorten the chain", file=file, line=line, key="extends"))
         return located
     base = _read_chain(base_path, problems, scope, (*stack, path))
     if base is None:
