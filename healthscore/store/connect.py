@@ -132,7 +132,7 @@ def lock_holders(store: Store) -> str:
         proc = Path("/proc")
         if not proc.is_dir():
             return ""
-        target = str(store.path)
+        target = str(store.path.resolve())
         for entry in proc.iterdir():
             if not entry.name.isdigit() or int(entry.name) == os.getpid():
                 continue
