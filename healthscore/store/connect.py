@@ -121,7 +121,7 @@ def _is_database_fault(exc: sa.exc.DBAPIError) -> bool:
 
 def _locked(exc: sa.exc.DBAPIError) -> bool:
     name = type(exc.orig).__name__
-    return name in ("LockNotAvailable", "QueryCanceled") or "database is locked" in str(exc.orig)
+    return name == "LockNotAvailable" or "database is locked" in str(exc.orig)
 
 
 def lock_holders(store: Store) -> str:
