@@ -65,7 +65,8 @@ def atomic_file(path: str | Path) -> Iterator[Path]:
 
 @contextlib.contextmanager
 def atomic_dir(target: str | Path, owns: tuple[str, ...] = (),
-               inputs: tuple[str | Path | None, ...] = ()) -> Iterator[Path]:
+               inputs: tuple[str | Path | None, ...] = (),
+               record: tuple[str, frozenset[str]] | None = None) -> Iterator[Path]:
     """Yield a fresh temporary folder; on success its files replace those in `target`.
 
     Each produced file is moved in with an atomic rename only after the whole run succeeded.
@@ -73,13 +74,15 @@ def atomic_dir(target: str | Path, owns: tuple[str, ...] = (),
     then, so an old `parents.csv` cannot outlive the roll-up that made it; anything else in
     `target` is the user's and is kept. A file named in `owns` that healthscore did not write
     (the user's own `run.json`) stops the run before anything is written, and so does one
-    that is an input of the run (`inputs`).
+    that is an input of the run (`inputs`). `record`: how a folder written before the outputs
+    list existed shows the files are ours (a JSON file and its keys; default `run.json`).
     """
     target = Path(target)
     refuse_replacing(target, owns, inputs)
     created = not target.exists()
     _make_folder(target)
-    manifest = Manifest(target, legacy=owns)
+    manifest = Manifest(target, legacy=owns) if record is None else \
+        Manifest(target, legacy=owns, record=record)
     manifest.refuse_foreign(target, owns)
     remove_stale(target, DIR_PREFIX)
     try:

@@ -24,6 +24,7 @@ from pathlib import Path
 from healthscore.errors import HealthscoreError, Problem
 
 MANIFEST = ".healthscore-outputs"
+RUN_RECORD = frozenset({"run_id", "resolved_weights"})  # the keys that make a run.json ours
 
 
 def _resolved(path: str | Path) -> Path:
@@ -73,14 +74,16 @@ def refuse_replacing(folder: str | Path, owns: Iterable[str],
 class Manifest:
     """Which files in a folder healthscore wrote (one name a line)."""
 
-    def __init__(self, folder: Path, legacy: Iterable[str] = ()):
+    def __init__(self, folder: Path, legacy: Iterable[str] = (),
+                 record: tuple[str, frozenset[str]] = ("run.json", RUN_RECORD)):
         """`legacy`: names to count as ours in a folder written before the list existed,
-        recognised by its `run.json` (a run record: `run_id` and `resolved_weights`)."""
+        recognised by its record: a JSON file (`run.json`) holding our keys (`run_id` and
+        `resolved_weights`; a backtest's or a diff's report keys for those)."""
         self.path = folder / MANIFEST
         try:
             text = self.path.read_text(encoding="utf-8")
         except FileNotFoundError:
-            text = "\n".join(legacy) if _is_run_record(folder / "run.json") else ""
+            text = "\n".join(legacy) if _is_run_record(folder / record[0], record[1]) else ""
         except OSError:
             text = ""
         self.names = {line for line in text.splitlines() if line}
@@ -106,14 +109,14 @@ class Manifest:
         os.replace(tmp, self.path)
 
 
-def _is_run_record(path: Path) -> bool:
+def _is_run_record(path: Path, keys: frozenset[str] = RUN_RECORD) -> bool:
     import json
 
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return False
-    return isinstance(data, dict) and {"run_id", "resolved_weights"} <= set(data)
+    return isinstance(data, dict) and keys <= set(data)
 
 
 @contextlib.contextmanager

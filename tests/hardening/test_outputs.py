@@ -326,6 +326,17 @@ def test_backtest_and_diff_never_replace_the_users_files(tmp_path, monkeypatch):
     report._write(out, "diff", data, page, None)
     assert sorted(p.name for p in out.iterdir()) == [MANIFEST, "backtest.html", "backtest.json",
                                                      "diff.html", "diff.json"]
+    # a report folder written before the outputs list existed is recognised as ours
+    (out / MANIFEST).unlink()
+    (out / "diff.json").write_text('{"old": "a", "new": "b", "spearman": 1, "histogram": {}}')
+    report._write(out, "diff", data, page, None)
+    assert (out / "diff.json").read_text() == '{\n  "x": 1\n}'
+    (out / MANIFEST).unlink()
+    (out / "backtest.json").write_text('{"mine": 1}')  # but not a file that is not ours
+    with pytest.raises(HealthscoreError, match="holds backtest.html, backtest.json, not "
+                                               "written by healthscore"):
+        report._write(out, "backtest", data, page, None)
+    assert (out / "backtest.json").read_text() == '{"mine": 1}'
 
 
 def test_diff_on_the_command_line_keeps_the_users_file(tmp_path, cli):
