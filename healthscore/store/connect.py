@@ -77,16 +77,19 @@ class Store:
         """The database's own errors (a lock held too long, a full disk, a damaged file) as a
         `DataError` naming the store; the transaction has been rolled back by then. Errors of
         our own SQL (`ProgrammingError`, `IntegrityError`) stay bugs and are not caught."""
+        dbapi = self.engine.dialect.dbapi
         try:
             yield
-        except sa.exc.DBAPIError as exc:
-            if not _is_database_fault(exc):
+        except (sa.exc.DBAPIError, dbapi.Error) as exc:
+            # rows fetched from the driver's cursor directly raise the driver's own errors
+            orig = exc.orig if isinstance(exc, sa.exc.DBAPIError) else exc
+            if not _is_database_fault(orig, dbapi):
                 raise
-            raise DataError(self._problem(exc, doing)) from None
+            raise DataError(self._problem(orig, doing)) from None
 
-    def _problem(self, exc: sa.exc.DBAPIError, doing: str) -> Problem:
-        text = str(exc.orig).strip().splitlines()[0] if exc.orig is not None else str(exc)
-        if _locked(exc):
+    def _problem(self, orig: BaseException, doing: str) -> Problem:
+        text = (str(orig).strip().splitlines() or [type(orig).__name__])[0]
+        if _locked(orig):
             holders = lock_holders(self)
             return Problem(
                 f"the store is locked by another process ({holders or 'not identified'}); "
@@ -107,21 +110,20 @@ class Store:
         self.close()
 
 
-def _is_database_fault(exc: sa.exc.DBAPIError) -> bool:
+def _is_database_fault(orig: BaseException, dbapi) -> bool:
     """An error of the database or its file, not of the SQL we send: SQLite's `file is not a
     database`, `database disk image is malformed`, `database or disk is full`, `database is
     locked`, `attempt to write a readonly database`; PostgreSQL's lost connections, full
     disks, lock timeouts, read-only transactions."""
-    if isinstance(exc, sa.exc.OperationalError):
+    if isinstance(orig, dbapi.OperationalError):
         return True
-    if type(exc) is sa.exc.DatabaseError:  # sqlite3.DatabaseError itself: a damaged file
+    if type(orig) is dbapi.DatabaseError:  # sqlite3.DatabaseError itself: a damaged file
         return True
-    return type(exc.orig).__name__ in ("ReadOnlySqlTransaction", "InsufficientPrivilege")
+    return type(orig).__name__ in ("ReadOnlySqlTransaction", "InsufficientPrivilege")
 
 
-def _locked(exc: sa.exc.DBAPIError) -> bool:
-    name = type(exc.orig).__name__
-    return name == "LockNotAvailable" or "database is locked" in str(exc.orig)
+def _locked(orig: BaseException) -> bool:
+    return type(orig).__name__ == "LockNotAvailable" or "database is locked" in str(orig)
 
 
 def lock_holders(store: Store) -> str:

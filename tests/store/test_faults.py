@@ -336,3 +336,18 @@ def test_the_monthly_run_stops_before_writing_the_month(tmp_path, fault):
 def _files(folder: Path) -> dict[str, bytes]:
     return {p.relative_to(folder).as_posix(): p.read_bytes()
             for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def test_driver_errors_from_a_raw_cursor_are_messages_too(target):
+    """Runs are read from the driver's cursor directly (millions of rows): its own errors, not
+    SQLAlchemy's, must become the same message; an error of our SQL stays a bug."""
+    open_store(target).close()
+    with open_store(target, read_only=True) as store:
+        dbapi = store.engine.dialect.dbapi
+        fault = (dbapi.DatabaseError("database disk image is malformed")
+                 if store.dialect == "sqlite" else dbapi.OperationalError("server closed"))
+        message = "cannot read the run store: (database disk image is malformed|server closed)"
+        with pytest.raises(DataError, match=message), store.reading():
+            raise fault
+        with pytest.raises(dbapi.ProgrammingError), store.reading():
+            raise dbapi.ProgrammingError("a bug in our SQL")
