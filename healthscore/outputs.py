@@ -17,6 +17,7 @@ import pandas as pd
 
 from healthscore.engine.run import RunResult
 from healthscore.io.atomic import atomic_dir
+from healthscore.io.guard import refuse_replacing
 from healthscore.io.writers import TableWriter, write_whole
 
 FORMATS = ("csv", "parquet")
@@ -30,12 +31,15 @@ class OutputFiles:
     """Sink: `scores.*`, `outreach.*`, `parents.*` and `run.json` in `out_dir`, atomically."""
 
     def __init__(self, out_dir: str | Path, formats: tuple[str, ...] = FORMATS,
+                 inputs: tuple[str | Path | None, ...] = (),
                  stage: contextlib.ExitStack | None = None):
-        """`stage`: a caller's stack the folder is staged in: the files are complete when
-        the run closes but replace the previous output only when the caller closes the
-        stack (the monthly run: after the run is stored), and vanish if it unwinds with an
-        error."""
-        self.out_dir, self.formats = Path(out_dir), formats
+        """`inputs`: files the run reads (the customer table), refused as outputs now, before
+        any work (`score -c out/scores.csv -o out`). `stage`: a caller's stack the folder is
+        staged in: the files are complete when the run closes but replace the previous output
+        only when the caller closes the stack (the monthly run: after the run is stored), and
+        vanish if it unwinds with an error."""
+        self.out_dir, self.formats, self.inputs = Path(out_dir), formats, tuple(inputs)
+        refuse_replacing(self.out_dir, OWNED, self.inputs)
         self._staged = stage is not None
         self._stack = stage if stage is not None else contextlib.ExitStack()
         self._tmp: Path | None = None
@@ -44,7 +48,8 @@ class OutputFiles:
         self._pending: Future | None = None
 
     def _open(self) -> None:
-        self._tmp = self._stack.enter_context(atomic_dir(self.out_dir, owns=OWNED))
+        self._tmp = self._stack.enter_context(atomic_dir(self.out_dir, owns=OWNED,
+                                                               inputs=self.inputs))
         self._scores = TableWriter(self._tmp, "scores", self.formats)
         self._io = ThreadPoolExecutor(max_workers=1, thread_name_prefix="healthscore-write")
 

@@ -10,6 +10,9 @@ import pytest
 import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
+# every `python -m healthscore` a test starts runs this checkout, not an installed copy
+os.environ["PYTHONPATH"] = os.pathsep.join(
+    [str(ROOT), *filter(None, [os.environ.get("PYTHONPATH")])])
 CASES = Path(__file__).resolve().parent / "cases"
 
 

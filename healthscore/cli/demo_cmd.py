@@ -11,6 +11,33 @@ import typer
 from healthscore.cli.app import console, escape, print_warnings
 
 DEMO_AS_OF = date(2026, 10, 31)
+MARKER = ".healthscore-demo"  # a folder the demo wrote: its exports and store are its own
+
+
+def claim_folder(out: Path) -> None:
+    """The demo regenerates `raw/` and starts a fresh run store in `out`, so it writes only
+    into a new or empty folder, or one an earlier demo wrote (it holds the marker): another
+    folder's run store and exports are the user's, never replaced."""
+    from healthscore.errors import HealthscoreError, Problem
+
+    if out.exists() and not out.is_dir():
+        raise HealthscoreError(Problem("the output folder is an existing file; give a folder "
+                                       "(it is created if needed)", file=str(out)))
+    if out.is_dir() and not (out / MARKER).is_file():
+        found = sorted(p.name + ("/" if p.is_dir() else "") for p in out.iterdir())
+        if found:
+            listed = ", ".join(found[:5]) + (", ..." if len(found) > 5 else "")
+            raise HealthscoreError(Problem(
+                f"the folder holds files the demo did not write ({listed}); the demo writes "
+                "sample exports (raw/) and a new run store (healthscore.db) there, replacing "
+                "what is there: give a new or empty folder", file=str(out)))
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        (out / MARKER).write_text("written by `healthscore demo`: sample data, replaced by "
+                                  "the next demo into this folder\n", encoding="utf-8")
+    except OSError as exc:
+        raise HealthscoreError(Problem(f"cannot create the output folder: {exc.strerror}",
+                                       file=str(out))) from None
 
 
 def register(app: typer.Typer) -> None:
@@ -36,6 +63,7 @@ def register(app: typer.Typer) -> None:
         from healthscore.store import open_store
         from healthscore.weights.load import load_weights
 
+        claim_folder(out)
         generate_raw(out / "raw", n_customers=customers, seed=seed, as_of=DEMO_AS_OF)
         weights = bundled_weights() / "from-exports.yaml"
         wf = load_weights(weights)

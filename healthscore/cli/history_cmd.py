@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 
 from healthscore.cli.app import console, escape
-from healthscore.cli.options import StoreOpt
+from healthscore.cli.options import StoreOpt, WaitOpt
 
 
 def register(app: typer.Typer) -> None:
@@ -15,6 +15,7 @@ def register(app: typer.Typer) -> None:
     def history(
         customer_id: Annotated[str, typer.Argument(help="the customer's id")],
         store: StoreOpt = None,
+        wait: WaitOpt = 30,
     ) -> None:
         """Print one customer's score, tier and drivers in every stored run."""
         import pandas as pd
@@ -26,7 +27,7 @@ def register(app: typer.Typer) -> None:
         from healthscore.render.env import signed
         from healthscore.store import customer_history, open_store, run_labels
 
-        with open_store(store, read_only=True) as opened:
+        with open_store(store, read_only=True, wait=wait) as opened:
             rows = customer_history(opened, customer_id)
             where = opened.where
             labels = run_labels(opened, rows["run_id"].unique().tolist())

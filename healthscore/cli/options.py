@@ -65,3 +65,6 @@ class FlagGroup(typer.core.TyperGroup):
 StoreOpt = Annotated[str | None, typer.Option(
     "--store", help="run store: a SQLite file or a postgresql:// URL (default: "
                     "$HEALTHSCORE_STORE, else healthscore.db in the output folder)")]
+WaitOpt = Annotated[float, typer.Option(
+    "--wait", min=0, max=86_400, help="seconds to wait for another process writing to the store "
+                                      "before giving up with a message naming it")]

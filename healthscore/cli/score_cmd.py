@@ -59,7 +59,7 @@ def register(app: typer.Typer) -> None:
         wf = load_weights(weights, confine=not allow_outside)
         run = prepare_run(wf, customers, as_date(as_of), data, collect=False,
                           outreach_top=top, columns=columns, explain=columns == "full")
-        run.sinks = [OutputFiles(out, formats)]
+        run.sinks = [OutputFiles(out, formats, inputs=(customers,))]
         with Progress(console=console, transient=True, disable=quiet) as bar:
             task = bar.add_task("scoring", total=None)
             run.progress = lambda done, total: bar.update(task, completed=done, total=total)

@@ -51,14 +51,12 @@ def register(app: typer.Typer) -> None:
         allow_outside: AllowOutsideOpt = False,
     ) -> None:
         """Fit weights, directions, bounds and transforms; writes a NEW weight file."""
-        from healthscore.errors import HealthscoreError, Problem
         from healthscore.evidence.outcomes import read_outcomes
+        from healthscore.evidence.tune import check_penalties
         from healthscore.evidence.tune import tune as run_tune
         from healthscore.weights.load import load_weights
 
-        if l1 < 0 or l2 < 0:
-            raise HealthscoreError(Problem("penalties must be 0 or more",
-                                           key="--l1" if l1 < 0 else "--l2"))
+        check_penalties(l1, l2)
         chosen = events(event)  # a bad option value stops the run before any work
         wf = load_weights(weights, confine=not allow_outside)
         table = read_outcomes(outcomes, table=outcomes_table, formats=wf.formats)

@@ -44,12 +44,19 @@ def read_outcomes(source: pd.DataFrame | str | Path, *, table: str = "outcomes",
 
 
 def _read_sql(url: str, table: str) -> pd.DataFrame:
+    """Read-only, as SQL sources are: a SQLite URL naming a missing file is an error, never a
+    new empty database left behind."""
     import sqlalchemy as sa
 
+    from healthscore.signals.sources import _sql_url
+
     try:
-        engine = sa.create_engine(url)
+        engine = sa.create_engine(_sql_url(url, Path.cwd()))
         with engine.connect() as con:
             return pd.read_sql_table(table, con)
+    except FileNotFoundError as exc:
+        raise DataError(Problem(f"no such SQLite database ({exc}); the outcomes are read from "
+                                "an existing database, never created", file=url)) from None
     except (sa.exc.SQLAlchemyError, ValueError) as exc:
         raise DataError(Problem(f"cannot read table `{table}`: {exc}".splitlines()[0],
                                 file=url)) from None

@@ -14,7 +14,7 @@ from pydantic import Field
 from healthscore.evidence import charts
 from healthscore.evidence.backtest import Backtest
 from healthscore.evidence.diff import Diff
-from healthscore.io.atomic import atomic_file
+from healthscore.io.atomic import atomic_dir
 from healthscore.render.context import Model
 from healthscore.render.env import Templates
 
@@ -72,12 +72,18 @@ def write_diff(d: Diff, out_dir: str | Path, template_dir: str | Path | None = N
     return _write(out_dir, "diff", data, page, template_dir)
 
 
+REPORT_KEYS = {"backtest": frozenset({"as_of_dates", "overall"}),
+               "diff": frozenset({"old", "new", "spearman", "histogram"})}
+
+
 def _write(out_dir, stem: str, data: dict, page: EvidencePage, template_dir) -> list[Path]:
     out = Path(out_dir)
     html = Templates(template_dir).render(f"{stem}.html.j2", page)
-    paths = [out / f"{stem}.json", out / f"{stem}.html"]
-    with atomic_file(paths[0]) as tmp:
-        tmp.write_text(json.dumps(data, indent=2, default=str), encoding="utf-8")
-    with atomic_file(paths[1]) as tmp:
-        tmp.write_text(html, encoding="utf-8")
-    return paths
+    names = (f"{stem}.json", f"{stem}.html")
+    # both files together, and never a file of the same name that healthscore did not write
+    # (the folder's .healthscore-outputs list says which it wrote)
+    # a report written before the list existed is recognised by its JSON's keys
+    with atomic_dir(out, owns=names, record=(names[0], REPORT_KEYS[stem])) as tmp:
+        (tmp / names[0]).write_text(json.dumps(data, indent=2, default=str), encoding="utf-8")
+        (tmp / names[1]).write_text(html, encoding="utf-8")
+    return [out / name for name in names]

@@ -10,6 +10,7 @@ the explainable form costs. The result is a NEW file: an existing file is never 
 
 from __future__ import annotations
 
+import math
 import os
 import textwrap
 from collections.abc import Callable
@@ -91,6 +92,15 @@ def _raw(rows: pd.DataFrame, name: str) -> np.ndarray | None:
     return np.where(rows[scored_frame.column(name, "score")].isna().to_numpy(), np.nan, x)
 
 
+def check_penalties(l1: float, l2: float) -> None:
+    """Penalties are finite and not negative: `--l1 inf` would stop the fit at its starting
+    point and write equal weights as if they were fitted."""
+    for key, value in (("--l1", l1), ("--l2", l2)):
+        if not (math.isfinite(value) and value >= 0):
+            raise DataError(Problem(f"a penalty is a finite number, 0 or more; found {value:g}",
+                                    key=key))
+
+
 def tune(source: PanelSource, outcomes: pd.DataFrame, wf: WeightFile, target: str | Path, *,
          horizon: str = "90d", event: tuple[str, ...] = ("churned",),
          observed_until=None, validate_from: date | None = None, l1: float = 0.0,
@@ -102,6 +112,7 @@ def tune(source: PanelSource, outcomes: pd.DataFrame, wf: WeightFile, target: st
     the new file's source paths then stay as written (it is used with the same folder), and
     are otherwise rewritten relative to the new file's folder.
     """
+    check_penalties(l1, l2)
     target = Path(target)
     if target.exists():
         raise DataError(Problem(

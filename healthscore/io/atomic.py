@@ -17,7 +17,13 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from healthscore.errors import HealthscoreError, Problem
-from healthscore.io.guard import Manifest, remove_stale, tmp_prefix, uninterrupted
+from healthscore.io.guard import (
+    Manifest,
+    refuse_replacing,
+    remove_stale,
+    tmp_prefix,
+    uninterrupted,
+)
 
 DIR_PREFIX = ".healthscore-"
 
@@ -58,19 +64,25 @@ def atomic_file(path: str | Path) -> Iterator[Path]:
 
 
 @contextlib.contextmanager
-def atomic_dir(target: str | Path, owns: tuple[str, ...] = ()) -> Iterator[Path]:
+def atomic_dir(target: str | Path, owns: tuple[str, ...] = (),
+               inputs: tuple[str | Path | None, ...] = (),
+               record: tuple[str, frozenset[str]] | None = None) -> Iterator[Path]:
     """Yield a fresh temporary folder; on success its files replace those in `target`.
 
     Each produced file is moved in with an atomic rename only after the whole run succeeded.
     Files named in `owns` (this writer's outputs) that the run did not produce are removed
     then, so an old `parents.csv` cannot outlive the roll-up that made it; anything else in
     `target` is the user's and is kept. A file named in `owns` that healthscore did not write
-    (the user's own `run.json`) stops the run before anything is written.
+    (the user's own `run.json`) stops the run before anything is written, and so does one
+    that is an input of the run (`inputs`). `record`: how a folder written before the outputs
+    list existed shows the files are ours (a JSON file and its keys; default `run.json`).
     """
     target = Path(target)
+    refuse_replacing(target, owns, inputs)
     created = not target.exists()
     _make_folder(target)
-    manifest = Manifest(target, legacy=owns)
+    manifest = Manifest(target, legacy=owns) if record is None else \
+        Manifest(target, legacy=owns, record=record)
     manifest.refuse_foreign(target, owns)
     remove_stale(target, DIR_PREFIX)
     try:
@@ -106,4 +118,6 @@ def _commit(tmp: Path, target: Path, owns: tuple[str, ...], manifest: Manifest) 
     for name in owns:
         if name not in produced and (target / name).is_file():
             (target / name).unlink()  # ours: refuse_foreign let it through
-    manifest.save(produced, tmp)
+    # the names other writers recorded in a shared folder (backtest and diff) stay listed
+    others = {n for n in manifest.names if n not in owns and (target / n).exists()}
+    manifest.save(produced | others, tmp)

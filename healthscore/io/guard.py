@@ -24,6 +24,7 @@ from pathlib import Path
 from healthscore.errors import HealthscoreError, Problem
 
 MANIFEST = ".healthscore-outputs"
+RUN_RECORD = frozenset({"run_id", "resolved_weights"})  # the keys that make a run.json ours
 
 
 def _resolved(path: str | Path) -> Path:
@@ -53,17 +54,36 @@ def refuse_inputs(out_dir: str | Path, inputs: Iterable[str | Path | None],
             file=str(out_dir)))
 
 
+def refuse_replacing(folder: str | Path, owns: Iterable[str],
+                     inputs: Iterable[str | Path | None]) -> None:
+    """Raise when one of the files a writer puts in `folder` (`owns`) is one of the run's
+    `inputs`: `score -c out/scores.csv -o out` would replace the table it is reading, even
+    though an earlier `score` wrote it."""
+    out = _resolved(folder)
+    targets = {out / name: name for name in owns}
+    for given in inputs:
+        if given is None or not Path(given).is_file():
+            continue
+        name = targets.get(_resolved(given))
+        if name is not None:
+            raise HealthscoreError(Problem(
+                f"this run reads {given} and would replace it with its own {name}; write the "
+                "outputs into another folder (--out), or move the input", file=str(folder)))
+
+
 class Manifest:
     """Which files in a folder healthscore wrote (one name a line)."""
 
-    def __init__(self, folder: Path, legacy: Iterable[str] = ()):
+    def __init__(self, folder: Path, legacy: Iterable[str] = (),
+                 record: tuple[str, frozenset[str]] = ("run.json", RUN_RECORD)):
         """`legacy`: names to count as ours in a folder written before the list existed,
-        recognised by its `run.json` (a run record: `run_id` and `resolved_weights`)."""
+        recognised by its record: a JSON file (`run.json`) holding our keys (`run_id` and
+        `resolved_weights`; a backtest's or a diff's report keys for those)."""
         self.path = folder / MANIFEST
         try:
             text = self.path.read_text(encoding="utf-8")
         except FileNotFoundError:
-            text = "\n".join(legacy) if _is_run_record(folder / "run.json") else ""
+            text = "\n".join(legacy) if _is_run_record(folder / record[0], record[1]) else ""
         except OSError:
             text = ""
         self.names = {line for line in text.splitlines() if line}
@@ -89,14 +109,14 @@ class Manifest:
         os.replace(tmp, self.path)
 
 
-def _is_run_record(path: Path) -> bool:
+def _is_run_record(path: Path, keys: frozenset[str] = RUN_RECORD) -> bool:
     import json
 
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return False
-    return isinstance(data, dict) and {"run_id", "resolved_weights"} <= set(data)
+    return isinstance(data, dict) and keys <= set(data)
 
 
 @contextlib.contextmanager

@@ -35,6 +35,8 @@ FORMATS = {".csv": "csv", ".txt": "csv", ".parquet": "parquet", ".pq": "parquet"
 NA_VALUES = ["", "NA", "N/A", "n/a", "#N/A", "null", "NULL", "-"]
 ID_COLUMN = "customer_id"  # read as text in every table, whoever reads it
 _EXTRA = "\x00extra"  # the slot a trailing delimiter fills; never a real header
+MAX_COLUMNS = 50_000  # a wider table is not a customer table or an export; it would take
+#                       gigabytes to read (pandas keeps a column object per header name)
 
 
 def table_format(path: Path) -> str:
@@ -106,9 +108,26 @@ def _unique(header: list[str], path: Path) -> None:
                                 file=str(path), line=1))
 
 
-def _read_csv(path: Path, columns: list[str] | None, text: list[str]) -> pd.DataFrame:
+def check_width(header: list, path: str | Path, line: int | None = 1) -> None:
+    """At most `MAX_COLUMNS` columns, checked on the header before the table is read."""
+    if len(header) > MAX_COLUMNS:
+        raise DataError(Problem(
+            f"the header has {len(header):,} columns; a table may have at most "
+            f"{MAX_COLUMNS:,} (is this the right file, and its delimiter?)", file=str(path),
+            line=line))
+
+
+def csv_header(path: Path, delimiter: str = ",") -> list[str]:
+    """The header line's names, read by the csv module (a million names take well under a
+    second and little memory) and bounded by `check_width`."""
     with open(path, newline="", encoding="utf-8-sig") as fh:
-        header = [h.strip() for h in next(csv.reader(fh), [])]
+        header = [h.strip() for h in next(csv.reader(fh, delimiter=delimiter), [])]
+    check_width(header, path)
+    return header
+
+
+def _read_csv(path: Path, columns: list[str] | None, text: list[str]) -> pd.DataFrame:
+    header = csv_header(path)
     if not header:
         raise pd.errors.EmptyDataError("No columns to parse from file")
     _unique(header, path)

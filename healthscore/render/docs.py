@@ -38,6 +38,9 @@ Rules that hold for every template:
 - A template folder of your own runs in Jinja's sandbox: it reads the context below and calls
   the filters, never Python internals (`__class__`, `__subclasses__`, `__globals__`); trying is
   a template error naming the file and line ([security](security.md)).
+- A page of your own templates renders for at most 300 seconds: a loop that does not end (a
+  loop inside a loop over every customer) is stopped there, a template error naming the file
+  and the line it was on (`PageTimeLimit`); nothing is written.
 - HTML templates (`*.html.j2`) escape every value automatically: a customer named
   `<script>alert(1)</script>` is shown as text. Markdown templates are not HTML-escaped; use the
   `md` filter for values inside Markdown tables.

@@ -10,9 +10,13 @@ instead of silently rendering an empty string. A user's template folder runs in 
 
 from __future__ import annotations
 
+import contextlib
 import math
 import re
+import signal
 import sys
+import threading
+from collections.abc import Iterator
 from datetime import date, datetime
 from pathlib import Path
 from types import TracebackType
@@ -32,6 +36,7 @@ from healthscore.render.context import Model
 
 TEMPLATES = ("scorecard.html.j2", "scorecard.md.j2", "portfolio.html.j2", "outreach.html.j2",
              "outreach.md.j2")
+PAGE_SECONDS = 300.0  # one page from the user's templates; a loop that runs longer is a mistake
 HTML_SUFFIXES = ("html", "htm", "xml", "svg", "html.j2", "htm.j2", "xml.j2", "svg.j2")
 
 
@@ -221,6 +226,9 @@ class Templates:
     def __init__(self, template_dir: str | Path | None = None):
         self.env = make_env(template_dir)
         self.compiled: dict[str, jinja2.Template] = {}
+        # the user's templates may loop without end (a loop inside a loop of a million): each
+        # page gets PAGE_SECONDS; the built-in ones are ours and bounded by the data
+        self.user = template_dir is not None
         # every template, partials included: compiled before workers fork (so each worker
         # inherits them) and syntax errors in any of them surface before a file is written
         names = [*TEMPLATES, *(n for n in self.env.list_templates(extensions=["j2"])
@@ -241,9 +249,37 @@ class Templates:
         """Render one page; any failure becomes a TemplateError naming file and line."""
         template = self.compiled[name]
         try:
-            return template.render(dict(context))
+            with time_limit(PAGE_SECONDS if self.user else None):
+                return template.render(dict(context))
         except Exception as exc:  # noqa: BLE001 - every template failure gets located
             raise located_error(exc, template) from None
+
+
+class PageTimeLimit(Exception):
+    """Raised inside a page that renders for longer than `PAGE_SECONDS`."""
+
+
+@contextlib.contextmanager
+def time_limit(seconds: float | None) -> Iterator[None]:
+    """Interrupt the block after `seconds` (SIGALRM, so only in a process's main thread:
+    the CLI and each render worker; elsewhere the block runs unbounded)."""
+    if seconds is None or not hasattr(signal, "setitimer") \
+            or threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def expired(_signum, _frame) -> None:
+        raise PageTimeLimit(f"the page took longer than {seconds:g} s to render and was "
+                            "stopped; a loop that does not end, or a loop inside a loop "
+                            "over every customer? (docs/templates.md)")
+
+    previous = signal.signal(signal.SIGALRM, expired)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
 
 
 def located_error(exc: BaseException, template: jinja2.Template) -> TemplateError:

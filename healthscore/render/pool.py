@@ -9,13 +9,17 @@ the run is small, the same code runs in-process.
 
 A worker that dies (killed, out of memory) fails the run with a message at once: the pool is
 a `concurrent.futures.ProcessPoolExecutor`, which notices a lost process and breaks, where
-`multiprocessing.Pool` would wait for its task forever.
+`multiprocessing.Pool` would wait for its task forever. And the workers die with the process
+that started them: killed by SIGKILL or SIGTERM, it leaves no worker rendering on for nobody
+(`PR_SET_PDEATHSIG` on Linux, set as each worker starts).
 """
 
 from __future__ import annotations
 
+import ctypes
 import multiprocessing
 import os
+import signal
 import sys
 import traceback
 from collections.abc import Callable
@@ -91,6 +95,20 @@ def _run(job: ScorecardJob, task: Task) -> int:
     return job.render_range(*task)
 
 
+PR_SET_PDEATHSIG = 1  # linux/prctl.h
+
+
+def _die_with_parent(parent: int) -> None:
+    """Worker initializer: the kernel sends this worker SIGKILL when its parent ends, however
+    it ends (a SIGKILL gives the parent no chance to stop its pool). If the parent is already
+    gone (it died while this worker was forking), end now."""
+    libc = ctypes.CDLL(None, use_errno=True)
+    if libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0) != 0:
+        raise OSError(ctypes.get_errno(), "prctl(PR_SET_PDEATHSIG) failed")
+    if os.getppid() != parent:
+        os._exit(1)
+
+
 def _work(task: Task) -> tuple[int, Any]:
     assert _JOB is not None
     try:
@@ -163,7 +181,8 @@ def render_scorecards(job: ScorecardJob, jobs: int | None = None,
                 progress(done, total)
         return done
     _JOB = ScorecardJob(**{**job.__dict__, "frame": plain_columns(job.frame)})
-    pool = ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("fork"))
+    pool = ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("fork"),
+                               initializer=_die_with_parent, initargs=(os.getpid(),))
     try:
         pending = {pool.submit(_work, task) for task in tasks}
         while pending:

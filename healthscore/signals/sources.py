@@ -31,7 +31,7 @@ import pandas as pd
 
 from healthscore.errors import DataError, Problem
 from healthscore.io.dates import NAIVE_RE, ZONED_RE
-from healthscore.io.tables import uncalculated_formulas
+from healthscore.io.tables import csv_header, uncalculated_formulas
 from healthscore.spec.sources import SourceSpec
 
 ROW = "__row"  # position of a row in a pandas-read export, for "line N" in messages
@@ -271,6 +271,8 @@ def _register_raw(con: duckdb.DuckDBPyConnection, raw: str, name: str, spec: Sou
             return location, None, header
         if spec.kind == "csv":
             path = _path(spec, base_dir)
+            if path.is_file():
+                csv_header(path, spec.delimiter)  # its width bounded before pandas reads it
             written = pd.read_csv(path, sep=spec.delimiter, header=None, nrows=1, dtype=str)
             _unique_header(name, location, written.iloc[0].tolist(), wanted, line=1)
             df = _read_csv(path, spec, wanted, text)

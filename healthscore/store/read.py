@@ -6,9 +6,11 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from typing import NoReturn
 
 import pandas as pd
 import sqlalchemy as sa
+from pydantic import ValidationError
 
 from healthscore.engine.run import RunResult, portfolio_sinks
 from healthscore.engine.wording import Wording
@@ -87,25 +89,77 @@ def _read(conn: sa.Connection, query: sa.Select) -> pd.DataFrame:
 
 def load_run(store: Store, run_id: str) -> StoredRun:
     """The run's frame and run.json exactly as recorded, its weights rebuilt, its tier
-    totals, outreach list and roll-ups recomputed from the stored frame (no re-scoring)."""
+    totals, outreach list and roll-ups recomputed from the stored frame (no re-scoring).
+    A run whose rows were changed or lost outside healthscore is a `DataError` naming what
+    is wrong (`damaged`), not a traceback from deep inside."""
     with store.reading() as conn:
         row = _run_row(conn, store, run_id)
         res = _read(conn, sa.select(results).where(results.c.run_id == run_id))
         vals = _read(conn, sa.select(signal_values).where(signal_values.c.run_id == run_id))
         flds = _read(conn, sa.select(account_fields).where(account_fields.c.run_id == run_id))
-    layout = json.loads(row["columns_json"])
-    frame = frames.rebuild(res, vals, flds, layout["columns"], layout["placed"])
-    record = json.loads(row["record_json"])
-    weights = WeightFile.model_validate(json.loads(row["weights_json"]))
+    damaged = _Damage(store, run_id)
+    layout = damaged.json(row, "columns_json", dict)
+    record = damaged.json(row, "record_json", dict)
+    prints = damaged.json(row, "inputs_json", dict)
+    weights_data = damaged.json(row, "weights_json", dict)
+    columns, placed = layout.get("columns"), layout.get("placed")
+    if not isinstance(columns, list) or not all(
+            isinstance(c, dict) and isinstance(c.get("name"), str)
+            and isinstance(c.get("dtype"), str) for c in columns) \
+            or not isinstance(placed, dict):
+        damaged("runs.columns_json", "a list of columns (name, dtype) and the placed columns",
+                "something else")
+    if len(res) != row["customers"]:
+        damaged("results", f"{row['customers']:,} customer rows (runs.customers)",
+                f"{len(res):,}")
+    known = set(res["customer_id"])
+    for table, rows in (("signal_values", vals), ("account_fields", flds)):
+        stray = set(rows["customer_id"]) - known
+        if stray:
+            damaged(table, "rows of the run's customers only",
+                    f"{len(stray):,} customer(s) not in its results, e.g. {min(stray)!r}")
+    for key in ("as_of", "created_at"):
+        if not isinstance(record.get(key), str):
+            damaged(f"runs.record_json {key}", "a date as text", repr(record.get(key)))
+    try:
+        weights = WeightFile.model_validate(weights_data)
+        created_at = datetime.fromisoformat(record["created_at"])
+        frame = frames.rebuild(res, vals, flds, columns, placed)
+    except (ValidationError, ValueError, TypeError, KeyError) as exc:
+        # the stored weights, dates or column types no longer read back: name the first
+        damaged("runs", "the weights, dates and column types it was recorded with",
+                f"{type(exc).__name__}: {str(exc).splitlines()[0][:200]}")
     as_of = row["as_of"] if isinstance(row["as_of"], date) else date.fromisoformat(
         str(row["as_of"]))
     return result_from_frame(
-        frame, weights, as_of, run_id=run_id, run_json=record,
-        fingerprints=json.loads(row["inputs_json"]),
+        frame, weights, as_of, run_id=run_id, run_json=record, fingerprints=prints,
         inputs=dict(record.get("inputs") or {}), methods=dict(record.get("methods") or {}),
         warnings=[Problem(text) for text in record.get("warnings") or []],
         extra={k: record[k] for k in EXTRA if k in record},
-        created_at=datetime.fromisoformat(record["created_at"]))
+        created_at=created_at)
+
+
+@dataclass
+class _Damage:
+    """Raises the one message for a run whose stored rows are not what was recorded."""
+
+    store: Store
+    run_id: str
+
+    def __call__(self, where: str, expected: str, found: str) -> NoReturn:
+        raise DataError(Problem(
+            f"run `{self.run_id}` is damaged: expected {expected}, found {found}. Record the "
+            "month again (healthscore run --force) or restore the store from a backup",
+            file=self.store.where, key=where))
+
+    def json(self, row, column: str, kind: type):
+        try:
+            value = json.loads(row[column])
+        except (TypeError, json.JSONDecodeError) as exc:
+            self(f"runs.{column}", "JSON", f"{type(exc).__name__}: {exc}")
+        if not isinstance(value, kind):
+            self(f"runs.{column}", f"a JSON {kind.__name__}", type(value).__name__)
+        return value
 
 
 def customer_history(store: Store, customer_id: str) -> pd.DataFrame:

@@ -152,6 +152,9 @@ def _copy_lines(src: Located, lines: dict, prefix: KeyPath) -> None:
             lines[key] = where
 
 
+MAX_EXTENDS = 32  # files in one `extends:` chain (each read, merged; recursion is bounded)
+
+
 def _read_chain(path: Path, problems: list[Problem], scope: Scope,
                 stack: tuple[Path, ...] = ()) -> Located | None:
     """Read a file and everything it `extends`, merged."""
@@ -191,6 +194,12 @@ def _read_chain(path: Path, problems: list[Problem], scope: Scope,
         problems.append(Problem(f"the file it extends, `{parent}`, does not exist "
                                 f"(looked for {_display(base_path)})", file=file, line=line,
                                 key="extends"))
+        return located
+    if len(stack) + 1 >= MAX_EXTENDS:  # checked here, where the key's line is known
+        problems.append(Problem(
+            f"`extends` goes more than {MAX_EXTENDS} files deep (from "
+            f"{_display((*stack, path)[0])}); a base of a base of ... that long is a mistake: "
+            "shorten the chain", file=file, line=line, key="extends"))
         return located
     base = _read_chain(base_path, problems, scope, (*stack, path))
     if base is None:

@@ -45,6 +45,15 @@ def test_sqlite(tmp_path):
         read_outcomes(url, table="nope")
 
 
+def test_a_missing_sqlite_database_is_an_error_never_created(tmp_path, monkeypatch):
+    """Issue 20: `--outcomes sqlite:///missing.db` created an empty file."""
+    monkeypatch.chdir(tmp_path)
+    for url in ("sqlite:///missing.db", f"sqlite:///{tmp_path / 'gone' / 'crm.db'}"):
+        with pytest.raises(DataError, match="no such SQLite database .*never created"):
+            read_outcomes(url)
+    assert list(tmp_path.iterdir()) == []
+
+
 @pytest.mark.postgres
 def test_postgresql():
     import sqlalchemy as sa

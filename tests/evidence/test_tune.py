@@ -86,3 +86,30 @@ def test_fit_weights_matches_scikit_learn_when_the_constraint_does_not_bind():
 def test_a_signal_without_variance_is_refused():
     with pytest.raises(DataError, match="signal `flat` has no variance"):
         fit_rule("flat", np.full(100, 3.0), np.r_[np.ones(50), np.zeros(50)])
+
+
+@pytest.mark.parametrize("l1, l2, key, found", [
+    (float("inf"), 1e-3, "--l1", "inf"), (float("nan"), 1e-3, "--l1", "nan"),
+    (0.0, -1.0, "--l2", "-1"), (0.0, float("inf"), "--l2", "inf")])
+def test_a_penalty_that_is_not_a_finite_number_writes_nothing(workload, tmp_path, l1, l2, key,
+                                                              found):
+    """Issue 20: `--l1 inf` stopped the fit where it started and wrote equal weights as if
+    they were fitted."""
+    from healthscore.evidence.tune import tune
+
+    customers, outcomes, wf, _ = workload
+    with pytest.raises(DataError, match=f"{key}: a penalty is a finite number, 0 or more; "
+                                        f"found {found}"):
+        tune(lambda w: score_history(customers, w), outcomes, wf, tmp_path / "t.yaml", l1=l1,
+             l2=l2)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_tune_l1_inf_on_the_command_line(tmp_path, cli):
+    (tmp_path / "w.yaml").write_text("version: 1\nname: t\nsignals:\n  csat:\n"
+                                     "    score: {linear: [0, 100]}\n")
+    proc = cli("tune", "-w", "w.yaml", "-c", "h.csv", "--outcomes", "o.csv", "-o", "t.yaml",
+               "--l1", "inf")
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr, proc.stderr
+    assert "--l1: a penalty is a finite number, 0 or more; found inf" in proc.stderr
+    assert not (tmp_path / "t.yaml").exists()

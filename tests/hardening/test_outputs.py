@@ -244,3 +244,112 @@ def test_the_csv_rule_covers_categorical_and_plain_text_columns():
     clean = pa.table({"name": ["a", "b"]})
     assert safe_table(clean)["name"] is clean["name"] or \
         safe_table(clean)["name"].to_pylist() == ["a", "b"]
+
+
+# ------------------------------------------------- issue 20: nothing lost, nothing overwritten
+
+
+def _snapshot(folder: Path) -> dict[str, bytes]:
+    return {p.relative_to(folder).as_posix(): p.read_bytes()
+            for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def test_demo_never_replaces_a_folder_it_did_not_write(tmp_path, cli):
+    """`demo --out DIR` deleted the run store in DIR (6 runs → 1) and replaced `raw/`."""
+    from healthscore.store import list_runs, open_store, record_run
+    from tests.store.sample import scored
+
+    mine = tmp_path / "monthly"
+    with open_store(mine / "healthscore.db") as store:
+        for seed in range(1, 4):
+            frame, record = scored(20, seed=seed)
+            record["as_of"] = f"2026-0{seed}-28"
+            record_run(store, frame, record, inputs={})
+    (mine / "raw").mkdir()
+    (mine / "raw" / "accounts.csv").write_text("customer_id,name\nC1,Mine\n")
+    before = _snapshot(mine)
+    proc = cli("demo", "--out", "monthly", "--customers", "20", "--history-months", "0")
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr, proc.stderr
+    text = " ".join(proc.stderr.split())
+    assert "monthly: the folder holds files the demo did not write (healthscore.db, raw/)" \
+        in text, text
+    assert _snapshot(mine) == before
+    # a new folder, then the same folder again: the demo's own, so it may replace it
+    for _ in range(2):
+        cli("demo", "--out", "d", "--customers", "20", "--history-months", "1", check_code=0)
+    with open_store(tmp_path / "d" / "healthscore.db", read_only=True) as store:
+        assert len(list_runs(store)) == 2
+
+
+def test_score_refuses_to_replace_the_table_it_reads(tmp_path, cli, weights):
+    """`score -c out/scores.csv -o out` replaced its own input (an earlier run's scores)."""
+    (tmp_path / "c.csv").write_text("customer_id,csat_pct,nps\na,80,10\nb,70,5\n")
+    cli("score", "-w", "w.yaml", "-c", "c.csv", "-o", "out", "-q", check_code=0)
+    table = tmp_path / "out" / "scores.csv"
+    before = table.read_bytes()
+    proc = cli("score", "-w", "w.yaml", "-c", "out/scores.csv", "-o", "out", "-q")
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr, proc.stderr
+    assert "out: this run reads out/scores.csv and would replace it with its own scores.csv" \
+        in " ".join(proc.stderr.split()), proc.stderr
+    assert table.read_bytes() == before
+
+
+def test_backtest_and_diff_never_replace_the_users_files(tmp_path, monkeypatch):
+    """`backtest -o` and `diff -o` replaced the user's own backtest.json / diff.html."""
+    from healthscore.evidence import report
+    from healthscore.evidence.report import EvidencePage
+
+    class Templates:  # the page itself is tested in tests/evidence; here: where it goes
+        def __init__(self, _folder):
+            pass
+
+        def render(self, name, _page):
+            return f"<p>{name}</p>"
+
+    monkeypatch.setattr(report, "Templates", Templates)
+
+    out = tmp_path / "evidence"
+    out.mkdir()
+    (out / "diff.html").write_text("my notes")
+    data = {"x": 1}
+    page = EvidencePage(title="t", generated_at="now", report=data, charts={})
+    with pytest.raises(HealthscoreError, match="the output folder holds diff.html, not "
+                                               "written by healthscore"):
+        report._write(out, "diff", data, page, None)
+    assert sorted(p.name for p in out.iterdir()) == ["diff.html"]
+    assert (out / "diff.html").read_text() == "my notes"
+    # its own files it replaces, and a diff beside a backtest keeps both on the list
+    (out / "diff.html").unlink()
+    report._write(out, "backtest", data, page, None)
+    report._write(out, "diff", data, page, None)
+    report._write(out, "backtest", data, page, None)
+    report._write(out, "diff", data, page, None)
+    assert sorted(p.name for p in out.iterdir()) == [MANIFEST, "backtest.html", "backtest.json",
+                                                     "diff.html", "diff.json"]
+    # a report folder written before the outputs list existed is recognised as ours
+    (out / MANIFEST).unlink()
+    (out / "diff.json").write_text('{"old": "a", "new": "b", "spearman": 1, "histogram": {}}')
+    report._write(out, "diff", data, page, None)
+    assert (out / "diff.json").read_text() == '{\n  "x": 1\n}'
+    (out / MANIFEST).unlink()
+    (out / "backtest.json").write_text('{"mine": 1}')  # but not a file that is not ours
+    with pytest.raises(HealthscoreError, match="holds backtest.html, backtest.json, not "
+                                               "written by healthscore"):
+        report._write(out, "backtest", data, page, None)
+    assert (out / "backtest.json").read_text() == '{"mine": 1}'
+
+
+def test_diff_on_the_command_line_keeps_the_users_file(tmp_path, cli):
+    from healthscore.sample.outcomes import write_history
+    from tests.conftest import ROOT
+
+    paths = write_history(tmp_path / "s", n_customers=60, months=2)
+    (tmp_path / "d").mkdir()
+    (tmp_path / "d" / "diff.json").write_text("{\"mine\": true}")
+    proc = cli("diff", ROOT / "weights" / "default.yaml", ROOT / "weights" / "default.yaml",
+               "-c", paths["customers"], "--as-of", "2026-10-31", "-o", "d", "--allow-outside")
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr, proc.stderr
+    assert "the output folder holds diff.json, not written by healthscore" in \
+        " ".join(proc.stderr.split())
+    assert (tmp_path / "d" / "diff.json").read_text() == "{\"mine\": true}"
+    assert sorted(p.name for p in (tmp_path / "d").iterdir()) == ["diff.json"]

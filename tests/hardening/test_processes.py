@@ -18,7 +18,7 @@ from healthscore.errors import HealthscoreError, TemplateError
 from healthscore.io.guard import MANIFEST
 from healthscore.render import render_run
 from healthscore.render.pool import WorkerLost
-from tests.conftest import write_weights
+from tests.conftest import ROOT, write_weights
 from tests.render import render_sample
 from tests.render.conftest import WEIGHTS as RENDER_WEIGHTS
 
@@ -76,6 +76,51 @@ def test_killing_a_render_worker_from_outside_ends_the_command(tmp_path):
     assert proc.returncode == 2, err
     assert "a render worker process ended unexpectedly" in err and "Traceback" not in err
     assert sorted(p.name for p in tmp_path.iterdir()) == ["c.csv"]
+
+
+def _alive(pid: int) -> bool:
+    """Running, not a zombie waiting for a parent to reap it."""
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except FileNotFoundError:
+        return False
+    return "\nState:\tZ" not in status and "\nState:\tX" not in status
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="worker processes: Linux")
+@pytest.mark.parametrize("sig", [signal.SIGKILL, signal.SIGTERM], ids=["SIGKILL", "SIGTERM"])
+def test_killing_render_itself_ends_its_workers(tmp_path, sig):
+    """Issue 20: SIGKILL (or SIGTERM) to `render`'s main process left its workers rendering
+    forever. The real command is killed mid-run; no worker may survive it."""
+    render_sample.customers(6000).to_csv(tmp_path / "c.csv", index=False)
+    with (tmp_path / "err.txt").open("w") as err:  # not a pipe: a survivor would hold it open
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "healthscore", "render", "-w", RENDER_WEIGHTS, "-c", "c.csv",
+             "-o", "rep", "-q", "-j", "3", "--as-of", "2026-11-01"], cwd=tmp_path,
+            env={**os.environ, "PYTHONPATH": str(ROOT)}, stdout=subprocess.DEVNULL, stderr=err)
+    workers: list[int] = []
+    try:
+        deadline = time.monotonic() + 120
+        while len(_children(proc.pid)) < 3:
+            assert proc.poll() is None and time.monotonic() < deadline, \
+                (tmp_path / "err.txt").read_text()
+            time.sleep(0.01)
+        time.sleep(0.3)  # the workers are rendering
+        workers = _children(proc.pid)
+        assert workers and all(_alive(w) for w in workers)
+        os.kill(proc.pid, sig)
+        assert proc.wait(timeout=60) == -sig
+        deadline = time.monotonic() + 10
+        while any(_alive(w) for w in workers) and time.monotonic() < deadline:
+            time.sleep(0.05)
+    finally:
+        survivors = [w for w in workers if _alive(w)]
+        for w in survivors:  # never leave them running, whatever failed
+            os.kill(w, signal.SIGKILL)
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    assert survivors == [], f"render workers {survivors} outlived their parent"
 
 
 def test_ctrl_c_prints_aborted_and_exits_130_as_documented(tmp_path):
@@ -174,6 +219,31 @@ def test_user_templates_run_in_the_sandbox(tmp_path):
         render_run(run, tmp_path / "report", template_dir=tmp_path / "tpl")
     assert "SecurityError" in str(info.value) and "scorecard.md.j2:1" in str(info.value)
     assert not (tmp_path / "report").exists()
+
+
+NESTED = ("{% for a in range(100000) %}{% for b in range(100000) %}{{ '' }}"
+          "{% endfor %}{% endfor %}\n")
+
+
+@pytest.mark.parametrize("jobs, n", [(1, 5), (2, 900)], ids=["in-process", "workers"])
+def test_a_user_template_that_never_ends_is_stopped(tmp_path, monkeypatch, jobs, n):
+    """Issue 20: a user template with a loop inside a loop rendered forever. Each page of the
+    user's templates gets PAGE_SECONDS (here 1), in the CLI's process and in each worker."""
+    from healthscore.render import env
+
+    monkeypatch.setattr(env, "PAGE_SECONDS", 1.0)
+    (tmp_path / "tpl").mkdir()
+    (tmp_path / "tpl" / "scorecard.md.j2").write_text("# {{ customer.name }}\n" + NESTED)
+    run = healthscore.score_run(render_sample.customers(n), RENDER_WEIGHTS,
+                                as_of=render_sample.AS_OF)
+    started = time.monotonic()
+    with pytest.raises(TemplateError) as info:
+        render_run(run, tmp_path / "report", template_dir=tmp_path / "tpl", jobs=jobs)
+    assert time.monotonic() - started < 60
+    text = str(info.value)
+    assert "scorecard.md.j2:2: PageTimeLimit: the page took longer than 1 s to render" in text
+    assert not (tmp_path / "report").exists()
+    assert _children(os.getpid()) == []
 
 
 @pytest.mark.parametrize("day", ["9999-12-31", "0001-01-01"])

@@ -198,3 +198,45 @@ def test_raw_mode_parent_ids_are_text_like_the_ids(tmp_path):
     # the family of 007: its own account (90) and Branch (70), never customer 7 (50)
     assert run.rollups[["parent_id", "name", "score"]].to_dict("records") == [
         {"parent_id": "007", "name": "HQ", "score": 80.0}]
+
+
+def _limited(gib: int):
+    """The child may use this much memory at most: the old reader took more than 5 GiB."""
+    import resource
+
+    def limit() -> None:
+        resource.setrlimit(resource.RLIMIT_AS, (gib << 30, gib << 30))
+
+    return limit
+
+
+@pytest.mark.parametrize("how", ["customers", "export"])
+def test_a_header_of_a_million_columns_is_refused_before_reading(tmp_path, weights, how):
+    """Issue 20: a 1,000,000-column CSV header took more than 5 GiB to read. The header is
+    counted first; a table wider than MAX_COLUMNS is a message naming the file and line."""
+    import subprocess
+    import sys
+
+    from healthscore.io.tables import MAX_COLUMNS
+
+    n = 1_000_000
+    wide = tmp_path / "wide.csv"
+    wide.write_text("customer_id,csat_pct,nps," + ",".join(f"c{i}" for i in range(n)) + "\n"
+                    + "007,80,10," + ",".join("1" for _ in range(n)) + "\n")
+    if how == "customers":
+        args = ["score", "-w", weights, "-c", wide, "-o", "out", "-q"]
+    else:  # a raw export the weight file's sources name
+        write_weights(tmp_path / "raw.yaml", {
+            "sources": {"accounts": {"kind": "csv", "path": "wide.csv"}},
+            "signals": {"csat": {"column": "csat_pct", "score": {"linear": [60, 95]}}}})
+        args = ["score", "-w", "raw.yaml", "-o", "out", "-q", "--as-of", "2026-10-31"]
+    started = time.monotonic()
+    proc = subprocess.run([sys.executable, "-m", "healthscore", *map(str, args)],
+                          cwd=tmp_path, capture_output=True, text=True, timeout=120,
+                          preexec_fn=_limited(3))
+    assert time.monotonic() - started < 60
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr, proc.stderr
+    text = " ".join(proc.stderr.split())
+    assert f"wide.csv:1: the header has {n + 3:,} columns; a table may have at most " \
+           f"{MAX_COLUMNS:,}" in text, text
+    assert not (tmp_path / "out").exists()

@@ -188,3 +188,50 @@ def test_a_variant_folder_inside_the_working_directory_may_extend_a_sibling(tmp_
         "version: 1\nname: v\nextends: ../base/w.yaml\n")
     monkeypatch.chdir(tmp_path)
     assert list(healthscore.load_weights("variants/v.yaml").signals) == ["csat", "nps"]
+
+
+def test_three_thousand_groups_in_a_circle_are_one_message_at_once(tmp_path, cli):
+    """Issue 20: a circle of 3,000 groups was walked again from each of its members (never
+    finished). One walk finds it; the message shortens the chain."""
+    n = 3000
+    groups = {f"g{i}": {"groups": [f"g{(i + 1) % n}"]} for i in range(n)}
+    groups["g0"]["signals"] = ["csat"]
+    write_weights(tmp_path / "w.yaml", {"groups": groups, "signals": SIGNALS})
+    started = time.monotonic()
+    proc = cli("validate", "w.yaml")
+    assert time.monotonic() - started < 60
+    assert proc.returncode != 0 and "Traceback" not in proc.stderr + proc.stdout
+    out = " ".join((proc.stdout + proc.stderr).split())
+    assert ("groups.g0.groups: groups contain each other in a circle: g0 → g1 → g2 → g3 → g4 "
+            "→ … (2,991 more) → g2996 → g2997 → g2998 → g2999 → g0") in out, out
+    assert out.count("in a circle") == 1
+
+
+def test_two_circles_are_each_named_once(tmp_path):
+    groups = {"a": {"groups": ["b"], "signals": ["csat"]}, "b": {"groups": ["a"]},
+              "c": {"groups": ["d"], "signals": ["nps"]}, "d": {"groups": ["e"]},
+              "e": {"groups": ["c"]}}
+    write_weights(tmp_path / "w.yaml", {"groups": groups, "signals": SIGNALS})
+    circles = [p for p in _problems(tmp_path / "w.yaml") if "in a circle" in p]
+    assert [c.split("in a circle: ")[1] for c in circles] == ["a → b → a", "c → d → e → c"]
+
+
+def test_an_extends_chain_of_1500_files_is_one_message(tmp_path, monkeypatch):
+    """Issue 20: 1,500 files each extending the next ended in a RecursionError."""
+    from healthscore.weights.load import MAX_EXTENDS
+
+    monkeypatch.chdir(tmp_path)
+    for i in range(1500):
+        body = {"signals": SIGNALS, **({"extends": f"f{i + 1}.yaml"} if i < 1499 else {})}
+        write_weights(tmp_path / f"f{i}.yaml", body)
+    started = time.monotonic()
+    problems = _problems(tmp_path / "f0.yaml")
+    assert time.monotonic() - started < 30
+    last = (tmp_path / f"f{MAX_EXTENDS - 1}.yaml").read_text().splitlines()
+    line = next(i for i, text in enumerate(last, 1) if text.startswith("extends:"))
+    assert problems == [f"f{MAX_EXTENDS - 1}.yaml:{line}: extends: `extends` goes more than "
+                        f"{MAX_EXTENDS} files deep (from f0.yaml); a base of a base of ... "
+                        "that long is a mistake: shorten the chain"], problems
+    # a chain of MAX_EXTENDS files is still fine
+    write_weights(tmp_path / f"f{MAX_EXTENDS - 1}.yaml", {"signals": SIGNALS})
+    assert _problems(tmp_path / "f0.yaml") == []
