@@ -308,10 +308,9 @@ def test_the_monthly_run_stops_before_writing_the_month(tmp_path, fault):
     from healthscore.sample.raw import generate_raw
 
     generate_raw(tmp_path / "raw", n_customers=30, seed=3)
-    store = tmp_path / "monthly" / "healthscore.db"
+    store = tmp_path / "healthscore.db"  # the default store of `run`, `history`, `render --run`
     frame, record = scored(20)
     if fault == "foreign":
-        store.parent.mkdir()
         execute(str(store), "CREATE TABLE notes (id INTEGER)")
     else:
         with open_store(store) as opened:
