@@ -1,6 +1,7 @@
 """Peak memory of `healthscore score` against the number of customers, Parquet and CSV.
 
     python bench/bench_memory.py [--customers 200000 1000000 2000000] [--formats parquet csv]
+                                 [--outreach-top 1%]
 
 Runs the CLI exactly as a user does (default `--columns full`, CSV and Parquet outputs, the
 reference weight file) in a fresh process per size and format, and prints wall time and peak
@@ -39,13 +40,15 @@ def as_csv(parquet: Path) -> Path:
     return path
 
 
-def run(source: Path) -> tuple[float, float]:
-    """(seconds, peak MiB) of one `healthscore score` process."""
+def run(source: Path, top: str | None = None) -> tuple[float, float]:
+    """(seconds, peak MiB) of one `healthscore score` process (`top`: its --outreach-top)."""
     with tempfile.TemporaryDirectory(dir=HERE / ".cache") as out:
         started = time.perf_counter()
         proc = subprocess.Popen([sys.executable, "-m", "healthscore", "score", "-w",
                                  str(WEIGHTS), "-c", str(source), "-o", out, "-q",
-                                 "--as-of", "2026-10-31"], stdout=subprocess.DEVNULL)
+                                 "--as-of", "2026-10-31",
+                                 *(["--outreach-top", top] if top else [])],
+                                stdout=subprocess.DEVNULL)
         _, status, usage = os.wait4(proc.pid, 0)
         seconds = time.perf_counter() - started
         if os.waitstatus_to_exitcode(status) != 0:
@@ -59,6 +62,9 @@ def main() -> None:
                         default=[200_000, 1_000_000, 2_000_000])
     parser.add_argument("--formats", nargs="+", default=["parquet", "csv"],
                         choices=["parquet", "csv"])
+    parser.add_argument("--outreach-top", default=None,
+                        help="passed to score (e.g. 1%%): the outreach list kept in memory is "
+                             "everyone in its tiers without it")
     args = parser.parse_args()
     print(f"{'format':<8} {'customers':>10} {'seconds':>8} {'peak MiB':>9}")
     for fmt in args.formats:
@@ -66,7 +72,7 @@ def main() -> None:
         for n in sorted(args.customers):
             source = generate(n)
             source = as_csv(source) if fmt == "csv" else source
-            seconds, peak = run(source)
+            seconds, peak = run(source, args.outreach_top)
             figures.append((n, peak))
             print(f"{fmt:<8} {n:>10,} {seconds:>8.2f} {peak:>9,.0f}", flush=True)
         if len(figures) > 1:
