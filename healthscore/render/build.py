@@ -16,6 +16,7 @@ import pandas as pd
 
 from healthscore.engine.frame import GROUP_PARTS, driver_column
 from healthscore.engine.frame import column as item_column
+from healthscore.engine.tiers import tier_at
 from healthscore.engine.wording import explain, fmt_raw
 from healthscore.render.context import (
     CustomerSummary,
@@ -88,6 +89,8 @@ def customer_summaries(frame: pd.DataFrame, meta: RenderMeta, stems: dict[str, s
                        past: dict[str, list[TrendPoint]], as_of: Any) -> list[CustomerSummary]:
     """One summary per row, in frame order."""
     colors, ranks = meta.tier_colors, meta.tier_ranks
+    limits = [t.below for t in meta.tiers[:-1]]
+    names = [t.name for t in meta.tiers]
     cols = {c: column(frame, c) for c in (
         "customer_id", "name", "owner", "segment", "arr", "profile", "parent_id", "score",
         "tier",
@@ -115,6 +118,7 @@ def customer_summaries(frame: pd.DataFrame, meta: RenderMeta, stems: dict[str, s
             coverage=as_float(cols["coverage"][i]) or 0.0, priority=as_float(cols["priority"][i]),
             change=month_change(past.get(cid), as_of, score),
             drivers=drivers, reasons=reasons, stem=stem,
+            held=score is not None and names[tier_at(score, limits)] != tier,
             href=f"{SCORECARD_DIR}/{stem}.html", md_href=f"{SCORECARD_DIR}/{stem}.md"))
     return out
 

@@ -82,6 +82,10 @@ class CustomerSummary(Model):
     drivers: list[str] = Field(description="labels of the signals pulling the score down most")
     reasons: list[str] = Field(
         description="the drivers in plain words, from the rule the engine applied")
+    held: bool = Field(
+        False, description="the score alone falls in another tier: the tier edge's "
+                           "hysteresis (`trend.tier_margin`) kept the customer in its "
+                           "previous tier until the score is clearly past the edge")
     stem: str = Field(description="safe file name stem of this customer's files")
     href: str = Field(description="scorecard HTML, relative to the output root")
     md_href: str = Field(description="scorecard Markdown, relative to the output root")

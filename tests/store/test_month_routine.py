@@ -195,11 +195,17 @@ def test_edge_jitter_holds_the_tier_and_a_real_fall_fires(target, tmp_path, marg
             if day == "2026-09-30":
                 assert tiers["fall"] == "watch"   # a 10-point fall always fires
                 assert events[1]["fall"]["change"] == -10
+                stems = safe_stems(["jitter", "steady"])
+                cards = tmp_path / day / "reports" / "customers"
+                jitter = (cards / f"{stems['jitter']}.html").read_text()
                 if margin:
                     assert tiers["jitter"] == "watch" and "jitter" not in events[1]
                     assert tiers["slow"] == "watch"  # 0.5 under the edge: held
+                    assert "Still watch: the score is near the tier edge" in jitter  # says so
                 else:
                     assert tiers["jitter"] == "at risk" and "jitter" in events[1]
+                    assert "Still " not in jitter
+                assert "Still " not in (cards / f"{stems['steady']}.html").read_text()
     if margin:
         assert "jitter" not in events[2]          # back over the edge: nothing happened
         assert events[2]["slow"]["to"] == "at risk"  # under the edge for two runs: it counts
