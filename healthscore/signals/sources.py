@@ -32,6 +32,7 @@ import pandas as pd
 from healthscore.errors import DataError, Problem
 from healthscore.io.dates import NAIVE_RE, ZONED_RE
 from healthscore.io.tables import csv_header, uncalculated_formulas
+from healthscore.spec.reach import sql_target
 from healthscore.spec.sources import SourceSpec
 
 ROW = "__row"  # position of a row in a pandas-read export, for "line N" in messages
@@ -498,11 +499,9 @@ def _path(spec: SourceSpec, base_dir: Path) -> Path:
 
 def _display(spec: SourceSpec, base_dir: Path) -> str:
     if spec.kind == "sql":
-        from sqlalchemy.engine import make_url
-
         try:
-            url = make_url(spec.url).render_as_string(hide_password=True)
-        except Exception:  # noqa: BLE001 - an unparsable URL is reported when it is opened
+            url = sql_target(spec.url).shown  # password and passfile masked
+        except ValueError:  # not a URL: reported as such when it is opened
             url = spec.url
         return f"{url} ({spec.table or 'query'})"
     return _shown(_path(spec, base_dir))

@@ -45,6 +45,17 @@ def _column_name(value: str) -> str:
 Column = Annotated[str, AfterValidator(_column_name)]
 
 
+def _date_format(value: str) -> str:
+    why = check_format(value)
+    if why:
+        raise ValueError(why)
+    return value
+
+
+# the formats a weight file (or one source) declares besides ISO 8601, each checked
+DateFormats = list[Annotated[str, AfterValidator(_date_format)]]
+
+
 # ---------------------------------------------------------------------------------- sources
 
 
@@ -78,18 +89,9 @@ class SourceSpec(_Strict):
         "3d", description="the export's latest row (by its `time` column) must be at most this "
                           "long before the as-of date, or the run refuses: an export that "
                           "ended early reads as zero activity; null: not checked")
-    date_formats: list[str] | None = Field(
+    date_formats: DateFormats | None = Field(
         None, description="date formats read besides ISO 8601 (default: the weight file's "
                           "`date_formats`), e.g. ['%d/%m/%Y %H:%M']")
-
-    @field_validator("date_formats")
-    @classmethod
-    def _date_formats(cls, value: list[str] | None) -> list[str] | None:
-        for fmt in value or []:
-            why = check_format(fmt)
-            if why:
-                raise ValueError(why)
-        return value
 
     @field_validator("timezone")
     @classmethod

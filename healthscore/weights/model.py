@@ -25,10 +25,9 @@ from pydantic import (
     model_validator,
 )
 
-from healthscore.io.dates import check_format
 from healthscore.spec.durations import Duration
 from healthscore.spec.reach import Reach
-from healthscore.spec.sources import MetricSpec, SourceSpec
+from healthscore.spec.sources import DateFormats, MetricSpec, SourceSpec
 
 FORMAT_VERSION = 1
 MissingPolicy = Literal["redistribute", "neutral", "zero"]
@@ -313,7 +312,7 @@ class WeightFile(Strict):
     description: str | None = None
     extends: str | None = Field(None, description="a weight file this one changes")
     id_column: str = Field("customer_id", description="customer id column of the input table")
-    date_formats: list[str] | None = Field(
+    date_formats: DateFormats | None = Field(
         None, description="date formats read besides ISO 8601 in every table (outcomes, "
                           "history, raw exports), e.g. ['%d/%m/%Y']; a value two of them read "
                           "differently is an error")
@@ -337,15 +336,6 @@ class WeightFile(Strict):
 
     _path: str | None = PrivateAttr(None)
     _base_dir: str | None = PrivateAttr(None)
-
-    @field_validator("date_formats")
-    @classmethod
-    def _date_formats(cls, value: list[str] | None) -> list[str] | None:
-        for fmt in value or []:
-            why = check_format(fmt)
-            if why:
-                raise ValueError(why)
-        return value
 
     @model_validator(mode="after")
     def _sources_read_the_declared_formats(self) -> WeightFile:

@@ -12,7 +12,6 @@ import socket
 import struct
 import subprocess
 import sys
-import threading
 from pathlib import Path
 
 import pytest
@@ -21,6 +20,7 @@ from healthscore.errors import HealthscoreError
 from healthscore.spec.reach import Reach, host_problem, parse_hosts, sql_target
 from healthscore.weights.load import check_files
 from tests.conftest import ROOT, write_weights
+from tests.hardening.servers import RawServer
 
 PASSWORD = "s3cret-pw-from-PGPASSWORD"
 URL_PASSWORD = "hunter2-in-the-url"
@@ -32,22 +32,21 @@ class FakePostgres:
     records the password message, then fails the login."""
 
     def __init__(self) -> None:
-        self.sock = socket.create_server(("127.0.0.1", 0))
-        self.port = self.sock.getsockname()[1]
-        self.connections = 0
         self.passwords: list[str] = []
         self.users: list[str] = []
-        threading.Thread(target=self._serve, daemon=True).start()
+        self.server = RawServer(self._answer)
 
-    def _serve(self) -> None:
-        while True:
-            try:
-                conn, _ = self.sock.accept()
-            except OSError:
-                return
-            self.connections += 1
-            with conn, contextlib.suppress(OSError, struct.error):  # the client hung up
-                self._session(conn)
+    @property
+    def port(self) -> int:
+        return self.server.port
+
+    @property
+    def connections(self) -> int:
+        return self.server.connections
+
+    def _answer(self, conn: socket.socket) -> None:
+        with contextlib.suppress(struct.error):  # a client that hung up mid-message
+            self._session(conn)
 
     @staticmethod
     def _read(conn: socket.socket, n: int) -> bytes:
@@ -81,7 +80,7 @@ class FakePostgres:
         conn.sendall(b"E" + struct.pack("!i", len(fields) + 4) + fields)
 
     def close(self) -> None:
-        self.sock.close()
+        self.server.close()
 
 
 @pytest.fixture

@@ -5,7 +5,6 @@ answers, one drips a byte at a time, one sends an endless answer."""
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
 import socket
@@ -29,44 +28,12 @@ from healthscore.trends.webhook import (
     redeliver,
 )
 from tests.conftest import ROOT
+from tests.hardening.servers import RawServer
 from tests.store.test_trends import Hook
 
 EVENTS = [{"customer_id": "a", "from": "watch", "to": "at risk"},
           {"customer_id": "b", "from": "at risk", "to": "watch"},
           {"customer_id": "c", "from": "healthy", "to": "watch"}]
-
-
-class RawServer:
-    """A TCP server on 127.0.0.1 that runs `behave(conn)` for each connection, counting
-    them; closed at the end of the test."""
-
-    def __init__(self, behave) -> None:
-        self.sock = socket.create_server(("127.0.0.1", 0))
-        self.port = self.sock.getsockname()[1]
-        self.behave, self.connections, self.open = behave, 0, []
-        threading.Thread(target=self._serve, daemon=True).start()
-
-    def _serve(self) -> None:
-        while True:
-            try:
-                conn, _ = self.sock.accept()
-            except OSError:
-                return
-            self.connections += 1
-            self.open.append(conn)
-            threading.Thread(target=self._run, args=(conn,), daemon=True).start()
-
-    def _run(self, conn: socket.socket) -> None:
-        with contextlib.suppress(OSError):  # the client gave up: what the tests want
-            self.behave(conn)
-
-    def url(self, path: str = "/services/T000/B000/XXXXSECRET") -> str:
-        return f"http://127.0.0.1:{self.port}{path}"
-
-    def close(self) -> None:
-        self.sock.close()
-        for conn in self.open:
-            conn.close()
 
 
 def _never_answers(conn: socket.socket) -> None:
@@ -186,7 +153,7 @@ def _bounded(seconds: float, call) -> BaseException | None:
     def run() -> None:
         try:
             call()
-        except BaseException as exc:  # noqa: BLE001 - handed to the test to check
+        except HealthscoreError as exc:  # what the tests expect; anything else fails them
             raised[0] = exc
 
     thread = threading.Thread(target=run, daemon=True)
