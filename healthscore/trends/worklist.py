@@ -21,55 +21,58 @@ from healthscore.weights.model import WeightFile
 CHANGED_SHOWN = 2  # moves named per customer
 
 
-def _moved(before, now) -> str:
-    if isinstance(now, int | float) and isinstance(before, int | float):
-        return "up" if now > before else "down"
-    return "was"
+def _words(values: pd.Series, unit: str | None) -> np.ndarray:
+    """Raw values as the pages show them, each distinct value worded once."""
+    distinct = pd.unique(values.to_numpy(dtype=object))
+    shown = {v: fmt_raw(v.item() if isinstance(v, np.generic) else v, unit) for v in distinct}
+    return values.map(shown).to_numpy(dtype=object)
 
 
 def what_changed(before: pd.DataFrame, after: pd.DataFrame, parts: pd.DataFrame,
                  weights: WeightFile, ids: pd.Series, top: int = CHANGED_SHOWN) -> pd.Series:
     """Per id of `ids`: "Days overdue 34, up from 3; CSAT 71%, down from 90%" for the signals
-    that moved the score most since `before` (largest falls first, then rises), each whose
-    raw value changed; empty when nothing did. A loop over the listed customers only."""
+    that moved the score most since `before` (by the attribution's whole points: falls
+    first, larger first), each whose raw value changed; empty when none did. Vectorised: a
+    loop over the signals, every listed customer at once."""
     ids = ids.astype(str)
+    out = pd.Series("", index=ids.to_numpy(), dtype=object)
     signals = weights.all_signals()
     names = [c for c in parts.columns if c in signals]
-    listed = parts.loc[parts.index.isin(ids), names] if names else parts.iloc[:0]
-    out = pd.Series("", index=ids.to_numpy(), dtype=object)
-    if listed.empty:
+    listed = pd.Index(ids[ids.isin(parts.index)].unique())
+    if not names or listed.empty:
         return out
-    whole = whole_parts(pd.concat([parts.loc[listed.index,
-                                             ["score_before", "score_after", "change"]],
-                                   listed], axis=1))
+    whole = whole_parts(parts.loc[listed])[names].to_numpy(dtype="float64")
     b = before.set_index(before["customer_id"].astype(str))
     a = after.set_index(after["customer_id"].astype(str))
-    for cid in listed.index:
-        row = whole.loc[cid].dropna()
-        row = row[row != 0]
-        # falls first (a CSM's reason to call), then rises; larger first within each
-        order = row.index[np.lexsort((-row.abs().to_numpy(), (row > 0).to_numpy()))]
-        words = []
-        for name in order:
-            column = f"{name}.raw"
-            if column not in a.columns or column not in b.columns or cid not in b.index:
-                continue
-            now, then = a.at[cid, column], b.at[cid, column]
-            if pd.isna(now) or pd.isna(then) or now == then:
-                continue
-            now, then = _plain(now), _plain(then)
-            unit = signals[name].unit
-            words.append(f"{display_label(weights, name)} {fmt_raw(now, unit)}, "
-                         f"{_moved(then, now)} {'from ' if _moved(then, now) != 'was' else ''}"
-                         f"{fmt_raw(then, unit)}")
-            if len(words) == top:
-                break
-        out[cid] = "; ".join(words)
-    return out
-
-
-def _plain(value):
-    return value.item() if isinstance(value, np.generic) else value
+    texts = np.full(whole.shape, "", dtype=object)
+    key = np.full(whole.shape, np.inf)
+    for j, name in enumerate(names):
+        column = f"{name}.raw"
+        if column not in a.columns or column not in b.columns:
+            continue
+        now, then = a[column].reindex(listed), b[column].reindex(listed)
+        moved = (now.notna() & then.notna()).to_numpy() & (np.nan_to_num(whole[:, j]) != 0)
+        moved &= (now != then).fillna(False).to_numpy(dtype=bool)
+        if not moved.any():
+            continue
+        now, then = now[moved], then[moved]
+        unit = signals[name].unit
+        if pd.api.types.is_numeric_dtype(now) and not pd.api.types.is_bool_dtype(now):
+            how = np.where(now.to_numpy() > then.to_numpy(), ", up from ", ", down from ")
+        else:
+            how = ", was "
+        texts[moved, j] = (display_label(weights, name) + " " + _words(now, unit) + how
+                           + _words(then, unit))
+        points = whole[moved, j]
+        key[moved, j] = np.where(points < 0, 0.0, 1000.0) - np.abs(points)  # falls first
+    order = np.argsort(key, axis=1, kind="stable")[:, :top]
+    picked = np.take_along_axis(texts, order, axis=1)
+    joined = picked[:, 0]
+    for k in range(1, picked.shape[1]):
+        joined = np.where((joined != "") & (picked[:, k] != ""), joined + "; " + picked[:, k],
+                          joined + picked[:, k])
+    found = pd.Series(joined, index=listed)
+    return out.index.to_series().map(found).fillna("").set_axis(out.index).astype(object)
 
 
 def add_to_list(result, trend, weights: WeightFile) -> None:

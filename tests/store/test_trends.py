@@ -332,3 +332,32 @@ def test_a_tie_of_rounded_parts_goes_to_the_larger_exact_move():
                          index=pd.Index(["C00004"], name="customer_id"))
     text = attribution_texts(parts, {"active_users": "Active users", "expansion": "Expansion"})
     assert text.iloc[0] == "−1: Expansion −1, Active users +1, csat −1"
+
+
+def test_what_changed_names_falls_first_with_their_values():
+    """The worklist's first words: the signals that moved the score most since the previous
+    run, falls before rises, larger first, each with its value then and now; a signal whose
+    points moved but whose value did not (the formula) is not named."""
+    from healthscore.trends.worklist import what_changed
+
+    wf = healthscore.WeightFile.model_validate({
+        "version": 1, "name": "t",
+        "signals": {"days_overdue": {"label": "Days overdue", "unit": "days",
+                                     "score": {"linear": [60, 0]}},
+                    "csat": {"label": "CSAT", "unit": "%", "score": {"linear": [60, 95]}},
+                    "seats": {"score": {"linear": [0, 10]}}}})
+
+    def frame(days, csat, seats):
+        return pd.DataFrame({"customer_id": ["a", "b"], "days_overdue.raw": days,
+                             "csat.raw": csat, "seats.raw": seats})
+
+    before = frame([3.0, 10.0], [90.0, 80.0], [5.0, 5.0])
+    after = frame([34.0, 10.0], [95.0, 70.0], [5.0, 5.0])
+    parts = pd.DataFrame({"score_before": [80.0, 70.0], "score_after": [62.0, 66.0],
+                          "change": [-18.0, -4.0], "days_overdue": [-20.0, 0.0],
+                          "csat": [2.0, -3.0], "seats": [0.0, -1.0]},
+                         index=pd.Index(["a", "b"], name="customer_id"))
+    got = what_changed(before, after, parts, wf, pd.Series(["b", "a", "z"]))
+    assert got.to_dict() == {"b": "CSAT 70%, down from 80%",
+                             "a": "Days overdue 34 days, up from 3 days; CSAT 95%, up from 90%",
+                             "z": ""}
