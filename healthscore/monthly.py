@@ -40,11 +40,17 @@ from healthscore.io.writers import write_csv
 from healthscore.outputs import OutputFiles
 from healthscore.pipeline import customer_table, run_inputs, score_customers
 from healthscore.render import RenderResult, render_run
-from healthscore.store import Store, history_frame, list_runs, load_run
+from healthscore.signals.freshness import KEY as FRESHNESS_KEY
+from healthscore.store import Store, list_runs, load_run
 from healthscore.store.sink import StoreSink
 from healthscore.trends import churned_ids, split_churned
 from healthscore.trends.churn import read_churned
-from healthscore.trends.month import previous_run, recorded_digest, trend_inputs
+from healthscore.trends.month import (
+    compared_history,
+    previous_run,
+    recorded_digest,
+    trend_inputs,
+)
 from healthscore.trends.sinks import EventsSink, TrendSink
 from healthscore.trends.webhook import PENDING, deliver, redeliver
 from healthscore.trends.worklist import add_to_list
@@ -52,7 +58,6 @@ from healthscore.weights.model import WeightFile
 
 EVENTS = Path("events") / "tier-changes.jsonl"
 _MONTH = re.compile(r"\d{4}-(0[1-9]|1[0-2])")
-STALE_KEY = ".fresh_within"  # the key of a freshness warning (signals/freshness.py)
 
 
 def month_end(month: str) -> date:
@@ -160,7 +165,7 @@ def run_as_of(wf: WeightFile, store: Store | None, folder: str | Path, as_of: da
     table, warnings, methods = customer_table(wf, customers, as_of, data_dir,
                                               allow_stale=allow_stale)
     table = _table(table)
-    stale = [str(w) for w in warnings if (w.key or "").endswith(STALE_KEY)]
+    stale = [str(w) for w in warnings if (w.key or "").endswith(f".{FRESHNESS_KEY}")]
     # churned accounts leave before scoring: no output, count or list can include them
     gone = churned_ids(table.rename(columns={wf.id_column: "customer_id"}),
                        outcomes=_outcomes(outcomes, wf), as_of=as_of)
@@ -169,7 +174,7 @@ def run_as_of(wf: WeightFile, store: Store | None, folder: str | Path, as_of: da
     if len(active) == 0:
         raise DataError(Problem(f"every account of {month} has churned; nothing to score"))
     previous = previous_run(store, as_of, wf.name) if store is not None else None
-    earlier = (history_frame(store, label=wf.name, before=as_of) if store is not None
+    earlier = (compared_history(store, as_of, wf.name, previous) if store is not None
                else None)
     left = split_churned(table.rename(columns={wf.id_column: "customer_id"}),
                          gone, earlier)[1]
@@ -181,8 +186,8 @@ def run_as_of(wf: WeightFile, store: Store | None, folder: str | Path, as_of: da
         rescored = score_customers(wf, None, previous.as_of, data_dir,
                                    allow_stale=True).frame
     with contextlib.ExitStack() as stage:
-        trend = (TrendSink(store, wf, as_of, previous, rescored) if store is not None
-                 else None)
+        trend = (TrendSink(store, wf, as_of, previous, rescored, earlier)
+                 if store is not None else None)
         sinks: list = [trend] if trend is not None else []
         pages = events = None
         if files:

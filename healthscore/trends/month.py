@@ -90,17 +90,27 @@ def month_parts(previous: StoredRun, frame: pd.DataFrame, weights: WeightFile,
     return pd.concat([out, items, split["formula"].rename(FORMULA)], axis=1)
 
 
+def compared_history(store: Store, as_of: date, label: str | None,
+                     previous: StoredRun | None) -> pd.DataFrame:
+    """`customer_id, as_of, score, tier, arr` of the stored runs before `as_of` a run is
+    compared with: those of its weight file (`label`), or of every file when the previous
+    run is another file's."""
+    if previous is not None and previous.label != label:
+        label = None
+    return history_frame(store, label=label, before=as_of, with_arr=True)
+
+
 def trend_inputs(store: Store, frame: pd.DataFrame, weights: WeightFile, as_of: date,
                  label: str | None = None, *, previous: StoredRun | None = None,
-                 rescored: pd.DataFrame | None = None) -> TrendInputs:
+                 rescored: pd.DataFrame | None = None,
+                 history: pd.DataFrame | None = None) -> TrendInputs:
     """The trend of a run (stored or not) against the store's earlier runs of the same
-    weight file (`label`; any weight file when it has none yet). `previous`: that run, when
-    the caller has loaded it already."""
+    weight file (`label`; any weight file when it has none yet). `previous` and `history`
+    (`compared_history`): what the caller has read from the store already."""
     if previous is None:
         previous = previous_run(store, as_of, label)
-    if previous is not None and previous.label != label:
-        label = None  # compared with another weight file's runs: its history too
-    history = history_frame(store, label=label, before=as_of, with_arr=True)
+    if history is None:
+        history = compared_history(store, as_of, label, previous)
     current = pd.DataFrame({"customer_id": frame["customer_id"].astype(str), "as_of": as_of,
                             "score": frame["score"], "tier": frame["tier"].astype(str),
                             "arr": frame.get("arr", 0.0)})

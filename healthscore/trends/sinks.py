@@ -27,9 +27,10 @@ class TrendSink:
     """Sink: the run's `TrendInputs` (`self.trend`) against `previous` and the store."""
 
     def __init__(self, store: Store, weights: WeightFile, as_of: date,
-                 previous: StoredRun | None, rescored: pd.DataFrame | None = None):
+                 previous: StoredRun | None, rescored: pd.DataFrame | None = None,
+                 history: pd.DataFrame | None = None):
         self.store, self.weights, self.as_of = store, weights, as_of
-        self.previous, self.rescored = previous, rescored
+        self.previous, self.rescored, self.history = previous, rescored, history
         self.trend: TrendInputs | None = None
 
     def add(self, scored: pd.DataFrame) -> None:
@@ -38,7 +39,7 @@ class TrendSink:
     def close(self, result: RunResult) -> None:
         self.trend = trend_inputs(self.store, result.frame, self.weights, self.as_of,
                                   self.weights.name, previous=self.previous,
-                                  rescored=self.rescored)
+                                  rescored=self.rescored, history=self.history)
         result.extra["volatility"] = self.trend.volatility
         add_to_list(result, self.trend, self.weights)
 
