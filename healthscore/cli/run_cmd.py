@@ -61,6 +61,7 @@ def register(app: typer.Typer) -> None:
         from rich.table import Table
 
         from healthscore.cli.app import escape, print_warnings
+        from healthscore.errors import HealthscoreError, Problem
         from healthscore.monthly import month_end, month_range, run_month
         from healthscore.store import open_store
         from healthscore.weights.load import load_weights
@@ -81,10 +82,18 @@ def register(app: typer.Typer) -> None:
             task = bar.add_task("months", total=len(months))
             for m in months:
                 bar.update(task, description=f"scoring {m}")
-                results.append(run_month(wf, opened, out, m, data_dir=data, customers=customers,
-                                         template_dir=templates, webhook=webhook,
-                                         outcomes=outcomes, force=force,
-                                         allow_stale=allow_stale))
+                try:
+                    results.append(run_month(wf, opened, out, m, data_dir=data,
+                                             customers=customers, template_dir=templates,
+                                             webhook=webhook, outcomes=outcomes, force=force,
+                                             allow_stale=allow_stale))
+                except HealthscoreError as exc:  # say which month stopped, and what is kept
+                    done = [r.month for r in results]
+                    kept = (f"{', '.join(done)} {'is' if len(done) == 1 else 'are'} stored"
+                            if done else "no month was stored")
+                    raise type(exc)([Problem(f"{m} was not scored (its folder and the store "
+                                             f"are as they were); {kept}", key="--month"),
+                                     *exc.problems]) from None
                 bar.advance(task)
             where = opened.where
         for r in results:

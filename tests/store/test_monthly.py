@@ -135,3 +135,14 @@ def test_render_needs_weights_or_a_run(cli, tmp_path):
     proc = cli("render", "-o", "x")
     assert proc.returncode == 2 and "give --weights to score, or --run" in " ".join(
         proc.stderr.split())
+
+
+def test_a_backfill_into_a_month_the_exports_do_not_reach_says_what_is_kept(cli, exports):
+    proc = cli("run", "-w", WEIGHTS, "--data", exports, "--backfill", "2026-10..2026-11", "-q")
+    text = " ".join(proc.stderr.split())
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr
+    assert "2026-11 was not scored (its folder and the store are as they were); 2026-10 is " \
+           "stored" in text
+    assert "source `usage` ends on 2026-10-31" in text
+    assert (exports / "monthly" / "2026-10").is_dir()
+    assert not (exports / "monthly" / "2026-11").exists()
